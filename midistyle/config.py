@@ -1,0 +1,204 @@
+"""Frozen, JSON-serialisable configs. Every checkpoint and prepared corpus stores the ones it used."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def to_dict(cfg: Any) -> dict:
+    """A config dataclass as a plain dict (tuples become lists)."""
+    return dataclasses.asdict(cfg)
+
+
+def from_dict(cls: type[T], data: dict) -> T:
+    """Build ``cls`` from ``data``; unknown keys raise ValueError naming them and the valid ones."""
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} field(s) {unknown}; valid: {sorted(names)}")
+    kwargs = {}
+    for key, value in data.items():
+        default = names[key].default
+        kwargs[key] = tuple(value) if isinstance(value, list) and isinstance(default, tuple) else value
+    return cls(**kwargs)
+
+
+def dumps(cfg: Any) -> str:
+    return json.dumps(to_dict(cfg), indent=2, sort_keys=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class RollConfig:
+    """The grid: ``steps_per_beat`` steps per quarter note, pitches ``low_pitch``..``high_pitch`` inclusive.
+
+    The defaults (4 steps per quarter = 16 per 4/4 bar, MIDI 24-107 = 84 pitches) follow Brunner et al. 2018.
+    """
+
+    steps_per_beat: int = 4
+    low_pitch: int = 24
+    high_pitch: int = 107
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.steps_per_beat, int) or not 1 <= self.steps_per_beat <= 96:
+            raise ValueError(f"steps_per_beat must be an integer in 1..96, got {self.steps_per_beat!r}")
+        if not 0 <= self.low_pitch <= self.high_pitch <= 127:
+            raise ValueError(f"need 0 <= low_pitch <= high_pitch <= 127, got {self.low_pitch}..{self.high_pitch}")
+
+    @property
+    def n_pitches(self) -> int:
+        return self.high_pitch - self.low_pitch + 1
+
+
+# --------------------------------------------------------------------------- models and training
+
+MODEL_KINDS = ("generator", "discriminator", "classifier")
+NORMS = ("instance", "batch", "none")
+TASKS = ("cyclegan", "gan", "classifier")
+MIXED_MODES = ("none", "partial", "full")
+
+
+def _check_positive(cls_name: str, **values: int | float) -> None:
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ValueError(f"{cls_name}.{key} must be a positive number, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of one network; stored in every checkpoint beside its weights.
+
+    ``kind`` picks the builder in :mod:`midistyle.models.registry`. Fields a kind does not use are
+    ignored by it (``n_res_blocks``/``z_dim`` by discriminators, ``n_classes``/``n_pitches`` by
+    generators). Defaults are Brunner et al. 2018 (CycleGAN-Music-Style-Transfer): ngf = ndf = 64,
+    10 residual blocks, 7x7 kernels, instance norm.
+    """
+
+    kind: str = "generator"
+    in_channels: int = 2
+    out_channels: int = 2  # generator output planes (onset, sustain)
+    base_channels: int = 64
+    n_res_blocks: int = 10
+    z_dim: int = 0  # generator noise size; 0 = deterministic (CycleGAN), 100 for the GAN preset
+    norm: str = "instance"
+    kernel_size: int = 7  # generator stem/head and discriminator kernels
+    n_classes: int = 2  # classifier outputs
+    n_pitches: int = 84  # classifier: pitch rows it was built for (octave-wide first filters)
+
+    def __post_init__(self) -> None:
+        if self.kind not in MODEL_KINDS:
+            raise ValueError(f"unknown model kind {self.kind!r}; valid: {list(MODEL_KINDS)}")
+        if self.norm not in NORMS:
+            raise ValueError(f"unknown norm {self.norm!r}; valid: {list(NORMS)}")
+        _check_positive("ModelConfig", in_channels=self.in_channels, out_channels=self.out_channels,
+                        base_channels=self.base_channels, kernel_size=self.kernel_size,
+                        n_pitches=self.n_pitches)
+        if not isinstance(self.n_res_blocks, int) or self.n_res_blocks < 0:
+            raise ValueError(f"ModelConfig.n_res_blocks must be an integer >= 0, got {self.n_res_blocks!r}")
+        if not isinstance(self.z_dim, int) or self.z_dim < 0:
+            raise ValueError(f"ModelConfig.z_dim must be an integer >= 0, got {self.z_dim!r}")
+        if not isinstance(self.n_classes, int) or self.n_classes < 2:
+            raise ValueError(f"ModelConfig.n_classes must be an integer >= 2, got {self.n_classes!r}")
+        if self.kernel_size % 2 == 0:
+            raise ValueError(f"ModelConfig.kernel_size must be odd, got {self.kernel_size}")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings of one run; stored in the run folder and in its checkpoints.
+
+    Defaults follow Brunner et al. 2018: Adam(2e-4, beta1 0.5), batch 16, 100 epochs with the
+    learning rate decaying linearly to 0 from epoch 10, cycle weight 10, a pool of 50 generated
+    phrases, half-normal noise of sigma 1 added to every discriminator input, no classifier noise.
+    """
+
+    task: str = "cyclegan"
+    preset: str = "brunner"
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    batch_size: int = 16
+    epochs: int = 100
+    max_steps: int | None = None  # stop after this many optimiser steps (None = epochs decide)
+    decay_start: int = 10  # epoch from which the learning rate falls linearly to 0
+    lambda_cycle: float = 10.0
+    lambda_content: float = 10.0  # GAN: weight of MSE(output, source)
+    gamma_mixed: float = 1.0  # weight of the extra "mixed" discriminators
+    mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
+    pool_size: int = 50
+    d_input_noise: float = 1.0  # sigma of |N(0, sigma)| added to discriminator inputs
+    c_input_noise: float = 0.0  # sigma of N(0, sigma) added to classifier inputs while training
+    phrase_steps: int | None = None  # None = the dataset's default (64 = 4 bars of 4/4)
+    transpose: int = 0  # passed to PhraseDataset: random transposition range in semitones
+    seed: int = 0
+    log_every: int = 10
+    checkpoint_every: int = 500
+    num_workers: int = 0
+    channels_last: bool | None = None  # None = on CUDA only
+    compile: bool | None = None  # torch.compile; None = on CUDA only
+    bf16: bool | None = None  # bf16 autocast; None = on CUDA only (never on CPU)
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"unknown task {self.task!r}; valid: {list(TASKS)}")
+        if self.mixed not in MIXED_MODES:
+            raise ValueError(f"unknown mixed discriminator mode {self.mixed!r}; valid: {list(MIXED_MODES)}")
+        _check_positive("TrainConfig", lr=self.lr, batch_size=self.batch_size, epochs=self.epochs,
+                        log_every=self.log_every, checkpoint_every=self.checkpoint_every)
+        if not 0 <= self.beta1 < 1 or not 0 <= self.beta2 < 1:
+            raise ValueError(f"Adam betas must lie in [0, 1), got {self.beta1}, {self.beta2}")
+        if self.max_steps is not None and (not isinstance(self.max_steps, int) or self.max_steps < 1):
+            raise ValueError(f"TrainConfig.max_steps must be a positive integer or None, got {self.max_steps!r}")
+        for key in ("lambda_cycle", "lambda_content", "gamma_mixed", "d_input_noise", "c_input_noise"):
+            if getattr(self, key) < 0:
+                raise ValueError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
+        if self.pool_size < 0 or self.decay_start < 0 or self.num_workers < 0:
+            raise ValueError("TrainConfig.pool_size, decay_start and num_workers must be >= 0")
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """A named bundle: one TrainConfig and the ModelConfig of each network role."""
+
+    name: str
+    train: TrainConfig
+    generator: ModelConfig
+    discriminator: ModelConfig
+    classifier: ModelConfig
+    gan_z_dim: int  # noise size of the GAN generator (the CycleGAN generator has none)
+
+
+def _preset(name: str, *, base: int, res: int, z: int, batch: int, epochs: int, decay: int,
+            log_every: int, checkpoint_every: int) -> Preset:
+    return Preset(
+        name=name,
+        train=TrainConfig(preset=name, batch_size=batch, epochs=epochs, decay_start=decay,
+                          log_every=log_every, checkpoint_every=checkpoint_every),
+        generator=ModelConfig(kind="generator", base_channels=base, n_res_blocks=res),
+        discriminator=ModelConfig(kind="discriminator", base_channels=base),
+        classifier=ModelConfig(kind="classifier", base_channels=base),
+        gan_z_dim=z,
+    )
+
+
+PRESETS: dict[str, Preset] = {
+    # Brunner et al. 2018: ngf = ndf = 64, 10 residual blocks, batch 16, 100 epochs, decay from 10.
+    "brunner": _preset("brunner", base=64, res=10, z=100, batch=16, epochs=100, decay=10,
+                       log_every=50, checkpoint_every=1000),
+    # Trains on a 2-core CPU in about an hour or two (benchmarks/train.py measures it).
+    "small": _preset("small", base=16, res=3, z=32, batch=16, epochs=10, decay=5,
+                     log_every=10, checkpoint_every=200),
+    # For tests and smoke runs: seconds per dozens of steps.
+    "tiny": _preset("tiny", base=4, res=1, z=8, batch=4, epochs=2, decay=1,
+                    log_every=1, checkpoint_every=50),
+}
+
+
+def get_preset(name: str) -> Preset:
+    """The preset called ``name``; unknown names raise ValueError listing the valid ones."""
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown preset {name!r}; valid: {sorted(PRESETS)}") from None

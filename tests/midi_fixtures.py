@@ -1,0 +1,61 @@
+"""Small MIDI fixtures built in code (no files from outside the tests)."""
+from __future__ import annotations
+
+import io
+
+import mido
+import numpy as np
+
+from midistyle.representation import Song, Track, to_midi_bytes
+
+
+def song(tracks, tempos=((0.0, 120.0),), sigs=((0.0, 4, 4),), keys=(), resolution=480) -> Song:
+    """A Song from ``tracks``: list of (name, program, is_drum, [(start_q, end_q, pitch, vel), ...])."""
+    return Song([Track.from_notes(n, p, d, notes) for n, p, d, notes in tracks], list(tempos),
+                list(sigs), list(keys), resolution=resolution, source="<fixture>")
+
+
+def rich_song() -> Song:
+    """4/4 -> 3/4 -> 6/8 with a 1-beat pickup, tempo changes, repeated and tied notes, drums."""
+    # Bars: pickup 1/4 at 0; 4/4 bars at 1, 5; 3/4 at 9, 12; 6/8 at 15, 18 (3 quarters each).
+    piano = [
+        (0.0, 1.0, 67, 70),                          # pickup
+        (1.0, 1.5, 60, 80), (1.5, 2.0, 60, 81),      # repeated note: two onsets, same pitch
+        (2.0, 7.0, 64, 90),                          # tied over the barline at 5
+        (9.0, 12.5, 72, 100),                        # crosses 3/4 barline at 12
+        (15.25, 16.0, 48, 60), (18.0, 21.0, 50, 65),
+    ]
+    bass = [(1.0, 3.0, 36, 90), (5.0, 9.0, 38, 91), (12.0, 15.0, 40, 92), (15.0, 21.0, 43, 93)]
+    drums = [(q, q + 0.25, 36 + (i % 3), 100) for i, q in enumerate(np.arange(1.0, 21.0, 1.0))]
+    return song(
+        [("Piano", 0, False, piano), ("Bass", 33, False, bass), ("Drums", 0, True, drums)],
+        tempos=((0.0, 90.0), (5.0, 120.0), (15.0, 70.0)),
+        sigs=((0.0, 1, 4), (1.0, 4, 4), (9.0, 3, 4), (15.0, 6, 8)),
+        keys=((0.0, 7), (9.0, 21)),
+    )
+
+
+def rich_midi_bytes() -> bytes:
+    return to_midi_bytes(rich_song())
+
+
+def overlapping_same_pitch_midi() -> bytes:
+    """One pitch struck twice while sounding (two voices on one note), written with mido."""
+    mf = mido.MidiFile(ticks_per_beat=480)
+    tr = mido.MidiTrack()
+    mf.tracks.append(tr)
+    events = [  # (abs tick, msg)
+        (0, mido.Message("note_on", note=60, velocity=80)),
+        (240, mido.Message("note_on", note=60, velocity=70)),
+        (480, mido.Message("note_off", note=60)),
+        (1440, mido.Message("note_off", note=60)),
+        (1920, mido.Message("note_on", note=64, velocity=90)),
+        (2400, mido.Message("note_off", note=64)),
+    ]
+    last = 0
+    for t, msg in events:
+        tr.append(msg.copy(time=t - last))
+        last = t
+    buf = io.BytesIO()
+    mf.save(file=buf)
+    return buf.getvalue()

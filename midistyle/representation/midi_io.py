@@ -40,7 +40,8 @@ def read(source, *, tune: int | None = None, require_pitched: bool = True) -> So
     ----------
     source : path, ``"book.abc#3"``, ``"corpus:bach/bwv66.6"`` or pretty_midi.PrettyMIDI
     tune : which tune of an ABC book (its X: number, else 1-based position); default the first.
-    require_pitched : raise InputError when the piece has no pitched notes (empty or drums only).
+    require_pitched : also raise InputError when the piece has only drum notes (a piece with no
+        notes at all always raises).
 
     Raises
     ------
@@ -60,6 +61,8 @@ def read(source, *, tune: int | None = None, require_pitched: bool = True) -> So
             song = _read_path(path, tune)
     if require_pitched:
         check_pitched(song)
+    elif song.n_notes() == 0:
+        raise InputError(song.source, "no notes")
     return song
 
 

@@ -1,0 +1,69 @@
+"""A one-screen description of a song for ``midistyle inspect``."""
+from __future__ import annotations
+
+import numpy as np
+
+from .config import RollConfig
+from .representation import Song, grid_report, song_to_roll
+
+_KEYS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+
+
+def note_name(pitch: int) -> str:
+    return f"{_KEYS[pitch % 12]}{pitch // 12 - 1}"
+
+
+def key_name(number: int) -> str:
+    return f"{_KEYS[number % 12]} {'minor' if number >= 12 else 'major'}"
+
+
+def gm_name(program: int, is_drum: bool) -> str:
+    if is_drum:
+        return "drums"
+    import pretty_midi
+    return pretty_midi.program_to_instrument_name(int(program))
+
+
+def _listing(items: list[str], most: int = 6) -> str:
+    if len(items) <= most:
+        return ", ".join(items)
+    return ", ".join(items[:most]) + f", ... ({len(items)} in all)"
+
+
+def describe(song: Song, cfg: RollConfig = RollConfig()) -> str:
+    """Tracks, meters, tempi, keys, bars and grid losses, with a verdict on model suitability."""
+    lines = [f"{song.source}", f"  length   {song.duration_seconds():.1f} s, {song.end:.1f} quarters, "
+                                f"{song.n_notes()} notes ({song.n_notes(drums=True)} drum)"]
+    lines.append("  tracks")
+    for i, t in enumerate(song.tracks):
+        rng = f"{note_name(int(t.pitch.min()))}-{note_name(int(t.pitch.max()))}" if t.n_notes else "-"
+        lines.append(f"    {i:>2} {t.name[:24] or '(unnamed)':<24} program {t.program:>3} "
+                     f"{gm_name(t.program, t.is_drum)[:26]:<26} {t.n_notes:>6} notes  {rng}")
+    lines.append("  meters   " + _listing([f"{n}/{d} at q{q:g}" for q, n, d in song.time_signatures]))
+    lines.append("  tempi    " + _listing([f"{b:.1f} qpm at q{q:g}" for q, b in song.tempos]))
+    if song.key_signatures:
+        lines.append("  keys     " + _listing([f"{key_name(k)} at q{q:g}" for q, k in song.key_signatures]))
+    warnings = []
+    if song.n_notes(drums=False):
+        roll = song_to_roll(song, cfg)
+        rep = grid_report(song, cfg)
+        lengths = np.diff(roll.bar_starts)
+        lines.append(f"  bars     {roll.n_bars} ({cfg.steps_per_beat} steps per quarter; "
+                     f"bar lengths {sorted(set(lengths.tolist()))} steps)")
+        n = max(rep["pitched_notes"], 1)
+        lines.append(f"  grid     {rep['off_grid_onsets']} of {rep['pitched_notes']} onsets off the grid "
+                     f"({100 * rep['off_grid_onsets'] / n:.0f}%), {rep['out_of_range']} pitches outside "
+                     f"{note_name(cfg.low_pitch)}-{note_name(cfg.high_pitch)}, "
+                     f"{rep['shorter_than_step']} notes shorter than a step, {rep['merged']} merged")
+        if rep["off_grid_onsets"] > 0.2 * n:
+            warnings.append("many onsets are off the grid (performance timing or triplets): "
+                            "try --steps-per-beat 12, or expect them to be moved")
+        if rep["out_of_range"] > 0.05 * n:
+            warnings.append("many pitches fall outside the models' range and will be dropped")
+        if all(num * 4 / den < 2 for _, num, den in song.time_signatures):
+            warnings.append("bars are shorter than two quarters (a 1/4 meter as in POP909?): "
+                            "prepare regroups such files into 4/4")
+    else:
+        warnings.append("no pitched notes: nothing for the models to convert")
+    lines.append("  verdict  " + ("suits the models" if not warnings else "; ".join(warnings)))
+    return "\n".join(lines)

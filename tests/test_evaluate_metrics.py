@@ -114,9 +114,24 @@ def test_groove_consistency_with_bars_of_different_lengths():
     assert M.groove_consistency(on, sus, [0, 16, 28]) == pytest.approx(1 - 1 / 16)
 
 
+def test_zero_length_bars_are_dropped():
+    # A bar rounded to zero steps (8, 8) must not count as a bar: groove compares bars 0 and 1 only.
+    on, sus = roll([(0, 1, 60), (8, 9, 60)], 16)
+    assert M.groove_consistency(on, sus, [0, 8, 8, 16]) == pytest.approx(M.groove_consistency(on, sus, [0, 8, 16]))
+    assert M.beat_bounds(CFG, M.check_bar_starts([0, 8, 8, 16], 16)).tolist() == [0, 4, 8, 12, 16]
+
+
+def test_no_tracks_and_no_notes():
+    empty = np.zeros((0, 16, CFG.n_pitches), bool)
+    got = M.musicality(empty, empty, CFG, [0, 16])
+    assert got["empty_beat_rate"] == 1.0 and got["n_notes"] == 0
+    assert math.isnan(got["pitch_class_entropy"]) and math.isnan(got["polyphony"])
+    assert got["polyphony_rate"] == 0.0
+
+
 def test_bad_bar_starts_raise():
     on, sus = roll([(0, 4, 60)], 16)
-    for bad in ([0, 8], [4, 16], [0, 8, 8, 16], [[0, 16]]):
+    for bad in ([0, 8], [4, 16], [0, 8, 4, 16], [[0, 16]]):
         with pytest.raises(ValueError):
             M.empty_beat_rate(on, sus, CFG, bad)
 

@@ -58,11 +58,14 @@ def _roll(onset: np.ndarray, sustain: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def check_bar_starts(bar_starts: Sequence[int], n_steps: int) -> np.ndarray:
-    """``bar_starts`` as int64, or ValueError unless it rises strictly from 0 to ``n_steps``."""
+    """``bar_starts`` as int64 with empty bars dropped; ValueError unless it rises from 0 to ``n_steps``.
+
+    Rounding a very short bar onto the grid can give it zero steps; such bars are dropped.
+    """
     b = np.asarray(bar_starts, dtype=np.int64)
-    if b.ndim != 1 or len(b) < 2 or b[0] != 0 or b[-1] != n_steps or np.any(np.diff(b) <= 0):
-        raise ValueError(f"bar_starts must rise strictly from 0 to T={n_steps}, got {b.tolist()[:8]}...")
-    return b
+    if b.ndim != 1 or len(b) < 2 or b[0] != 0 or b[-1] != n_steps or np.any(np.diff(b) < 0):
+        raise ValueError(f"bar_starts must rise from 0 to T={n_steps}, got {b.tolist()[:8]}...")
+    return np.concatenate([b[:1], b[1:][np.diff(b) > 0]])
 
 
 def note_array(onset: np.ndarray, sustain: np.ndarray) -> np.ndarray:

@@ -88,7 +88,7 @@ def _draw_roll(ax, sustain, onset, bar_starts, cfg, window, span, track_names) -
     ticks = np.stack([np.stack([x0, y - 0.5], 1), np.stack([x0, y + 0.5], 1)], 1)[fresh]
     ax.add_collection(LineCollection(ticks, colors="black", linewidths=1.4))
 
-    bars = np.asarray(bar_starts)
+    bars = check_bar_starts(bar_starts, sustain.shape[1])
     shown = bars[(bars >= s0) & (bars <= s1)]
     beats = np.setdiff1d(beat_bounds(cfg, bars), bars)
     beats = beats[(beats > s0) & (beats < s1)]

@@ -20,8 +20,8 @@ def key_name(number: int) -> str:
 def gm_name(program: int, is_drum: bool) -> str:
     if is_drum:
         return "drums"
-    import pretty_midi
-    return pretty_midi.program_to_instrument_name(int(program))
+    from .representation.midi_io import quiet_pretty_midi
+    return quiet_pretty_midi().program_to_instrument_name(int(program))
 
 
 def _listing(items: list[str], most: int = 6) -> str:

@@ -121,19 +121,27 @@ def _short(exc: Exception) -> str:
 
 def _from_symusic(score, source: str) -> Song:
     tpq = int(score.ticks_per_quarter)
+    # All tracks at once: per-call numpy overhead dominates on small files.
+    arrays = [tr.notes.numpy() for tr in score.tracks]
+    counts = np.array([a["time"].size for a in arrays], np.int64)
     tracks = []
-    for tr in score.tracks:
-        arr = tr.notes.numpy()
-        if arr["time"].size == 0:
-            continue
-        start = arr["time"].astype(np.int64)
-        end = _pretty_midi_offsets(start, start + arr["duration"].astype(np.int64),
-                                   arr["pitch"].astype(np.int64))
-        vel = arr["velocity"].astype(np.int16)
-        pitch = arr["pitch"].astype(np.int16)
-        ok = (pitch >= 0) & (vel > 0) & (arr["duration"] > 0)  # pretty_midi drops zero-length notes
-        tracks.append(Track(str(tr.name), int(tr.program) & 127, bool(tr.is_drum),
-                            start[ok] / tpq, end[ok] / tpq, pitch[ok], vel[ok]))
+    if counts.sum():
+        start = np.concatenate([a["time"] for a in arrays]).astype(np.int64)
+        dur = np.concatenate([a["duration"] for a in arrays]).astype(np.int64)
+        pitch = np.concatenate([a["pitch"] for a in arrays]).astype(np.int64)
+        vel = np.concatenate([a["velocity"] for a in arrays]).astype(np.int16)
+        tid = np.repeat(np.arange(counts.size), counts)
+        end = _pretty_midi_offsets(start, start + dur, tid * 128 + pitch)
+        ok = (pitch >= 0) & (vel > 0) & (dur > 0)  # pretty_midi drops zero-length notes
+        if not ok.all():
+            start, end, pitch, vel, tid = start[ok], end[ok], pitch[ok], vel[ok], tid[ok]
+        start_q, end_q, pitch16 = start / tpq, end / tpq, pitch.astype(np.int16)
+        edges = np.searchsorted(tid, np.arange(counts.size + 1)).tolist()
+        for j, tr in enumerate(score.tracks):
+            a, b = edges[j], edges[j + 1]
+            if b > a:
+                tracks.append(Track(str(tr.name), int(tr.program) & 127, bool(tr.is_drum),
+                                    start_q[a:b], end_q[a:b], pitch16[a:b], vel[a:b]))
     tempos = _tempos(score.tempos.numpy(), tpq, source)
     sigs = [(int(t) / tpq, int(n), int(d)) for t, n, d in zip(
         *(score.time_signatures.numpy()[k] for k in ("time", "numerator", "denominator")))
@@ -149,7 +157,9 @@ def _from_symusic(score, source: str) -> Song:
 
 
 def _pretty_midi_offsets(start: np.ndarray, end: np.ndarray, pitch: np.ndarray) -> np.ndarray:
-    """Re-pair note-offs as pretty_midi does: a note ends at the first note-off of its pitch after it.
+    """Re-pair note-offs as pretty_midi does: a note ends at the first note-off of its key after it.
+
+    ``pitch`` is any integer key (track * 128 + pitch when several tracks are paired at once).
 
     symusic pairs a pitch struck twice while sounding first-in-first-out; pretty_midi (and so
     every user's reference) closes all sounding notes of that pitch at the next note-off.
@@ -237,9 +247,18 @@ def _tick(q: float, tpq: int) -> int:
     return int(round(q * tpq))
 
 
+def quiet_pretty_midi():
+    """Import pretty_midi without the line pyfluidsynth prints to stdout when CI is set."""
+    import contextlib
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        import pretty_midi
+    return pretty_midi
+
+
 def to_pretty_midi(song: Song):
     """The Song as a pretty_midi.PrettyMIDI object."""
-    import pretty_midi
+    pretty_midi = quiet_pretty_midi()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

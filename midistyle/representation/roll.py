@@ -99,12 +99,7 @@ def song_to_roll(song: Song, cfg: RollConfig = RollConfig()) -> Roll:
     n_steps, n_pitch = int(bar_starts[-1]), cfg.n_pitches
     index = [i for i, t in enumerate(song.tracks) if not t.is_drum]
     shape = (len(index), n_steps, n_pitch)
-    parts = [_quantised(song.tracks[i], cfg, n_steps) for i in index]
-    if parts:
-        k = np.concatenate([np.full(q[0].size, j, np.int64) for j, q in enumerate(parts)])
-        s, e, p, v = (np.concatenate([q[f] for q in parts]) for f in range(4))
-    else:
-        k = s = e = p = v = np.zeros(0, np.int64)
+    k, s, e, p, v = _quantised([song.tracks[i] for i in index], cfg, n_steps)
     base = (k * n_steps + s) * n_pitch + p  # flat index of each onset cell
     onset = np.zeros(shape, bool)
     onset.ravel()[base] = True
@@ -118,16 +113,20 @@ def song_to_roll(song: Song, cfg: RollConfig = RollConfig()) -> Roll:
     return Roll(cfg, onset, sustain, velocity, bar_starts, index)
 
 
-def _quantised(track: Track, cfg: RollConfig, n_steps: int):
-    """A track's in-range notes as grid steps: (start, end, pitch column, velocity)."""
-    keep = (track.pitch >= cfg.low_pitch) & (track.pitch <= cfg.high_pitch)
-    s = to_steps(track.start[keep], cfg)
-    e = np.maximum(to_steps(track.end[keep], cfg), s + 1)
-    inside = s < n_steps
-    s, e = s[inside], np.minimum(e[inside], n_steps)
-    p = (track.pitch[keep][inside] - cfg.low_pitch).astype(np.int64)
-    v = np.clip(track.velocity[keep][inside], 1, 127)
-    return s, e, p, v
+def _quantised(tracks: list[Track], cfg: RollConfig, n_steps: int):
+    """In-range notes of ``tracks`` as grid steps: (track slot, start, end, pitch column, velocity)."""
+    if not tracks:
+        z = np.zeros(0, np.int64)
+        return z, z, z, z, z
+    k = np.repeat(np.arange(len(tracks)), [t.n_notes for t in tracks])
+    start, end, pitch, vel = (np.concatenate([getattr(t, f) for t in tracks])
+                              for f in ("start", "end", "pitch", "velocity"))
+    s = to_steps(start, cfg)
+    keep = (pitch >= cfg.low_pitch) & (pitch <= cfg.high_pitch) & (s < n_steps)
+    s = s[keep]
+    e = np.minimum(np.maximum(to_steps(end[keep], cfg), s + 1), n_steps)
+    p = pitch[keep].astype(np.int64) - cfg.low_pitch
+    return k[keep], s, e, p, np.clip(vel[keep], 1, 127)
 
 
 def roll_to_notes(onset: np.ndarray, sustain: np.ndarray, velocity: np.ndarray | None = None,

@@ -126,5 +126,103 @@ def quantize(file, output, steps_per_beat, tune, force):
                f"to the grid, {rep['out_of_range']} out of range dropped, {rep['merged']} merged")
 
 
+def _genre_choice():
+    from .representation.song import GENRES
+    return click.Choice(GENRES)
+
+
+@main.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--to", "to", required=True, help="Target genre: jazz, classical, pop, folk or rock.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output MIDI (folder for a folder input). Default: <stem>.<genre>.mid here.")
+@click.option("--from", "from_genre", help="Source genre (default: detected by the shipped classifier).")
+@click.option("--model", type=click.Path(path_type=Path), help="A checkpoint folder instead of the shipped model.")
+@click.option("--wav", is_flag=True, help="Also render a WAV preview beside each MIDI.")
+@click.option("--compare", is_flag=True, help="Also write <out>.compare.wav: original, then converted.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed (GAN models).")
+@click.option("--threshold", type=float, default=0.5, show_default=True, help="Note probability threshold.")
+@click.option("--workers", type=int, default=None, help="Processes for a folder (default: all cores).")
+@click.option("--device", default=None, help="torch device (default cpu).")
+@click.option("--force", is_flag=True, help="Replace existing outputs.")
+@tune_option
+def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, force, tune):
+    """Convert a whole song (or every file under a folder) to another genre."""
+    from .representation.song import GENRES
+    if model is None and to not in GENRES:
+        raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
+                                 param_hint="--to")
+    if source.is_dir():
+        return _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force)
+    from .representation import read, write_midi
+    from .transfer import Converter
+    from .representation.midi_io import split_tune
+    stem = split_tune(source)[0].stem
+    out = output or Path(f"{stem}.{to}.mid")
+    if out.suffix == "" or (out.exists() and out.is_dir()):
+        out = out / f"{stem}.{to}.mid"
+    check_output(out, [split_tune(source)[0]], force)
+    song = read(source, tune=tune)
+    conv = Converter.load(to, model, device=device)
+    result, info = conv.convert_song(song, seed=seed, threshold=threshold, from_genre=from_genre)
+    if "detected" in info:
+        click.echo(f"source genre: {info['detected']} (detected, p={info['detected_p']:.2f})")
+    write_midi(result, out)
+    click.echo(f"wrote {out}: {info['bars']} bars, {info['notes_in']} notes in, {info['notes_out']} out ({conv.target})")
+    if wav or compare:
+        from .render import render, render_compare
+        if wav:
+            w = check_output(out.with_suffix(".wav"), [], force)
+            render(out, w)
+            click.echo(f"wrote {w}")
+        if compare:
+            c = check_output(out.with_name(out.stem + ".compare.wav"), [], force)
+            render_compare(song_path(source, song), out, c)
+            click.echo(f"wrote {c} (original, then {to})")
+
+
+def song_path(source: Path, song):
+    """A renderable form of the source: the file itself for MIDI, else the song as pretty_midi."""
+    from .representation import to_pretty_midi
+    from .representation.midi_io import MIDI_SUFFIXES
+    return source if source.suffix.lower() in MIDI_SUFFIXES else to_pretty_midi(song)
+
+
+def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force):
+    from tqdm import tqdm
+    from .transfer import convert_many, find_inputs
+    if output is None:
+        raise click.UsageError("a folder input needs -o OUTPUT_FOLDER")
+    if output.exists() and not output.is_dir():
+        raise OutputError(output, "is a file; a folder input needs an output folder")
+    files = find_inputs(source)
+    if not files:
+        raise click.UsageError(f"no MIDI or score files under {source}")
+    jobs = [(f, output / f.relative_to(source).parent / f"{f.stem}.{to}.mid") for f in files]
+    with tqdm(total=len(jobs), unit="file", desc=f"to {to}", disable=None) as bar:
+        report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
+                              from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update)
+    click.echo(f"converted {len(report.written)} of {len(jobs)} files into {output}")
+    if report.failed:
+        click.echo(f"{len(report.failed)} failed:", err=True)
+        for src, reason in report.failed:
+            click.echo(f"  {src}: {reason}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("midi", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="WAV to write (default: beside the MIDI).")
+@click.option("--soundfont", type=click.Path(path_type=Path), help="An .sf2 file (default: see soundfonts/README.md).")
+@click.option("--rate", type=int, default=44100, show_default=True, help="Sample rate.")
+@click.option("--force", is_flag=True, help="Replace an existing output.")
+def render(midi, output, soundfont, rate, force):
+    """Render a MIDI file to WAV through FluidSynth."""
+    from .render import render as do_render
+    out = check_output(output or midi.with_suffix(".wav"), [midi], force)
+    do_render(midi, out, soundfont=soundfont, rate=rate)
+    click.echo(f"wrote {out}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

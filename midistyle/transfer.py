@@ -1,0 +1,321 @@
+"""Whole-song genre transfer: ``convert(song, to="jazz")`` and batch conversion of folders.
+
+The song is rolled onto the model's grid, run through the generator in overlapping windows that
+are cross-faded (no seams at window edges), thresholded, and written back into the source's
+context: tempo map, meters, keys, programs, names and drum tracks are kept; each output note goes
+to the source instrument it best continues and takes its velocity from the source nearby.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .config import RollConfig, from_dict
+from .errors import InputError, ModelError
+from .representation import Song, read, roll_to_notes, song_to_roll
+from .representation.song import GENRES
+
+PRETRAINED = Path(__file__).parent / "pretrained"
+
+
+def shipped_model(genre: str) -> Path:
+    """Folder of the shipped model that converts any genre into ``genre``."""
+    if genre not in GENRES:
+        raise ModelError(None, f"no shipped model for genre {genre!r}; shipped: {', '.join(GENRES)}")
+    path = PRETRAINED / f"to_{genre}"
+    if not (path / "config.json").exists():
+        raise ModelError(path, f"the shipped model for {genre!r} is missing from this installation")
+    return path
+
+
+def shipped_classifier() -> Path:
+    path = PRETRAINED / "classifier"
+    if not (path / "config.json").exists():
+        raise ModelError(path, "the shipped genre classifier is missing from this installation")
+    return path
+
+
+@dataclasses.dataclass
+class Converter:
+    """A loaded generator (and optionally the classifier) ready to convert many songs."""
+
+    generator: Any
+    meta: dict
+    cfg: RollConfig
+    window: int
+    classifier: Any = None
+    classifier_meta: dict | None = None
+    device: str = "cpu"
+
+    @classmethod
+    def load(cls, to: str | None = None, model: str | os.PathLike | None = None, *,
+             classifier: str | os.PathLike | None | bool = True, device: str | None = None) -> "Converter":
+        """Load the shipped model for ``to`` (or the checkpoint folder ``model``)."""
+        from .models.checkpoint import load_classifier, load_generator
+
+        device = device or "cpu"
+        path = Path(model) if model is not None else shipped_model(to)
+        gen, meta = load_generator(path, device=device)
+        target = meta.get("target") or []
+        target = [target] if isinstance(target, str) else list(target)
+        if to is not None and target and to not in target:
+            raise ModelError(path, f"this model converts to {'+'.join(target)}, not {to}")
+        roll = meta.get("roll") or {}
+        cfg = roll if isinstance(roll, RollConfig) else from_dict(RollConfig, roll)
+        window = int(meta.get("phrase_steps") or 16 * cfg.steps_per_beat)
+        clf = clf_meta = None
+        if classifier is True:
+            try:
+                clf, clf_meta = load_classifier(shipped_classifier(), device=device)
+            except ModelError:
+                clf = None
+        elif classifier:
+            clf, clf_meta = load_classifier(classifier, device=device)
+        return cls(gen, dict(meta, path=str(path)), cfg, window, clf, clf_meta, device)
+
+    @property
+    def target(self) -> str:
+        t = self.meta.get("target") or ["?"]
+        return "+".join([t] if isinstance(t, str) else t)
+
+    def detect(self, x: np.ndarray) -> tuple[str, float] | None:
+        """Most likely genre of a merged roll [2, T, P] by the classifier (None without one)."""
+        if self.classifier is None or x.shape[1] == 0:
+            return None
+        import torch
+
+        windows, _ = _windows(x, self.window)
+        with torch.inference_mode():
+            logits = self.classifier(torch.from_numpy(windows).to(self.device))
+            probs = torch.softmax(logits.float(), dim=-1).mean(0).cpu().numpy()
+        genres = list(self.classifier_meta.get("genres", GENRES))
+        i = int(probs.argmax())
+        return genres[i], float(probs[i])
+
+    def transform(self, x: np.ndarray, *, seed: int = 0) -> np.ndarray:
+        """Generator output for a merged roll [2, T, P], windows cross-faded: float32 [2, T, P]."""
+        import torch
+
+        windows, starts = _windows(x, self.window)
+        torch.manual_seed(seed)
+        out = np.empty_like(windows)
+        with torch.inference_mode():
+            for a in range(0, len(windows), 64):
+                batch = torch.from_numpy(windows[a:a + 64]).to(self.device)
+                z = self.generator.sample_z(batch.shape[0], device=self.device) \
+                    if getattr(self.generator, "config", None) is not None and self.generator.config.z_dim else None
+                out[a:a + 64] = self.generator(batch, z).float().cpu().numpy()
+        return _overlap_add(out, starts, x.shape[1])
+
+    def convert_song(self, song: Song, *, seed: int = 0, threshold: float = 0.5,
+                     from_genre: str | None = None) -> tuple[Song, dict]:
+        """Convert a whole song. Returns the new song and an info dict (source genre, note counts)."""
+        roll = song_to_roll(song, self.cfg)
+        x = roll.merged()
+        info: dict[str, Any] = {"source": song.source, "to": self.target, "bars": roll.n_bars,
+                                "notes_in": int(roll.onset.sum())}
+        if from_genre is None:
+            found = self.detect(x)
+            if found:
+                info["detected"], info["detected_p"] = found
+        else:
+            info["from"] = from_genre
+        y = self.transform(x, seed=seed)
+        on, sus = y[0] > threshold, y[1] > threshold
+        s, e, p, _ = roll_to_notes(on, sus)
+        tracks = assign_notes(roll, song, s, e, p)
+        info["notes_out"] = int(s.size)
+        return song.with_tracks(tracks), info
+
+
+def _windows(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut [2, T, P] into windows of ``window`` steps with hop window/2 (zero-padded at the end)."""
+    hop = max(window // 2, 1)
+    n_steps = x.shape[1]
+    starts = np.arange(0, max(n_steps - window, 0) + hop, hop)
+    starts = starts[(starts == 0) | (starts + window - hop < n_steps)]
+    padded = np.zeros((x.shape[0], int(starts[-1]) + window, x.shape[2]), np.float32)
+    padded[:, :n_steps] = x
+    return np.stack([padded[:, a:a + window] for a in starts]), starts
+
+
+def _overlap_add(out: np.ndarray, starts: np.ndarray, n_steps: int) -> np.ndarray:
+    """Blend window outputs with triangular weights that sum to one everywhere."""
+    window = out.shape[2]
+    ramp = np.minimum(np.arange(window) + 0.5, window - np.arange(window) - 0.5)
+    weight = np.maximum(ramp / ramp.max(), 1e-3).astype(np.float32)
+    total = np.zeros((out.shape[1], int(starts[-1]) + window, out.shape[3]), np.float32)
+    norm = np.zeros(int(starts[-1]) + window, np.float32)
+    for w, a in zip(out, starts):
+        total[:, a:a + window] += w * weight[None, :, None]
+        norm[a:a + window] += weight
+    return (total / norm[None, :, None])[:, :n_steps]
+
+
+def assign_notes(roll, song: Song, start, end, pitch_col) -> list:
+    """Give each output note (in steps / pitch columns) to a source pitched track.
+
+    The track holding the same pitch at the note's onset wins; else the track sounding nearest in
+    pitch at that moment; else the track whose recent notes lie nearest. Velocity: the source's
+    onset velocity at that cell, else the chosen track's latest onset velocity.
+    """
+    cfg = roll.cfg
+    tracks = list(song.tracks)
+    n_tracks = len(roll.track_index)
+    if n_tracks == 0 or start.size == 0:
+        for i in roll.track_index:
+            tracks[i] = tracks[i].replace_notes([], [], [], [])
+        return tracks
+    sus = roll.sustain  # [K, T, P]
+    cols = np.arange(cfg.n_pitches)
+    # Per track and step: nearest sounding pitch distance to each note (inf where silent).
+    at = sus[:, start, :]  # [K, N, P]
+    dist = np.where(at, np.abs(cols[None, None, :] - pitch_col[None, :, None]), np.inf).min(axis=2)
+    same = at[:, np.arange(start.size), pitch_col]  # [K, N]
+    centre = _centre_pitch(sus)  # [K, T] filled over silences
+    fallback = np.abs(centre[:, start] - pitch_col[None, :]) + 1000.0
+    score = np.where(same, -1.0, np.where(np.isfinite(dist), dist, fallback))
+    choice = score.argmin(axis=0)
+    vel_at = roll.velocity[:, start, pitch_col]  # [K, N]
+    latest = _latest_velocity(roll.velocity)  # [K, T]
+    cell = vel_at.max(axis=0)
+    vel = np.where(cell > 0, cell, latest[choice, start])
+    vel = np.where(vel > 0, vel, 80)
+    spb = cfg.steps_per_beat
+    for k, i in enumerate(roll.track_index):
+        m = choice == k
+        tracks[i] = tracks[i].replace_notes(start[m] / spb, end[m] / spb, pitch_col[m] + cfg.low_pitch, vel[m])
+    return tracks
+
+
+def _ffill(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Forward-fill ``values`` [K, T] along time where ``valid``; backward-fill the leading gap."""
+    n = values.shape[1]
+    idx = np.where(valid, np.arange(n)[None, :], -1)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    first = np.where(valid.any(axis=1), valid.argmax(axis=1), 0)
+    idx = np.where(idx < 0, first[:, None], idx)
+    return np.take_along_axis(values, idx, axis=1)
+
+
+def _centre_pitch(sus: np.ndarray) -> np.ndarray:
+    count = sus.sum(axis=2)
+    mean = (sus * np.arange(sus.shape[2])[None, None, :]).sum(axis=2) / np.maximum(count, 1)
+    filled = _ffill(mean, count > 0)
+    return np.where((count > 0).any(axis=1)[:, None], filled, sus.shape[2] / 2)
+
+
+def _latest_velocity(velocity: np.ndarray) -> np.ndarray:
+    v = velocity.max(axis=2).astype(np.float64)
+    return _ffill(v, v > 0)
+
+
+# --- convenience API mirroring the CLI -------------------------------------------------------
+
+def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = None, seed: int = 0,
+            threshold: float = 0.5, device: str | None = None, tune: int | None = None):
+    """Convert a whole song to genre ``to`` with the shipped model (or ``model``, a checkpoint folder).
+
+    Parameters
+    ----------
+    source : path or pretty_midi.PrettyMIDI
+    to : target genre, one of ``midistyle.GENRES`` for shipped models.
+
+    Returns
+    -------
+    pretty_midi.PrettyMIDI with the source's tempo map, meters, keys, instruments and drums.
+    """
+    from .representation import to_pretty_midi
+
+    conv = Converter.load(to, model, device=device)
+    song, _ = conv.convert_song(read(source, tune=tune), seed=seed, threshold=threshold, from_genre=from_genre)
+    return to_pretty_midi(song)
+
+
+@dataclasses.dataclass
+class BatchReport:
+    """What a batch conversion did: written outputs and failures with their reasons."""
+
+    written: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+
+
+INPUT_SUFFIXES = {".mid", ".midi", ".kar", ".smf", ".xml", ".mxl", ".musicxml", ".krn", ".abc"}
+
+
+def find_inputs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(to, model, device, threads) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    _WORKER["conv"] = Converter.load(to, model, device=device)
+
+
+def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
+    """Convert ``src`` to ``dst`` in a worker; returns (src, dst, error, info)."""
+    from .representation import write_midi
+
+    src, dst, seed, threshold, from_genre, force, wav = job
+    try:
+        if Path(dst).exists() and not force:
+            return src, None, "output exists (use --force)", None
+        song, info = _WORKER["conv"].convert_song(read(src), seed=seed, threshold=threshold,
+                                                  from_genre=from_genre)
+        write_midi(song, dst)
+        if wav:
+            from .render import render
+            render(dst, Path(dst).with_suffix(".wav"))
+        return src, dst, None, info
+    except (InputError, ModelError) as exc:
+        return src, None, exc.reason, None
+    except Exception as exc:  # one bad file must not stop a batch
+        from .errors import MidistyleError
+        reason = str(exc) if isinstance(exc, MidistyleError) else f"{type(exc).__name__}: {exc}"
+        return src, None, " ".join(reason.split())[:200], None
+
+
+def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers: int | None = None,
+                 seed: int = 0, threshold: float = 0.5, from_genre: str | None = None, force: bool = False,
+                 wav: bool = False, device: str | None = None,
+                 progress: Callable[[int], None] | None = None) -> BatchReport:
+    """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing as mp
+
+    report = BatchReport()
+    args = [(str(s), str(d), seed, threshold, from_genre, force, wav) for s, d in jobs]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
+    if workers == 1:
+        _init_worker(to, model, device, max(1, os.cpu_count() or 1))
+        results = (_convert_one(a) for a in args)
+        _collect(results, report, progress)
+        return report
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(to, model, device, threads)) as pool:
+        futures = [pool.submit(_convert_one, a) for a in args]
+        _collect((f.result() for f in as_completed(futures)), report, progress)
+    return report
+
+
+def _collect(results, report: BatchReport, progress) -> None:
+    for src, dst, err, _ in results:
+        if err is None:
+            report.written.append((src, dst))
+        else:
+            report.failed.append((src, err))
+        if progress:
+            progress(1)
+    report.written.sort()
+    report.failed.sort()

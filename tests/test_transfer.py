@@ -1,0 +1,166 @@
+"""convert: whole songs keep their context; windows leave no seams; batches report failures."""
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pretty_midi
+import pytest
+import torch
+from click.testing import CliRunner
+
+from midistyle.cli import main
+from midistyle.config import ModelConfig, RollConfig
+from midistyle.models.checkpoint import save_checkpoint
+from midistyle.models.registry import build_model
+from midistyle.representation import quantize, read, write_midi
+from midistyle.transfer import Converter, convert
+from midi_fixtures import rich_song, song
+
+
+class Identity(torch.nn.Module):
+    config = None
+
+    def forward(self, x, z=None):
+        return x
+
+
+class Pattern(torch.nn.Module):
+    """Ignores its input: an onset every 4 steps on pitch column 36, one step long."""
+    config = None
+
+    def forward(self, x, z=None):
+        y = torch.zeros_like(x)
+        y[:, :, ::4, 36] = 1.0
+        return y
+
+
+def converter(module, window=64):
+    return Converter(module, {"target": ("jazz",)}, RollConfig(), window)
+
+
+def test_identity_conversion_keeps_every_note_track_and_context():
+    src = rich_song()
+    out, info = converter(Identity()).convert_song(src, from_genre="pop")
+    expected = quantize(src)
+    assert [t.notes() for t in out.tracks] == [t.notes() for t in expected.tracks]
+    assert out.tempos == src.tempos and out.time_signatures == src.time_signatures
+    assert out.key_signatures == src.key_signatures
+    assert [(t.name, t.program, t.is_drum) for t in out.tracks] == [(t.name, t.program, t.is_drum) for t in src.tracks]
+    assert info["notes_in"] == info["notes_out"] == 11
+
+
+@pytest.mark.parametrize("window", [16, 64])
+def test_no_seams_at_window_edges(window):
+    held = [(5.0, 35.0, 60, 90)]  # steps 20..140: crosses every window edge
+    strikes = [(q, q + 1.0, 72, 70) for q in (8.0, 16.0, 24.0)]  # onsets exactly on edges 32, 64, 96
+    src = song([("Keys", 0, False, held + strikes)], sigs=((0.0, 4, 4),))
+    out, _ = converter(Identity(), window).convert_song(src)
+    assert out.tracks[0].notes() == sorted(held + strikes)
+
+
+def test_stationary_output_has_no_pile_up_or_gaps():
+    src = song([("Keys", 0, False, [(0.0, 40.0, 60, 90)])])  # 40 quarters = 160 steps
+    out, _ = converter(Pattern()).convert_song(src)
+    starts = [n[0] for n in out.tracks[0].notes()]
+    assert starts == [i for i in range(40)]  # exactly one note per 4 steps, none doubled or missing
+
+
+def test_notes_go_to_the_instrument_they_continue_with_nearby_velocity():
+    # Piano holds 60 at q0..4; bass holds 36. A generated note at pitch 60 (same pitch held) goes
+    # to the piano, one at 40 (nearest sounding pitch is the bass) goes to the bass.
+    src = song([("Piano", 0, False, [(0.0, 4.0, 60, 77)]), ("Bass", 33, False, [(0.0, 4.0, 36, 55)])])
+
+    class Shift(torch.nn.Module):
+        config = None
+
+        def forward(self, x, z=None):
+            y = x.clone()
+            y[:, :, :, 40 - 24] = x[:, :, :, 36 - 24]  # add a copy of the bass line at pitch 40
+            return y
+
+    out, _ = converter(Shift()).convert_song(src)
+    piano, bass = (t.notes() for t in out.tracks)
+    assert piano == [(0.0, 4.0, 60, 77)]
+    assert bass == [(0.0, 4.0, 36, 55), (0.0, 4.0, 40, 55)]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    torch.manual_seed(0)
+    g = build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1))
+    f = build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1))
+    path = tmp_path_factory.mktemp("model") / "tiny"
+    save_checkpoint(path, {"G": g, "F": f}, {"kind": "cyclegan", "roll": RollConfig(), "source": ["pop"],
+                                              "target": ["jazz"], "genres": ["pop", "jazz"], "phrase_steps": 64})
+    return path
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_cli_convert_keeps_tempo_meters_programs_and_drums(tmp_path, tiny_model, monkeypatch):
+    src = tmp_path / "in.mid"
+    write_midi(rich_song(), src)
+    before = src.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    res = run("convert", src, "--to", "jazz", "--model", tiny_model, "--from", "pop")
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "in.jazz.mid"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pm = pretty_midi.PrettyMIDI(str(out))
+        ref = pretty_midi.PrettyMIDI(str(src))
+    np.testing.assert_allclose(pm.get_tempo_changes()[1], ref.get_tempo_changes()[1], rtol=1e-6)
+    assert [(t.numerator, t.denominator, round(t.time, 3)) for t in pm.time_signature_changes] == \
+        [(t.numerator, t.denominator, round(t.time, 3)) for t in ref.time_signature_changes]
+    drums = [i for i in pm.instruments if i.is_drum]
+    assert len(drums) == 1 and [(n.pitch, n.start) for n in drums[0].notes] == \
+        [(n.pitch, n.start) for n in ref.instruments[2].notes]
+    assert {i.program for i in pm.instruments if not i.is_drum} <= {0, 33}
+    assert src.read_bytes() == before
+    again = run("convert", src, "--to", "jazz", "--model", tiny_model)
+    assert again.exit_code == 4 and "already exists" in again.output
+    assert run("convert", src, "--to", "jazz", "--model", tiny_model, "--force").exit_code == 0
+
+
+def test_cli_convert_refuses_unknown_genre_and_bad_model(tmp_path):
+    src = tmp_path / "in.mid"
+    write_midi(rich_song(), src)
+    assert run("convert", src, "--to", "polka").exit_code == 2
+    bad = tmp_path / "model"
+    bad.mkdir()
+    (bad / "config.json").write_text("{not json")
+    res = run("convert", src, "--to", "jazz", "--model", bad, "-o", tmp_path / "o.mid")
+    assert res.exit_code == 5 and len(res.output.strip().splitlines()) == 1
+    assert not (tmp_path / "o.mid").exists()
+
+
+def test_batch_mirrors_folders_and_reports_bad_files(tmp_path, tiny_model):
+    root = tmp_path / "corpus"
+    (root / "a" / "b").mkdir(parents=True)
+    write_midi(rich_song(), root / "one.mid")
+    write_midi(rich_song(), root / "a" / "b" / "two.mid")
+    (root / "a" / "broken.mid").write_bytes(b"MThd garbage")
+    out = tmp_path / "out"
+    res = run("convert", root, "--to", "jazz", "--model", tiny_model, "-o", out, "--workers", 1)
+    assert res.exit_code == 1
+    assert "converted 2 of 3" in res.output and "broken.mid" in res.output
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.mid")) == \
+        ["a/b/two.jazz.mid", "one.jazz.mid"]
+    assert not list(out.rglob("*.part"))
+
+
+def test_api_convert_returns_pretty_midi(tiny_model):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from midistyle.representation import to_pretty_midi
+        pm_in = to_pretty_midi(rich_song())
+        pm = convert(pm_in, to="jazz", model=tiny_model, from_genre="pop")
+    assert isinstance(pm, pretty_midi.PrettyMIDI)
+    assert [i.name for i in pm.instruments if i.is_drum] == ["Drums"]
+    buf = io.BytesIO()
+    pm.write(buf)
+    assert read(pretty_midi.PrettyMIDI(io.BytesIO(buf.getvalue())), require_pitched=False).n_notes(drums=True) == 20

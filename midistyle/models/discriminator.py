@@ -1,0 +1,33 @@
+"""PatchGAN discriminator of Brunner et al. 2018: one real/fake score per patch of the roll."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from midistyle.config import ModelConfig
+from midistyle.models.blocks import ConvNormAct, check_roll, init_weights
+
+
+class Discriminator(nn.Module):
+    """[B, C, T, P] -> patch scores [B, 1, ceil(T/4), ceil(P/4)] (raw, for least-squares losses).
+
+    conv k x k stride 2 (base) -> lrelu -> conv k x k stride 2 (4 x base) -> norm -> lrelu -> conv k x k -> 1,
+    k = ``config.kernel_size`` (7 in Brunner et al.'s code).
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        if config.kind != "discriminator":
+            raise ValueError(f"Discriminator needs a ModelConfig of kind 'discriminator', got {config.kind!r}")
+        self.config = config
+        c, k = config.base_channels, config.kernel_size
+        self.net = nn.Sequential(
+            ConvNormAct(config.in_channels, c, k, 2, norm="none", act="lrelu"),
+            ConvNormAct(c, 4 * c, k, 2, norm=config.norm, act="lrelu"),
+            ConvNormAct(4 * c, 1, k, 1, norm="none", act="none"),
+        )
+        init_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_roll(x, self.config.in_channels, "Discriminator")
+        return self.net(x)

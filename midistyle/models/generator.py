@@ -1,0 +1,55 @@
+"""ResNet generator of Brunner et al. 2018: conv 7x7 -> 2 downsamplings -> N residual blocks -> 2 upsamplings -> conv 7x7 -> sigmoid."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from midistyle.config import ModelConfig
+from midistyle.models.blocks import (ConvNormAct, ResidualBlock, check_roll, downsample, init_weights,
+                                     pad_to_multiple, upsample)
+
+# Two stride-2 stages: time and pitch are padded to a multiple of 4, and to at least 8 so the
+# reflect padding of the residual blocks (1 row) fits at the bottleneck.
+_MULTIPLE, _MIN_SIZE = 4, 8
+
+
+class Generator(nn.Module):
+    """Maps a roll batch [B, C, T, P] to a roll batch of the same shape with values in [0, 1].
+
+    Fully convolutional: any T and P work (they are zero-padded internally, i.e. silence is appended,
+    and the output is cropped back). With ``config.z_dim > 0`` (the GAN generator) a noise vector is
+    projected to the bottleneck channels and added there.
+    """
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        if config.kind != "generator":
+            raise ValueError(f"Generator needs a ModelConfig of kind 'generator', got {config.kind!r}")
+        self.config = config
+        c, k, norm = config.base_channels, config.kernel_size, config.norm
+        self.stem = ConvNormAct(config.in_channels, c, k, pad_mode="reflect", norm=norm, act="relu")
+        self.down = nn.Sequential(downsample(c, 2 * c, norm), downsample(2 * c, 4 * c, norm))
+        self.z_proj = nn.Linear(config.z_dim, 4 * c) if config.z_dim else None
+        self.res = nn.Sequential(*(ResidualBlock(4 * c, norm) for _ in range(config.n_res_blocks)))
+        self.up = nn.Sequential(upsample(4 * c, 2 * c, norm), upsample(2 * c, c, norm))
+        self.head = ConvNormAct(c, config.out_channels, k, pad_mode="reflect", norm="none", act="sigmoid")
+        init_weights(self)
+
+    def sample_z(self, batch: int, *, device: torch.device | str | None = None,
+                 generator: torch.Generator | None = None) -> torch.Tensor | None:
+        """Standard-normal noise [batch, z_dim] (None when this generator takes no noise)."""
+        if not self.config.z_dim:
+            return None
+        return torch.randn(batch, self.config.z_dim, device=device, generator=generator)
+
+    def forward(self, x: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
+        """Transfer ``x`` [B, in_channels, T, P]; ``z`` [B, z_dim] or None (= zeros: the deterministic mean)."""
+        check_roll(x, self.config.in_channels, "Generator")
+        t, p = x.shape[-2:]
+        h = self.down(self.stem(pad_to_multiple(x, _MULTIPLE, _MULTIPLE, min_time=_MIN_SIZE, min_pitch=_MIN_SIZE)))
+        if self.z_proj is not None and z is not None:
+            if z.shape != (x.shape[0], self.config.z_dim):
+                raise ValueError(f"Generator expects z of shape [{x.shape[0]}, {self.config.z_dim}], got {tuple(z.shape)}")
+            h = h + self.z_proj(z.to(h.dtype))[:, :, None, None]
+        out = self.head(self.up(self.res(h)))
+        return out[..., :t, :p]

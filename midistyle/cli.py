@@ -224,5 +224,90 @@ def render(midi, output, soundfont, rate, force):
     click.echo(f"wrote {out}")
 
 
+@main.group()
+def train():
+    """Train a genre classifier, a CycleGAN or a GAN on a prepared corpus."""
+
+
+def _train_options(f):
+    opts = [
+        click.option("--data", type=click.Path(path_type=Path), required=True, help="Folder made by `midistyle prepare`."),
+        click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+                     help="Run folder: best/, last/, metrics.jsonl, loss_curve.png."),
+        click.option("--preset", type=click.Choice(["brunner", "small", "tiny"]), default="brunner", show_default=True,
+                     help="brunner = Brunner et al.'s sizes; small = 2-core CPU in under 2 h; tiny = smoke tests."),
+        click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when present)."),
+        click.option("--epochs", type=int, default=None, help="Override the preset's epochs."),
+        click.option("--max-steps", type=int, default=None, help="Stop after this many optimiser steps."),
+        click.option("--batch-size", type=int, default=None, help="Override the preset's batch size."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed for a reproducible run."),
+        click.option("--resume", is_flag=True, help="Continue the run in the output folder."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _genres(text: str, other: str | None = None) -> list[str]:
+    """'pop,rock' -> ['pop', 'rock']; 'rest' -> every shipped genre not in ``other``."""
+    from .representation.song import GENRES
+    if text.strip() == "rest":
+        exclude = set(_genres(other)) if other else set()
+        return [g for g in GENRES if g not in exclude]
+    return [g.strip() for g in text.split(",") if g.strip()]
+
+
+def _report_run(result) -> None:
+    metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted((result.metrics or {}).items())
+                        if isinstance(v, (int, float)))
+    click.echo(f"trained {result.step} steps; best checkpoint {result.best}; {metrics}")
+
+
+def _run_training(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except ValueError as exc:  # bad preset/genre combinations from the library
+        raise click.UsageError(str(exc)) from None
+
+
+@train.command("classifier")
+@click.option("--genres", default="jazz,classical,pop,folk,rock", show_default=True, help="Comma-separated classes.")
+@_train_options
+def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
+    """Genre classifier: measures how well a transfer worked and detects source genres."""
+    from .training.api import train_classifier
+    _report_run(_run_training(train_classifier, data, _genres(genres), out, preset=preset, device=device,
+                              epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume))
+
+
+@train.command("cyclegan")
+@click.option("--a", "a", required=True, help="Domain A genres, comma-separated, or 'rest' (all but B).")
+@click.option("--b", "b", required=True, help="Domain B genres, comma-separated, or 'rest'.")
+@click.option("--mixed", type=click.Choice(["none", "partial", "full"]), default="none", show_default=True,
+              help="Brunner et al.'s extra discriminators: on A+B (partial) or on all genres (full).")
+@_train_options
+def train_cyclegan_cmd(a, b, mixed, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
+    """CycleGAN G: A->B and F: B->A with cycle-consistency (Brunner et al. 2018)."""
+    from .training.api import train_cyclegan
+    _report_run(_run_training(train_cyclegan, data, _genres(a, b), _genres(b, a), out, preset=preset,
+                              device=device, mixed=mixed, epochs=epochs, max_steps=max_steps,
+                              batch_size=batch_size, seed=seed, resume=resume))
+
+
+@train.command("gan")
+@click.option("--source", required=True, help="Source genres, comma-separated, or 'rest' (all but target).")
+@click.option("--target", required=True, help="Target genres, comma-separated.")
+@click.option("--content-weight", type=float, default=None, help="Weight of the MSE content loss (preset default 10).")
+@_train_options
+def train_gan_cmd(source, target, content_weight, data, out, preset, device, epochs, max_steps, batch_size, seed,
+                  resume):
+    """GAN: generator(noise z, source bars) judged against real target-genre bars, plus content loss."""
+    from .training.api import train_gan
+    overrides = {} if content_weight is None else {"lambda_content": content_weight}
+    _report_run(_run_training(train_gan, data, _genres(source, target), _genres(target, source), out, preset=preset,
+                              device=device, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed,
+                              resume=resume, overrides=overrides))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

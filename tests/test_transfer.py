@@ -164,3 +164,21 @@ def test_api_convert_returns_pretty_midi(tiny_model):
     buf = io.BytesIO()
     pm.write(buf)
     assert read(pretty_midi.PrettyMIDI(io.BytesIO(buf.getvalue())), require_pitched=False).n_notes(drums=True) == 20
+
+
+def test_midi_convert_path_imports_no_music21_or_matplotlib(tmp_path, tiny_model):
+    import subprocess
+    import sys
+    src = tmp_path / "in.mid"
+    write_midi(rich_song(), src)
+    code = (
+        "import sys\n"
+        "from midistyle.cli import main\n"
+        f"try:\n    main(['convert', {str(src)!r}, '--to', 'jazz', '--from', 'pop', '--model', {str(tiny_model)!r},"
+        f" '-o', {str(tmp_path / 'o.mid')!r}])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "bad = [m for m in ('music21', 'matplotlib', 'pretty_midi') if m in sys.modules]\n"
+        "sys.exit(f'imported {bad}' if bad else 0)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr + res.stdout
+    assert (tmp_path / "o.mid").exists()

@@ -1,0 +1,182 @@
+"""Train a genre classifier, a CycleGAN or a GAN from a prepared corpus: one call each."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from typing import Any, Callable, Mapping, Sequence
+
+import torch
+from torch.utils.data import Dataset
+
+from midistyle.config import TrainConfig, get_preset
+from midistyle.errors import InputError
+from midistyle.training.loop import FitResult, fit
+from midistyle.training.runtime import resolve_runtime
+from midistyle.training.task import TaskInfo
+
+
+def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir: str | os.PathLike, *,
+                     preset: str = "brunner", device: str | torch.device | None = None,
+                     max_steps: int | None = None, epochs: int | None = None, batch_size: int | None = None,
+                     resume: bool = False, seed: int = 0, phrase_steps: int | None = None,
+                     progress: bool = True, overrides: Mapping[str, Any] | None = None) -> FitResult:
+    """Train a genre classifier on phrases of ``genres`` (labels in that order).
+
+    Parameters
+    ----------
+    data_dir
+        A corpus prepared by ``midistyle prepare`` (read with ``midistyle.data.dataset.PhraseDataset``).
+    genres
+        Two or more genre names; the checkpoint's ``meta["genres"]`` keeps this order (= logit order).
+    out_dir
+        Run folder: ``best/`` (load with :func:`midistyle.models.checkpoint.load_classifier`), ``last/``,
+        ``metrics.jsonl``, ``loss_curve.png``, ``run.json``.
+    preset
+        "brunner" (paper sizes), "small" (CPU) or "tiny" (tests).
+    device
+        "cpu", "cuda", "cuda:1"...; default CUDA when available.
+    max_steps, epochs, batch_size, seed, phrase_steps
+        Override the preset's TrainConfig; ``overrides`` sets any other TrainConfig field (e.g. ``lr``).
+    resume
+        Continue the run in ``out_dir`` from its ``last/`` checkpoint.
+    progress
+        Show a progress bar.
+
+    Returns
+    -------
+    FitResult with ``run_dir``, ``best``, ``last``, ``step`` and the last validation ``metrics``
+    (``accuracy`` and ``accuracy_<genre>``).
+    """
+    from midistyle.data.dataset import PhraseDataset
+    from midistyle.training.classifier import ClassifierTask
+
+    genres = _genre_list(genres, "genres")
+    cfg = _train_config("classifier", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
+    train = PhraseDataset(data_dir, genres, "train", phrase_steps=cfg.phrase_steps, transpose=cfg.transpose,
+                          seed=cfg.seed)
+    val = _optional(lambda: PhraseDataset(data_dir, genres, "val", phrase_steps=cfg.phrase_steps, seed=cfg.seed))
+    info = TaskInfo(roll=train.roll_config, genres=tuple(train.genres), phrase_steps=_steps(train, "roll"))
+    return _run(ClassifierTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
+
+
+def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[str], out_dir: str | os.PathLike, *,
+                   preset: str = "brunner", device: str | torch.device | None = None, mixed: str = "none",
+                   mixed_genres: Sequence[str] | None = None, max_steps: int | None = None,
+                   epochs: int | None = None, batch_size: int | None = None, resume: bool = False, seed: int = 0,
+                   phrase_steps: int | None = None, progress: bool = True,
+                   overrides: Mapping[str, Any] | None = None) -> FitResult:
+    """Train a CycleGAN between domain ``a`` and domain ``b`` (each a list of genres, disjoint).
+
+    ``mixed`` picks Brunner et al.'s extra discriminators: "none", "partial" (reals from A u B) or
+    "full" (reals from ``mixed_genres``, default every genre in :data:`midistyle.representation.song.GENRES`).
+    The shipped checkpoint ``best/`` holds G (a -> b) and F (b -> a); load it with
+    :func:`midistyle.models.checkpoint.load_generator`. Other parameters as in :func:`train_classifier`.
+    """
+    from midistyle.training.cyclegan import CycleGANTask, WithMixed
+
+    a, b = _domains(a, b)
+    cfg = _train_config("cyclegan", preset, seed, max_steps, epochs, batch_size, phrase_steps,
+                        dict(overrides or {}, mixed=mixed))
+    train, val, info = _unpaired(data_dir, a, b, cfg)
+    if cfg.mixed == "full":
+        from midistyle.data.dataset import PhraseDataset
+        from midistyle.representation.song import GENRES
+
+        pool = _genre_list(mixed_genres or GENRES, "mixed_genres")
+        train = WithMixed(train, PhraseDataset(data_dir, pool, "train", phrase_steps=cfg.phrase_steps,
+                                               transpose=cfg.transpose, seed=cfg.seed), seed=cfg.seed)
+        val = None if val is None else WithMixed(
+            val, PhraseDataset(data_dir, pool, "train", phrase_steps=cfg.phrase_steps, seed=cfg.seed), seed=cfg.seed)
+    return _run(CycleGANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
+
+
+def train_gan(data_dir: str | os.PathLike, source: Sequence[str], target: Sequence[str], out_dir: str | os.PathLike,
+              *, preset: str = "brunner", device: str | torch.device | None = None, max_steps: int | None = None,
+              epochs: int | None = None, batch_size: int | None = None, resume: bool = False, seed: int = 0,
+              phrase_steps: int | None = None, progress: bool = True,
+              overrides: Mapping[str, Any] | None = None) -> FitResult:
+    """Train a conditional GAN that rewrites ``source``-genre phrases as ``target``-genre ones.
+
+    The shipped checkpoint ``best/`` holds G; load it with :func:`midistyle.models.checkpoint.load_generator`.
+    Other parameters as in :func:`train_classifier`.
+    """
+    from midistyle.training.gan import GANTask
+
+    source, target = _domains(source, target)
+    cfg = _train_config("gan", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
+    train, val, info = _unpaired(data_dir, source, target, cfg)
+    return _run(GANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _genre_list(genres: Sequence[str], what: str) -> list[str]:
+    if isinstance(genres, str):
+        genres = [genres]
+    out = [str(g) for g in genres]
+    if not out or len(set(out)) != len(out):
+        raise ValueError(f"{what} must be a non-empty list of distinct genres, got {out}")
+    return out
+
+
+def _domains(a: Sequence[str], b: Sequence[str]) -> tuple[list[str], list[str]]:
+    a, b = _genre_list(a, "source domain"), _genre_list(b, "target domain")
+    shared = sorted(set(a) & set(b))
+    if shared:
+        raise ValueError(f"the two domains share genre(s) {shared}; they must be disjoint")
+    return a, b
+
+
+def _train_config(task: str, preset: str, seed: int, max_steps: int | None, epochs: int | None,
+                  batch_size: int | None, phrase_steps: int | None,
+                  overrides: Mapping[str, Any] | None) -> TrainConfig:
+    changes: dict[str, Any] = dict(overrides or {})
+    changes.update(task=task, seed=seed)
+    for key, value in (("max_steps", max_steps), ("epochs", epochs), ("batch_size", batch_size),
+                       ("phrase_steps", phrase_steps)):
+        if value is not None:
+            changes[key] = value
+    unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(TrainConfig)})
+    if unknown:
+        raise ValueError(f"unknown training setting(s) {unknown}")
+    return dataclasses.replace(get_preset(preset).train, **changes)
+
+
+def _optional(make: Callable[[], Dataset]) -> Dataset | None:
+    """The validation split, or None (with a warning) when the corpus has none."""
+    try:
+        data = make()
+    except (InputError, FileNotFoundError) as exc:
+        warnings.warn(f"no validation data, so best/ is the final model: {exc}", stacklevel=3)
+        return None
+    return data if len(data) else None
+
+
+def _steps(data: Dataset, key: str) -> int | None:
+    return int(data[0][key].shape[-2]) if len(data) else None
+
+
+def _unpaired(data_dir: str | os.PathLike, a: list[str], b: list[str],
+              cfg: TrainConfig) -> tuple[Dataset, Dataset | None, TaskInfo]:
+    from midistyle.data.dataset import PhraseDataset, UnpairedDataset
+
+    def phrases(genres: list[str], split: str) -> Dataset:
+        return PhraseDataset(data_dir, genres, split, phrase_steps=cfg.phrase_steps,
+                             transpose=cfg.transpose if split == "train" else 0, seed=cfg.seed)
+
+    train_a, train_b = phrases(a, "train"), phrases(b, "train")
+    train = UnpairedDataset(train_a, train_b, seed=cfg.seed)
+    val_a = _optional(lambda: phrases(a, "val"))
+    val_b = _optional(lambda: phrases(b, "val")) if val_a is not None else None
+    val = UnpairedDataset(val_a, val_b, seed=cfg.seed) if val_a is not None and val_b is not None else None
+    info = TaskInfo(roll=train_a.roll_config, genres=tuple(a + b), source=tuple(a), target=tuple(b),
+                    phrase_steps=_steps(train_a, "roll"))
+    return train, val, info
+
+
+def _run(task_cls, preset: str, cfg: TrainConfig, info: TaskInfo, train: Dataset, val: Dataset | None,
+         out_dir: str | os.PathLike, device: str | torch.device | None, resume: bool, progress: bool) -> FitResult:
+    runtime = resolve_runtime(cfg, device)
+    torch.manual_seed(cfg.seed)  # network initialisation
+    task = task_cls(get_preset(preset), cfg, runtime, info)
+    return fit(task, train, cfg, out_dir, val_data=val, resume=resume, progress=progress)

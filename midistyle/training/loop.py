@@ -1,0 +1,251 @@
+"""The one training loop: epochs, progress, validation, metrics, checkpoints and exact resume."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from midistyle.atomic import write_text
+from midistyle.config import TrainConfig, to_dict
+from midistyle.errors import ModelError, OutputError
+from midistyle.models.checkpoint import (load_state_into, load_weights, previous_checkpoint, read_meta,
+                                         save_checkpoint, unwrap)
+from midistyle.models.registry import count_parameters
+from midistyle.training import state as train_state
+from midistyle.training.curves import plot_curves, read_metrics
+from midistyle.training.task import Task
+
+METRICS_NAME = "metrics.jsonl"
+CURVE_NAME = "loss_curve.png"
+RUN_NAME = "run.json"
+# TrainConfig fields a resumed run may change; the others must match the saved run.
+RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "log_every", "checkpoint_every", "num_workers",
+                               "compile", "channels_last", "bf16"})
+
+
+@dataclasses.dataclass(frozen=True)
+class FitResult:
+    """What :func:`fit` leaves behind."""
+
+    run_dir: Path
+    best: Path  # export checkpoint (e.g. G and F) with the best validation metric
+    last: Path  # full training checkpoint (all networks, optimisers, RNG) for resume
+    step: int
+    metrics: dict[str, float]  # last validation summary ({} without validation data)
+
+
+def lr_at(step: int, n_batches: int, cfg: TrainConfig) -> float:
+    """Constant ``cfg.lr`` until epoch ``decay_start``, then linear to 0 at the end of the schedule.
+
+    The schedule spans ``epochs`` epochs (or ``max_steps`` steps when that is longer), so a run stopped
+    early by ``max_steps`` and resumed follows the same learning rates as an uninterrupted one.
+    """
+    horizon = max(cfg.epochs * n_batches, cfg.max_steps or 0)
+    start = min(cfg.decay_start * n_batches, horizon)
+    if step < start or horizon == start:
+        return cfg.lr
+    return cfg.lr * max(0.0, (horizon - step) / (horizon - start))
+
+
+def _batches(n: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
+    """A seeded shuffle of range(n) cut into batches (the last partial one dropped when n >= batch_size)."""
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch)).tolist()
+    if n < batch_size:
+        return [order]
+    return [order[i * batch_size:(i + 1) * batch_size] for i in range(n // batch_size)]
+
+
+def _loader(data: Dataset, batches: list[list[int]], cfg: TrainConfig, pin: bool, seed: int) -> DataLoader:
+    # Own generator: creating a DataLoader iterator must not draw from the global RNG (exact resume).
+    return DataLoader(data, batch_sampler=batches, num_workers=cfg.num_workers, pin_memory=pin,
+                      generator=torch.Generator().manual_seed(seed),
+                      persistent_workers=False)
+
+
+class _Log:
+    """metrics.jsonl writer (append-only; cut back to the resumed step on resume)."""
+
+    def __init__(self, path: Path, resume_step: int | None):
+        self.path = path
+        if resume_step is not None and path.exists():
+            kept = [r for r in read_metrics(path) if r.get("step", 0) <= resume_step]
+            write_text(path, "".join(json.dumps(r) + "\n" for r in kept))
+        elif resume_step is None and path.exists():
+            path.unlink()
+
+    def write(self, record: dict[str, Any]) -> None:
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
+
+
+def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.PathLike, *,
+        val_data: Dataset | None = None, resume: bool = False, progress: bool = True) -> FitResult:
+    """Train ``task`` on ``train_data`` and write everything into ``run_dir``.
+
+    Parameters
+    ----------
+    task
+        A :class:`~midistyle.training.task.Task` built with a runtime from
+        :func:`~midistyle.training.runtime.resolve_runtime` (device, bf16, channels_last, compile).
+    train_data, val_data
+        Datasets of dict items the task understands. Validation runs after each epoch and at the end.
+    cfg
+        Batch size, epochs, ``max_steps`` (stop after this many steps in total), learning-rate schedule,
+        ``log_every`` and ``checkpoint_every`` steps, seed.
+    run_dir
+        Gets ``run.json``, ``metrics.jsonl`` (one JSON object per log step and per validation),
+        ``loss_curve.png``, ``last/`` (everything needed to resume) and ``best/`` (the exported
+        networks with the best validation metric; the final ones without validation data).
+    resume
+        Continue from ``run_dir/last`` at its step with the saved weights, optimisers, image pools and
+        random generators, so the following losses equal those of an uninterrupted run. Starts fresh
+        when there is nothing to resume. Without ``resume`` an existing ``last/`` raises OutputError.
+    progress
+        Show a tqdm bar with the running losses.
+    """
+    run_dir = Path(run_dir)
+    last_dir, best_dir = run_dir / "last", run_dir / "best"
+    n_items = len(train_data)
+    if n_items == 0:
+        raise ValueError("the training set is empty")
+    n_batches = len(_batches(n_items, cfg.batch_size, cfg.seed, 0))
+    total = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * n_batches
+    task.setup()
+
+    source = last_dir if (last_dir / "config.json").is_file() else previous_checkpoint(last_dir)
+    if source is not None and not resume:
+        raise OutputError(run_dir, "already holds a training run; resume it or choose another folder")
+    step, best, metrics = 0, None, {}
+    if resume and source is not None:
+        body = _restore(task, source, cfg)
+        step, best, metrics = int(body["step"]), body.get("best"), body.get("metrics", {})
+    else:
+        torch.manual_seed(cfg.seed + 1)  # the training stream, independent of how networks were initialised
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_text(run_dir / RUN_NAME, json.dumps(_run_info(task, cfg, n_items, n_batches), indent=2))
+    log = _Log(run_dir / METRICS_NAME, step if (resume and source is not None) else None)
+
+    def checkpoint_last() -> None:
+        scalars = {"step": step, "best": best, "metrics": metrics, "train": to_dict(cfg)}
+        meta = dict(task.checkpoint_meta(), step=step, metrics=metrics)
+        save_checkpoint(last_dir, task.modules(), meta, extra_files=train_state.pack(task, scalars))
+
+    bar = tqdm(total=total, initial=step, desc=task.kind, unit="step", disable=not progress, dynamic_ncols=True)
+    running: dict[str, list[float]] = {}
+    pin = task.rt.device.type == "cuda"
+    try:
+        while step < total:
+            epoch, skip = divmod(step, n_batches)
+            batches = _batches(n_items, cfg.batch_size, cfg.seed, epoch)[skip:]
+            for batch in _loader(train_data, batches, cfg, pin, cfg.seed + epoch):
+                lr = lr_at(step, n_batches, cfg)
+                task.set_lr(lr)
+                task.train()
+                losses = task.step(batch)
+                step += 1
+                for key, value in losses.items():
+                    running.setdefault(key, []).append(value)
+                bar.update(1)
+                if step % cfg.log_every == 0 or step == total:
+                    means = {k: sum(v) / len(v) for k, v in running.items()}
+                    log.write({"step": step, "epoch": epoch, "split": "train", "lr": lr, **means})
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
+                    running.clear()
+                epoch_end = step % n_batches == 0
+                if step % cfg.checkpoint_every == 0 and not epoch_end and step < total:
+                    checkpoint_last()
+                if step >= total:
+                    break
+            if val_data is not None and len(val_data):
+                metrics = _validate(task, val_data, cfg)
+                log.write({"step": step, "epoch": epoch, "split": "val", **metrics})
+                value = metrics.get(task.best_metric)
+                if value is not None and _better(value, best, task.best_mode):
+                    best = value
+                    _save_best(task, best_dir, step, metrics)
+                if progress:
+                    bar.write(f"step {step} epoch {epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
+            checkpoint_last()
+            plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
+    finally:
+        bar.close()
+    if not (best_dir / "config.json").is_file() or val_data is None or not len(val_data):
+        _save_best(task, best_dir, step, metrics)
+    if not (run_dir / CURVE_NAME).is_file():
+        plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
+    return FitResult(run_dir=run_dir, best=best_dir, last=last_dir, step=step, metrics=metrics)
+
+
+def _better(value: float, best: float | None, mode: str) -> bool:
+    if best is None or math.isnan(best):
+        return not math.isnan(value)
+    return value < best if mode == "min" else value > best
+
+
+def _save_best(task: Task, best_dir: Path, step: int, metrics: dict[str, float]) -> None:
+    meta = dict(task.checkpoint_meta(), step=step, metrics=metrics)
+    save_checkpoint(best_dir, task.export(), meta)
+
+
+@torch.no_grad()
+def _validate(task: Task, data: Dataset, cfg: TrainConfig) -> dict[str, float]:
+    """Sum the task's per-batch numbers over ``data`` in order, without touching the training RNG."""
+    task.eval()
+    devices = [task.rt.device.index or 0] if task.rt.device.type == "cuda" else []
+    totals: dict[str, float] = {}
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(cfg.seed)
+        order = list(range(len(data)))
+        batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+        for batch in _loader(data, batches, cfg, False, cfg.seed):
+            for key, value in task.validate(batch).items():
+                totals[key] = totals.get(key, 0.0) + value
+    task.train()
+    return task.summarize(totals)
+
+
+def _restore(task: Task, source: Path, cfg: TrainConfig) -> dict[str, Any]:
+    """Load weights, optimisers, pools and RNG from a ``last/`` checkpoint; check it fits this run."""
+    meta = read_meta(source)
+    for name, module in task.modules().items():
+        saved = meta["modules"].get(name)
+        if saved != unwrap(module).config:
+            raise ModelError(source, f"module {name!r} was saved with another architecture ({saved}); "
+                                     "resume with the same preset or choose another folder")
+    saved_train = dict(meta.get("train") or {})
+    changed = sorted(k for k, v in to_dict(cfg).items()
+                     if k not in RESUMABLE_CHANGES and k in saved_train and saved_train[k] != v)
+    if changed:
+        raise ModelError(source, f"cannot resume with changed training settings {changed}")
+    weights = load_weights(source)
+    for name, module in task.modules().items():
+        load_state_into(module, weights.get(name, {}), name, source)
+    tensors_path, json_path = source / train_state.TENSORS_NAME, source / train_state.JSON_NAME
+    if not tensors_path.is_file() or not json_path.is_file():
+        raise ModelError(source, "not a training checkpoint (no optimiser/RNG state to resume from)")
+    try:
+        return train_state.unpack(task, tensors_path.read_bytes(), json_path.read_bytes())
+    except (KeyError, ValueError, RuntimeError, json.JSONDecodeError) as exc:
+        raise ModelError(source, f"unreadable training state ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+
+
+def _run_info(task: Task, cfg: TrainConfig, n_items: int, n_batches: int) -> dict[str, Any]:
+    return {
+        "task": task.kind,
+        "train": to_dict(cfg),
+        "device": str(task.rt.device),
+        "runtime": {"bf16": task.rt.bf16, "channels_last": task.rt.channels_last, "compile": task.rt.compile},
+        "modules": {n: dict(to_dict(unwrap(m).config), parameters=count_parameters(m))
+                    for n, m in task.modules().items()},
+        "train_items": n_items,
+        "batches_per_epoch": n_batches,
+        "meta": {k: (to_dict(v) if hasattr(v, "__dataclass_fields__") else v)
+                 for k, v in task.checkpoint_meta().items()},
+    }

@@ -1,0 +1,64 @@
+"""Where and how a run computes: device, bf16 autocast, channels_last, torch.compile."""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+
+import torch
+from torch import nn
+
+from midistyle.config import TrainConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class Runtime:
+    """Resolved execution settings (see :func:`resolve_runtime`)."""
+
+    device: torch.device
+    bf16: bool = False
+    channels_last: bool = False
+    compile: bool = False
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """bf16 autocast on CUDA when enabled, otherwise a no-op."""
+        if not self.bf16:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=torch.bfloat16)
+
+    def prep(self, x: torch.Tensor) -> torch.Tensor:
+        """Move a batch tensor to the device (channels_last for 4-D float tensors when enabled)."""
+        x = x.to(self.device, non_blocking=True)
+        if self.channels_last and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def place(self, module: nn.Module) -> nn.Module:
+        """Move ``module`` here (in place, parameters keep their identity) and compile it if asked."""
+        module.to(self.device)
+        if self.channels_last:
+            module.to(memory_format=torch.channels_last)
+        if self.compile:
+            module.compile()  # in place: state_dict keys stay free of "_orig_mod."
+        return module
+
+
+def resolve_device(device: str | torch.device | None = None) -> torch.device:
+    """``device`` as given, else CUDA when available, else CPU."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but torch sees no CUDA GPU")
+    return device
+
+
+def resolve_runtime(cfg: TrainConfig, device: str | torch.device | None = None) -> Runtime:
+    """Pick device and speed settings: each ``None`` option of ``cfg`` means "on CUDA only".
+
+    bf16 autocast is never used on CPU (slower there and it changes the numbers).
+    """
+    dev = resolve_device(device)
+    cuda = dev.type == "cuda"
+    pick = lambda value: cuda if value is None else bool(value)  # noqa: E731
+    return Runtime(device=dev, bf16=pick(cfg.bf16) and cuda, channels_last=pick(cfg.channels_last),
+                   compile=pick(cfg.compile))

@@ -1,0 +1,237 @@
+"""The training loop and its three tasks on synthetic genres built in code (tiny networks, CPU, seconds)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import types
+import zlib
+
+import pytest
+import torch
+from torch.utils.data import Dataset
+
+from midistyle.config import RollConfig, TrainConfig, get_preset
+from midistyle.errors import ModelError, OutputError
+from midistyle.models.checkpoint import load_checkpoint, load_classifier, load_generator
+from midistyle.training.classifier import ClassifierTask
+from midistyle.training.cyclegan import CycleGANTask
+from midistyle.training.gan import GANTask
+from midistyle.training.loop import lr_at, fit
+from midistyle.training.runtime import resolve_runtime
+from midistyle.training.task import TaskInfo
+
+torch.set_num_threads(1)
+T, P = 64, 84
+TINY = get_preset("tiny")
+
+
+def _phrase(kind: str, g: torch.Generator) -> torch.Tensor:
+    """'chords': block major triads held 4 or 8 steps; 'scales': one voice stepping through a scale."""
+    roll = torch.zeros(2, T, P)
+    t = 0
+    if kind == "chords":
+        while t < T:
+            root, dur = int(torch.randint(12, 48, (), generator=g)), (4, 8)[int(torch.randint(2, (), generator=g))]
+            for interval in (0, 4, 7):
+                roll[0, t, root + interval] = 1
+                roll[1, t:t + dur, root + interval] = 1
+            t += dur
+    else:
+        pitch = int(torch.randint(24, 60, (), generator=g))
+        while t < T:
+            dur = int(torch.randint(1, 3, (), generator=g))
+            roll[0, t, pitch] = 1
+            roll[1, t:t + dur, pitch] = 1
+            pitch = min(P - 1, max(0, pitch + (-2, -1, 1, 2)[int(torch.randint(4, (), generator=g))]))
+            t += dur
+    return roll
+
+
+class Phrases(Dataset):
+    """Stands in for midistyle.data.dataset.PhraseDataset (same item dicts and attributes)."""
+
+    def __init__(self, root, genres, split="train", *, phrase_steps=None, transpose=0, seed=0, n=None):
+        self.genres, self.roll_config = tuple(genres), RollConfig()
+        g = torch.Generator().manual_seed(zlib.crc32(repr((split, seed, self.genres)).encode()))
+        count = n if n is not None else (32 if split == "train" else 16)
+        self.items = [(_phrase(self.genres[i % len(self.genres)], g), i % len(self.genres)) for i in range(count)]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        roll, label = self.items[i]
+        return {"roll": roll, "label": torch.tensor(label, dtype=torch.int64)}
+
+
+class Unpaired(Dataset):
+    """Stands in for midistyle.data.dataset.UnpairedDataset."""
+
+    def __init__(self, a, b, seed=0):
+        self.a, self.b = a, b
+        self.perm = torch.randperm(len(b), generator=torch.Generator().manual_seed(seed)).tolist()
+
+    def __len__(self):
+        return max(len(self.a), len(self.b))
+
+    def __getitem__(self, i):
+        return {"a": self.a[i % len(self.a)]["roll"], "b": self.b[self.perm[i % len(self.b)]]["roll"]}
+
+
+PAIR_INFO = TaskInfo(roll=RollConfig(), genres=("chords", "scales"), source=("chords",), target=("scales",),
+                     phrase_steps=T)
+
+
+def _pairs(split="train", n=None):
+    return Unpaired(Phrases(None, ["chords"], split, n=n), Phrases(None, ["scales"], split, n=n))
+
+
+def _cfg(task, **changes) -> TrainConfig:
+    base = dict(task=task, epochs=4, batch_size=8, log_every=1, checkpoint_every=1000)
+    return dataclasses.replace(TINY.train, **{**base, **changes})
+
+
+def _task(cls, cfg, info=PAIR_INFO, preset=TINY):
+    torch.manual_seed(cfg.seed)
+    return cls(preset, cfg, resolve_runtime(cfg, "cpu"), info)
+
+
+def _train_losses(run_dir):
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()
+            if json.loads(line)["split"] == "train"]
+
+
+def _mean(records, key, sl):
+    values = [r[key] for r in records[sl]]
+    return sum(values) / len(values)
+
+
+def test_classifier_separates_triads_from_scales(tmp_path):
+    small = dataclasses.replace(TINY, classifier=dataclasses.replace(TINY.classifier, base_channels=8))
+    cfg = _cfg("classifier", epochs=4, log_every=4, lr=1e-3)
+    train = Phrases(None, ["chords", "scales"], n=96)
+    val = Phrases(None, ["chords", "scales"], "val", n=48)
+    info = TaskInfo(roll=RollConfig(), genres=train.genres, phrase_steps=T)
+    result = fit(_task(ClassifierTask, cfg, info, small), train, cfg, tmp_path / "run", val_data=val, progress=False)
+    assert result.metrics["accuracy"] > 0.9
+    assert {"accuracy_chords", "accuracy_scales"} <= set(result.metrics)
+    clf, meta = load_classifier(result.best)
+    assert meta["genres"] == ("chords", "scales") and meta["kind"] == "classifier"
+    with torch.no_grad():
+        x = torch.stack([val[i]["roll"] for i in range(len(val))])
+        y = torch.stack([val[i]["label"] for i in range(len(val))])
+        assert float((clf(x).argmax(1) == y).float().mean()) > 0.9
+        assert clf(x[:, :, :48]).shape == (len(val), 2)  # 3 bars of 4/4 (or 4 of 3/4) work too
+
+
+def test_cyclegan_losses_fall_and_run_dir_is_complete(tmp_path):
+    cfg = _cfg("cyclegan", epochs=8, lr=1e-3, decay_start=8)  # 32 steps at a toy-sized learning rate
+    result = fit(_task(CycleGANTask, cfg), _pairs(), cfg, tmp_path / "run", val_data=_pairs("val"), progress=False)
+    losses = _train_losses(result.run_dir)
+    assert len(losses) == result.step == 32
+    for key in ("g", "cycle"):
+        assert _mean(losses, key, slice(-6, None)) < 0.8 * _mean(losses, key, slice(0, 6)), key
+    png = (result.run_dir / "loss_curve.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    run = json.loads((result.run_dir / "run.json").read_text())
+    assert run["task"] == "cyclegan" and run["batches_per_epoch"] == 4
+    # best/ is the shipped artefact (G, F); last/ also holds the discriminators and training state
+    best, _ = load_checkpoint(result.best)
+    last, meta = load_checkpoint(result.last)
+    assert set(best) == {"G", "F"} and set(last) == {"G", "F", "D_A", "D_B"}
+    assert meta["step"] == 32 and meta["source"] == ("chords",) and meta["train"]["task"] == "cyclegan"
+    g, meta = load_generator(result.best)
+    with torch.no_grad():
+        out = g(_pairs("val")[0]["a"][None])
+    assert out.shape == (1, 2, T, P) and 0 <= float(out.min()) <= float(out.max()) <= 1
+    vals = [json.loads(line) for line in (result.run_dir / "metrics.jsonl").read_text().splitlines()
+            if '"val"' in line]
+    assert len(vals) == 8 and all("cycle" in v and "density_fake_b" in v for v in vals)
+
+
+def test_gan_losses_fall(tmp_path):
+    cfg = _cfg("gan", epochs=8, lr=1e-3, decay_start=8)
+    result = fit(_task(GANTask, cfg), _pairs(), cfg, tmp_path / "run", val_data=_pairs("val"), progress=False)
+    losses = _train_losses(result.run_dir)
+    for key in ("g", "content"):
+        assert _mean(losses, key, slice(-6, None)) < 0.8 * _mean(losses, key, slice(0, 6)), key
+    g, meta = load_generator(result.best)
+    assert meta["kind"] == "gan" and meta["modules"]["G"].z_dim == TINY.gan_z_dim
+    with torch.no_grad():
+        x = _pairs("val")[0]["a"][None]
+        assert torch.equal(g(x), g(x))  # z = 0 without noise: deterministic conversion
+
+
+def test_resume_repeats_the_uninterrupted_losses(tmp_path):
+    # mixed discriminators and a small pool that fills and starts swapping within the run: all state
+    cfg = _cfg("cyclegan", epochs=3, mixed="partial", pool_size=6, checkpoint_every=5)
+
+    def run(folder, max_steps, resume=False):
+        c = dataclasses.replace(cfg, max_steps=max_steps)
+        return fit(_task(CycleGANTask, c), _pairs(), c, folder, val_data=_pairs("val", n=8), resume=resume,
+                   progress=False)
+
+    straight = run(tmp_path / "a", 12)
+    run(tmp_path / "b", 7)  # stops mid-epoch (4 batches per epoch)
+    torch.manual_seed(12345)  # whatever the caller did in between must not matter
+    resumed = run(tmp_path / "b", 12, resume=True)
+    assert resumed.step == straight.step == 12
+    assert _train_losses(tmp_path / "b") == _train_losses(tmp_path / "a")
+    a, _ = load_checkpoint(straight.last)
+    b, _ = load_checkpoint(resumed.last)
+    for name in a:
+        for (k, va), vb in zip(a[name].state_dict().items(), b[name].state_dict().values()):
+            assert torch.equal(va, vb), (name, k)
+
+
+def test_existing_run_needs_resume_and_same_architecture(tmp_path):
+    cfg = _cfg("gan", max_steps=2)
+    fit(_task(GANTask, cfg), _pairs(n=16), cfg, tmp_path / "run", progress=False)
+    with pytest.raises(OutputError, match="already holds a training run"):
+        fit(_task(GANTask, cfg), _pairs(n=16), cfg, tmp_path / "run", progress=False)
+    wider = dataclasses.replace(TINY, generator=dataclasses.replace(TINY.generator, base_channels=6))
+    with pytest.raises(ModelError, match="another architecture"):
+        fit(_task(GANTask, cfg, preset=wider), _pairs(n=16), cfg, tmp_path / "run", resume=True, progress=False)
+    other = dataclasses.replace(cfg, lambda_content=1.0)
+    with pytest.raises(ModelError, match="lambda_content"):
+        fit(_task(GANTask, other), _pairs(n=16), other, tmp_path / "run", resume=True, progress=False)
+    # resume with nothing to resume starts fresh
+    result = fit(_task(GANTask, cfg), _pairs(n=16), cfg, tmp_path / "fresh", resume=True, progress=False)
+    assert result.step == 2 and (result.best / "model.safetensors").is_file()
+
+
+def test_full_mixed_mode_needs_mixed_phrases(tmp_path):
+    cfg = _cfg("cyclegan", mixed="full", max_steps=1)
+    with pytest.raises(ValueError, match="'mixed' entry"):
+        fit(_task(CycleGANTask, cfg), _pairs(n=8), cfg, tmp_path / "run", progress=False)
+
+
+def test_learning_rate_is_constant_then_linear_to_zero():
+    cfg = TrainConfig(lr=1.0, epochs=10, decay_start=5)
+    assert [lr_at(s, 2, cfg) for s in (0, 9, 10, 15, 19)] == [1.0, 1.0, 1.0, 0.5, 0.1]
+    assert lr_at(5, 2, dataclasses.replace(cfg, decay_start=10)) == 1.0
+
+
+def test_api_builds_datasets_and_ships_checkpoints(tmp_path, monkeypatch):
+    """train_* import midistyle.data.dataset at call time; a stand-in module checks the wiring."""
+    stub = types.ModuleType("midistyle.data.dataset")
+    stub.PhraseDataset, stub.UnpairedDataset = Phrases, Unpaired
+    monkeypatch.setitem(sys.modules, "midistyle.data.dataset", stub)
+    from midistyle.training.api import train_classifier, train_cyclegan, train_gan
+
+    common = dict(preset="tiny", device="cpu", max_steps=3, progress=False)
+    r = train_classifier(tmp_path / "data", ["chords", "scales"], tmp_path / "clf", **common)
+    assert load_classifier(r.best)[1]["genres"] == ("chords", "scales") and "accuracy" in r.metrics
+    r = train_cyclegan(tmp_path / "data", ["chords"], ["scales"], tmp_path / "cg", mixed="full",
+                       mixed_genres=["chords", "scales"], overrides={"lambda_cycle": 5.0}, **common)
+    g, meta = load_generator(r.best)
+    assert (meta["source"], meta["target"], meta["phrase_steps"]) == (("chords",), ("scales",), T)
+    assert meta["train"]["mixed"] == "full" and meta["train"]["lambda_cycle"] == 5.0
+    assert set(load_checkpoint(r.last)[0]) == {"G", "F", "D_A", "D_B", "D_A_all", "D_B_all"}
+    r = train_gan(tmp_path / "data", ["chords"], ["scales"], tmp_path / "gan", **common)
+    assert load_generator(r.best)[1]["kind"] == "gan"
+    with pytest.raises(ValueError, match="disjoint"):
+        train_gan(tmp_path / "data", ["chords"], ["chords", "scales"], tmp_path / "bad", **common)
+    with pytest.raises(ValueError, match="unknown training setting"):
+        train_gan(tmp_path / "data", ["chords"], ["scales"], tmp_path / "bad", overrides={"lr_g": 1}, **common)

@@ -309,5 +309,66 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
                               resume=resume, overrides=overrides))
 
 
+@main.command("evaluate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--data", type=click.Path(path_type=Path), help="A folder of songs to evaluate (instead of FILES).")
+@click.option("--to", "to", required=True, help="Target genre: jazz, classical, pop, folk or rock.")
+@click.option("--model", type=click.Path(path_type=Path), help="A checkpoint folder instead of the shipped model.")
+@click.option("--classifier", type=click.Path(path_type=Path),
+              help="Genre classifier checkpoint that judges style (default: the shipped one).")
+@click.option("--converted", type=click.Path(path_type=Path),
+              help="Read <stem>.<genre>.mid from this folder instead of converting.")
+@click.option("--target-data", type=click.Path(path_type=Path),
+              help="Real songs of the target genre (folder or file): musicality reference and random baseline.")
+@click.option("--max-files", type=click.IntRange(min=1), help="A random sample of at most N inputs (and N real songs).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Report folder (default: eval-<genre> here).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for noise and random samples.")
+@click.option("--threshold", type=float, default=0.5, show_default=True, help="Note probability threshold.")
+@click.option("--device", default=None, help="torch device (default cpu).")
+@click.option("--force", is_flag=True, help="Replace an existing report folder.")
+def evaluate_cmd(files, data, to, model, classifier, converted, target_data, max_files, output, seed, threshold,
+                 device, force):
+    """Measure a conversion (style strength, content kept, musicality) against baselines; write a report."""
+    from tqdm import tqdm
+    from .evaluate.report import evaluate, input_files
+    from .representation.song import GENRES
+    if bool(files) == (data is not None):
+        raise click.UsageError("give either FILES or --data DIR")
+    if model is None and classifier is None and to not in GENRES:
+        raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
+                                 param_hint="--to")
+    inputs = list(files) if files else data
+    out = output or Path(f"eval-{to}")
+    with tqdm(total=len(input_files(inputs, max_files, seed)), unit="song", desc=f"evaluate to {to}",
+              disable=None) as bar:
+        rep = evaluate(inputs, to, out_dir=out, model=model, classifier=classifier, converted_dir=converted,
+                       target_real=target_data, seed=seed, threshold=threshold, max_files=max_files, force=force,
+                       device=device, progress=bar.update)
+    counts, strength = rep["counts"], rep.get("strength")
+    click.echo(f"wrote {out / 'report.md'}: {counts['songs']} songs"
+               + (f"; outputs judged {to}: {strength['model']['target_rate_windows']:.0%} of windows "
+                  f"(inputs {strength['identity']['target_rate_windows']:.0%})" if strength else ""))
+    if rep["failed"]:
+        click.echo(f"{len(rep['failed'])} failed:", err=True)
+        for item in rep["failed"]:
+            click.echo(f"  {item['path']}: {item['reason']}", err=True)
+        sys.exit(1)
+
+
+@main.command("compare")
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+@click.option("--bars", help="Bars A:B of the first song to draw (0-based, end exclusive), e.g. 0:8.")
+@steps_option
+@click.option("--force", is_flag=True, help="Replace an existing output.")
+def compare_cmd(a, b, output, bars, steps_per_beat, force):
+    """Draw A above B (e.g. a song and its conversion), aligned bar by bar on A's bars."""
+    from .evaluate.report import compare
+    check_output(output, [a, b], force)
+    info = compare(a, b, output, bars=_parse_bars(bars), cfg=_roll_config(steps_per_beat))
+    click.echo(f"wrote {output} ({info['bars']} bars)")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,392 @@
+"""Evaluation reports and before/after pictures.
+
+:func:`evaluate` converts songs (or reads songs converted earlier), scores them against two
+baselines (see :mod:`midistyle.evaluate.scoring`) and writes a report folder::
+
+    report.md         honest summary, tables, links to the pictures
+    report.json       the same numbers plus one record per song (NaN written as null)
+    musicality.png    musicality of the sources, the outputs and real music of the target genre
+    content.png       content kept by the model and by the baselines, per song
+    target_hist.png   classifier P(target) per phrase window, inputs vs outputs (with a classifier)
+    compare.png       the first song before/after (its first bars)
+    converted/        the converted MIDI files (when evaluate converted them itself)
+
+The folder is built beside its final place and renamed into it at the end, so an interrupted
+run leaves no half report. :func:`compare` draws two songs bar by bar on the first one's grid.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from ..config import RollConfig, to_dict
+from ..errors import InputError, MidistyleError, ModelError, OutputError
+from ..representation import read, song_to_roll, write_midi
+from ..representation.midi_io import MIDI_SUFFIXES, from_midi_bytes
+from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, mean_metrics, musicality
+from .scoring import GROUPS, Judge, SongScore, direction, fit_steps, score_song, strength_table
+
+REPORT_MD, REPORT_JSON = "report.md", "report.json"
+PLOT_FILES = {"musicality": "musicality.png", "content": "content.png", "target_hist": "target_hist.png",
+              "compare": "compare.png"}
+MAX_TARGET_FILES = 100  # real target-genre songs read when no max_files is given
+COMPARE_BARS = 16
+FORMAT, VERSION = "midistyle-report", 1
+
+
+def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *, out_dir: str | os.PathLike,
+             model: str | os.PathLike | None = None, classifier: str | os.PathLike | bool | None = None,
+             converted_dir: str | os.PathLike | None = None,
+             target_real: Sequence[str | os.PathLike] | str | os.PathLike | None = None,
+             seed: int = 0, threshold: float = 0.5, max_files: int | None = None, force: bool = False,
+             device: str | None = None, progress: Callable[[int], None] | None = None) -> dict:
+    """Convert ``inputs`` to genre ``to``, measure the result and write a report folder.
+
+    Parameters
+    ----------
+    inputs : list of paths, or a folder (every MIDI/score file under it)
+    to : target genre
+    out_dir : report folder; an existing one is replaced only with ``force`` and only if it is a report
+    model : checkpoint folder (default: the shipped model for ``to``; with ``converted_dir``: none,
+        so no cycle reconstruction and no S(A->B))
+    classifier : checkpoint folder, ``False`` for none, ``None`` for the shipped one if installed
+    converted_dir : read ``<stem>.<to>.mid`` from here instead of converting
+    target_real : real songs of genre ``to`` (list or folder) for the musicality reference and the
+        random-target baseline; at most ``max_files`` (default 100) are drawn
+    seed : seeds conversion noise and every random draw (file samples, baseline songs)
+    threshold : note probability threshold (conversion and cycle reconstruction)
+    max_files : evaluate a random sample of at most this many inputs
+    progress : called with 1 after each input
+
+    Returns
+    -------
+    dict : what report.json holds.
+
+    Raises
+    ------
+    InputError : no usable inputs. ModelError : unusable model/classifier. OutputError : refused out_dir.
+    """
+    out_dir = check_report_dir(out_dir, force)
+    files = input_files(inputs, max_files, seed)
+    reals = input_files(target_real, max_files or MAX_TARGET_FILES, seed) if target_real is not None else []
+    conv, back = _generators(to, model, converted_dir, device)
+    judge = _judge(classifier, to, conv, device)
+    cfg = conv.cfg if conv is not None else judge.cfg if judge is not None else RollConfig()
+    found = _converted_index(Path(converted_dir), to) if converted_dir is not None else None
+
+    real_rolls, real_mus, failed_target = [], [], []
+    for path in reals:
+        try:
+            r = song_to_roll(read(path), cfg)
+            real_rolls.append(r)
+            real_mus.append(musicality(r.onset, r.sustain, cfg, r.bar_starts))
+        except Exception as exc:  # one bad reference file must not stop the report
+            failed_target.append({"path": str(path), "reason": _reason(exc)})
+
+    rng = np.random.default_rng(seed)
+    scores: list[SongScore] = []
+    failed: list[dict] = []
+    first = None
+    with _staged_dir(out_dir) as tmp:
+        for path in files:
+            try:
+                song = read(path)
+                src = song_to_roll(song, cfg)
+                if found is not None:
+                    out_path = _match(found, path, to, converted_dir)
+                    out_song, shown = _read_output(out_path), str(out_path)
+                else:
+                    out_song, _ = conv.convert_song(song, seed=seed, threshold=threshold)
+                    shown = _unique(tmp / "converted", f"{Path(path).stem}.{to}.mid")
+                    write_midi(out_song, tmp / shown)
+                out = song_to_roll(out_song, cfg)
+                real = real_rolls[rng.integers(len(real_rolls))] if real_rolls else None
+                scores.append(score_song(src, out, cfg=cfg, source=str(path), output=shown, real=real,
+                                         judge=judge, back=back, threshold=threshold))
+                first = first or (song, src, out_song, out)
+            except Exception as exc:  # batches finish, then list failures
+                failed.append({"path": str(path), "reason": _reason(exc)})
+            if progress:
+                progress(1)
+        if not scores:
+            raise InputError(failed[0]["path"] if failed else None,
+                             f"no input could be evaluated ({failed[0]['reason'] if failed else 'no inputs'})")
+        report = _report(scores, real_mus, judge, to, cfg, conv, back is not None)
+        report["settings"] = {"seed": seed, "threshold": threshold, "max_files": max_files,
+                              "converted_dir": None if converted_dir is None else str(converted_dir),
+                              "window": judge.window if judge else (conv.window if conv else None),
+                              "grid": to_dict(cfg)}
+        report["failed"], report["failed_target"] = failed, failed_target
+        report["counts"].update(failed=len(failed), target_real=len(real_rolls))
+        report["plots"] = _plots(tmp, scores, real_mus, judge, first, cfg, to)
+        report = _clean(report)
+        from .writeup import markdown
+
+        (tmp / REPORT_JSON).write_text(json.dumps(report, indent=1), encoding="utf-8")
+        (tmp / REPORT_MD).write_text(markdown(report), encoding="utf-8")
+    return report
+
+
+# --------------------------------------------------------------------------- inputs and models
+def input_files(inputs, max_files: int | None = None, seed: int = 0) -> list[Path]:
+    """Paths of ``inputs`` (a list, or a folder searched recursively), a seeded sample of ``max_files``."""
+    from ..transfer import find_inputs
+
+    if isinstance(inputs, (str, os.PathLike)):
+        path = Path(inputs)
+        if path.is_dir():
+            files = find_inputs(path)
+            if not files:
+                raise InputError(path, "no MIDI or score files in this folder")
+        elif path.exists():
+            files = [path]
+        else:
+            raise InputError(path, "no such file or folder")
+    else:
+        files = [Path(p) for p in inputs]
+        if not files:
+            raise InputError(None, "no input files given")
+    if max_files is not None and max_files < 1:
+        raise ValueError(f"max_files must be at least 1, got {max_files}")
+    if max_files is not None and len(files) > max_files:
+        pick = np.random.default_rng(seed).choice(len(files), max_files, replace=False)
+        files = [files[i] for i in sorted(pick)]
+    return files
+
+
+def check_report_dir(out_dir: str | os.PathLike, force: bool) -> Path:
+    """``out_dir`` as a Path; OutputError if it is a file, or a non-empty folder not replaceable."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutputError(out, "is a file; a report needs a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise OutputError(out, "already exists (use --force to replace it)")
+        if not (out / REPORT_JSON).is_file():
+            raise OutputError(out, "is not a midistyle report folder; refusing to replace it")
+    return out
+
+
+def _generators(to, model, converted_dir, device):
+    """(Converter for G, Converter for a CycleGAN's F or None); no generator for converted-only runs."""
+    from ..models.checkpoint import load_generator
+    from ..transfer import Converter
+
+    if converted_dir is not None and model is None:
+        return None, None
+    conv = Converter.load(to, model, classifier=False, device=device)
+    if conv.meta.get("kind") != "cyclegan":
+        return conv, None
+    f, _ = load_generator(conv.meta["path"], direction="b2a", device=conv.device)
+    return conv, dataclasses.replace(conv, generator=f)
+
+
+def _judge(classifier, to, conv, device) -> Judge | None:
+    from ..transfer import shipped_classifier
+
+    if classifier is False:
+        return None
+    if classifier is None or classifier is True:
+        try:
+            classifier = shipped_classifier()
+        except ModelError:
+            return None
+    source = list(conv.meta.get("source") or ()) if conv is not None else []
+    return Judge.load(classifier, to, [source] if isinstance(source, str) else source,
+                      conv.cfg if conv else None, conv.window if conv else None, device or "cpu")
+
+
+def _converted_index(folder: Path, to: str) -> dict[str, list[Path]]:
+    if not folder.is_dir():
+        raise InputError(folder, "no such folder of converted files")
+    suffix = f".{to}.mid"
+    index: dict[str, list[Path]] = {}
+    for p in sorted(folder.rglob(f"*{suffix}")):
+        index.setdefault(p.name[:-len(suffix)], []).append(p)
+    return index
+
+
+def _match(index: dict[str, list[Path]], src: Path, to: str, folder) -> Path:
+    """The converted file for ``src``: ``<stem>.<to>.mid``, disambiguated by the parent folder's name."""
+    src = Path(src)
+    found = index.get(src.stem, [])
+    if len(found) > 1:
+        found = [p for p in found if p.parent.name == src.parent.name] or found
+    if not found:
+        raise InputError(src, f"no converted file {src.stem}.{to}.mid under {folder}")
+    if len(found) > 1:
+        raise InputError(src, f"{len(found)} files named {src.stem}.{to}.mid under {folder}; cannot tell which")
+    return found[0]
+
+
+def _read_output(path: str | os.PathLike):
+    """A converted song; unlike :func:`read` it may hold no notes (a converter can drop them all)."""
+    path = Path(path)
+    if path.suffix.lower() not in MIDI_SUFFIXES:
+        return read(path, require_pitched=False)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    return from_midi_bytes(data, source=str(path))
+
+
+def _unique(folder: Path, name: str) -> str:
+    """``converted/<name>`` relative to the report, numbered when several inputs share a stem."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, _, rest = name.partition(".")
+    candidate, n = name, 1
+    while (folder / candidate).exists():
+        n += 1
+        candidate = f"{stem}-{n}.{rest}"
+    return f"{folder.name}/{candidate}"
+
+
+def _reason(exc: Exception) -> str:
+    text = exc.reason if isinstance(exc, (InputError, ModelError, OutputError)) else \
+        str(exc) if isinstance(exc, MidistyleError) else f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:200]
+
+
+@contextlib.contextmanager
+def _staged_dir(target: Path) -> Iterator[Path]:
+    """Yield an empty folder beside ``target``; on success it replaces ``target``, on error it is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; reports get the usual mode
+    try:
+        yield tmp
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}") if target.exists() else None
+        if old is not None:
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# --------------------------------------------------------------------------- numbers
+def _report(scores: list[SongScore], real_mus: list[dict], judge: Judge | None, to: str, cfg: RollConfig,
+            conv, has_cycle: bool) -> dict:
+    mus = {"sources": mean_metrics([s.musicality_source for s in scores]),
+           "outputs": mean_metrics([s.musicality_output for s in scores])}
+    if real_mus:
+        mus["target_real"] = mean_metrics(real_mus)
+        toward = {k: direction(mus["sources"][k], mus["outputs"][k], mus["target_real"][k])
+                  for k in MUSICALITY_KEYS if all(np.isfinite(m[k]) for m in mus.values())}
+    else:
+        toward = {}
+    content = {g: mean_metrics([s.content[g] for s in scores if g in s.content]) for g in GROUPS
+               if any(g in s.content for s in scores)}
+    model = None if conv is None else {k: conv.meta.get(k) for k in ("path", "kind", "source", "target", "step")}
+    clf = None if judge is None else {"path": judge.path, "genres": list(judge.genres), "source": list(judge.source)}
+    windows = sum(len(s.probs.get("source", ())) for s in scores)
+    return {"format": FORMAT, "version": VERSION, "to": to, "model": model, "classifier": clf,
+            "counts": {"songs": len(scores), "windows": windows,
+                       "notes_in": sum(s.notes_in for s in scores), "notes_out": sum(s.notes_out for s in scores)},
+            "strength": strength_table(scores, judge, has_cycle) if judge is not None and windows else None,
+            "content": content, "musicality": mus, "toward_target": toward,
+            "songs": [s.record(judge) for s in scores]}
+
+
+def _clean(obj):
+    """JSON-ready copy: NaN/inf -> None, numpy scalars and tuples -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+# --------------------------------------------------------------------------- pictures
+def _per_song(rows: list[dict], keys) -> dict:
+    return {k: [r.get(k, np.nan) for r in rows] for k in keys}
+
+
+def _plots(folder: Path, scores, real_mus, judge, first, cfg: RollConfig, to: str) -> dict:
+    """Draw the report's PNGs into ``folder``; returns {name: file name} of those drawn."""
+    from .plots import plot_compare, plot_metrics_bars, plot_target_hist
+
+    drawn = {}
+    groups = {"sources": _per_song([s.musicality_source for s in scores], MUSICALITY_KEYS),
+              "outputs": _per_song([s.musicality_output for s in scores], MUSICALITY_KEYS)}
+    if real_mus:
+        groups[f"real {to}"] = _per_song(real_mus, MUSICALITY_KEYS)
+    plot_metrics_bars(groups, folder / PLOT_FILES["musicality"], keys=MUSICALITY_KEYS,
+                      title=f"Musicality: sources, outputs (to {to}) and real {to}")
+    drawn["musicality"] = PLOT_FILES["musicality"]
+    names = {"model": "model", "identity": "identity", "random_target": f"random real {to}"}
+    groups = {names[g]: _per_song([s.content[g] for s in scores if g in s.content], CONTENT_KEYS)
+              for g in GROUPS if any(g in s.content for s in scores)}
+    plot_metrics_bars(groups, folder / PLOT_FILES["content"], keys=CONTENT_KEYS, title="Content kept from the source")
+    drawn["content"] = PLOT_FILES["content"]
+    ok = [s for s in scores if len(s.probs.get("source", ()))]
+    if judge is not None and ok:
+        before = np.concatenate([judge.p_target(s.probs["source"]) for s in ok])
+        after = np.concatenate([judge.p_target(s.probs["model"]) for s in ok])
+        plot_target_hist(before, after, folder / PLOT_FILES["target_hist"], target_name=to,
+                         names=("inputs", "outputs"))
+        drawn["target_hist"] = PLOT_FILES["target_hist"]
+    song, src, out_song, out = first
+    on, sus = fit_steps(out.onset, src.n_steps), fit_steps(out.sustain, src.n_steps)
+    plot_compare((src.onset, src.sustain), (on, sus), src.bar_starts, cfg, folder / PLOT_FILES["compare"],
+                 names=(f"source: {Path(song.source).name}", f"converted to {to}"),
+                 bars=(0, min(COMPARE_BARS, src.n_bars)),
+                 track_names=(_track_names(song, src), _track_names(out_song, out)))
+    drawn["compare"] = PLOT_FILES["compare"]
+    return drawn
+
+
+def _track_names(song, roll) -> list[str]:
+    return [song.tracks[i].name or f"track {i}" for i in roll.track_index]
+
+
+def compare(a_path: str | os.PathLike, b_path: str | os.PathLike, out_png: str | os.PathLike, *,
+            bars: tuple[int | None, int | None] | None = None, cfg: RollConfig = RollConfig()) -> dict:
+    """Draw song A above song B, aligned bar by bar on A's bar grid, to ``out_png`` (atomically).
+
+    B is cropped to A's length or padded with silence (a converted song shares A's bars).
+
+    Parameters
+    ----------
+    a_path, b_path : MIDI or score files (B may hold no notes)
+    bars : (first, end) bars of A to draw, 0-based, end exclusive, like Python slicing
+    cfg : grid
+
+    Returns
+    -------
+    dict : ``bars`` (A's bar count), ``steps_a``, ``steps_b`` (B's length before fitting).
+
+    Raises
+    ------
+    InputError : unreadable input, or ``bars`` selecting none of A's bars.
+    """
+    from .plots import plot_compare
+
+    song_a, song_b = read(a_path), _read_output(b_path) if Path(b_path).exists() else read(b_path)
+    a, b = song_to_roll(song_a, cfg), song_to_roll(song_b, cfg)
+    if bars is not None and len(range(a.n_bars)[slice(*bars)]) == 0:
+        raise InputError(a_path, f"bars {bars[0]}:{bars[1]} select none of its {a.n_bars} bars")
+    plot_compare((a.onset, a.sustain), (fit_steps(b.onset, a.n_steps), fit_steps(b.sustain, a.n_steps)),
+                 a.bar_starts, cfg, out_png, names=(Path(a_path).name, Path(b_path).name), bars=bars,
+                 track_names=(_track_names(song_a, a), _track_names(song_b, b)))
+    return {"bars": a.n_bars, "steps_a": a.n_steps, "steps_b": b.n_steps}

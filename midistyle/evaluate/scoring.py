@@ -1,0 +1,222 @@
+"""Scoring one converted song: rolls on the source's grid, classifier verdicts per phrase window, metrics.
+
+An evaluation compares three "outputs" of each source song on the source's bar grid:
+
+- ``model``: the converted song (what the user gets),
+- ``identity``: the source itself (a do-nothing converter),
+- ``random_target``: a randomly drawn real song of the target genre, tiled or cropped to the
+  source's length (a converter that throws the source away and plays real target music).
+
+The classifier judges each one per phrase window, the same windows the converter runs on
+(:func:`midistyle.transfer._windows`), keeping only windows where the source sounds.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..config import RollConfig, to_dict
+from ..errors import ModelError
+from ..representation import Roll
+from .metrics import content, mean_gain, musicality, target_rate, transfer_strength
+
+GROUPS = ("model", "identity", "random_target")
+
+
+def fit_steps(a: np.ndarray, n_steps: int, *, tile: bool = False) -> np.ndarray:
+    """``a`` [..., T, P] cropped or extended to ``n_steps`` along T: with silence, or repeated (``tile``)."""
+    t = a.shape[-2]
+    if t >= n_steps:
+        return a[..., :n_steps, :]
+    if tile and t > 0:
+        reps = -(-n_steps // t)
+        return np.concatenate([a] * reps, axis=-2)[..., :n_steps, :]
+    pad = [(0, 0)] * a.ndim
+    pad[-2] = (0, n_steps - t)
+    return np.pad(a, pad)
+
+
+def merge(onset: np.ndarray, sustain: np.ndarray) -> np.ndarray:
+    """Per-track bool rolls [K, T, P] -> model layout float32 [2, T, P] (tracks merged)."""
+    return np.stack([onset.any(axis=0), sustain.any(axis=0)]).astype(np.float32)
+
+
+@dataclasses.dataclass
+class Judge:
+    """A genre classifier as a judge: softmax probabilities per phrase window.
+
+    ``target`` is the genre converted to; ``source`` the genres of the model's input domain
+    (their probabilities are summed into P(source) for Brunner et al.'s strength).
+    """
+
+    module: Any
+    genres: tuple[str, ...]
+    target: str
+    source: tuple[str, ...]
+    window: int
+    path: str
+    cfg: RollConfig = RollConfig()
+    device: str = "cpu"
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike, to: str, source: Sequence[str], cfg: RollConfig | None = None,
+             window: int | None = None, device: str = "cpu") -> "Judge":
+        """Load a classifier checkpoint; ModelError unless it knows ``to`` and uses the grid ``cfg``.
+
+        Without ``cfg``/``window`` (no generator to match) the classifier's own grid and phrase length are used.
+        """
+        from ..models.checkpoint import load_classifier
+
+        module, meta = load_classifier(directory, device=device)
+        genres = tuple(meta.get("genres") or ())
+        if to not in genres:
+            raise ModelError(directory, f"the classifier tells {', '.join(genres) or 'no genres'} apart, not {to}")
+        roll = meta.get("roll") or RollConfig()
+        if cfg is not None and to_dict(roll) != to_dict(cfg):
+            raise ModelError(directory, f"the classifier was trained on grid {to_dict(roll)}, the model on {to_dict(cfg)}")
+        window = window or int(meta.get("phrase_steps") or 16 * roll.steps_per_beat)
+        return cls(module, genres, to, tuple(g for g in source if g in genres), window, str(directory), roll, device)
+
+    @property
+    def target_idx(self) -> int:
+        return self.genres.index(self.target)
+
+    def p_target(self, probs: np.ndarray) -> np.ndarray:
+        return probs[:, self.target_idx]
+
+    def p_source(self, probs: np.ndarray) -> np.ndarray:
+        """Summed probability of the source genres (NaN when the classifier knows none of them)."""
+        idx = [self.genres.index(g) for g in self.source]
+        return probs[:, idx].sum(axis=1) if idx else np.full(len(probs), np.nan)
+
+    def probs(self, x: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """Probabilities ``[n_kept, n_genres]`` of the kept windows of a merged roll ``x`` [2, T, P]."""
+        import torch
+
+        from ..transfer import _windows
+
+        windows = _windows(x, self.window)[0][keep]
+        out = np.zeros((0, len(self.genres)), np.float64)
+        with torch.inference_mode():
+            for a in range(0, len(windows), 128):
+                logits = self.module(torch.from_numpy(windows[a:a + 128]).to(self.device))
+                out = np.concatenate([out, torch.softmax(logits.float(), dim=-1).cpu().numpy()])
+        return out
+
+    def sounding_windows(self, x: np.ndarray) -> np.ndarray:
+        """Bool mask of the converter's windows of ``x`` in which some note sounds."""
+        from ..transfer import _windows
+
+        return _windows(x, self.window)[0].any(axis=(1, 2, 3))
+
+
+@dataclasses.dataclass
+class SongScore:
+    """Every number measured on one source song (probabilities are per kept window)."""
+
+    source: str
+    output: str | None
+    bars: int
+    notes_in: int
+    notes_out: int
+    musicality_source: dict
+    musicality_output: dict
+    content: dict  # group -> content metrics against the source
+    probs: dict = dataclasses.field(default_factory=dict)  # "source", "model", "random_target", "cycle"
+    detected: str | None = None
+
+    def record(self, judge: Judge | None) -> dict:
+        """A JSON-ready summary of this song."""
+        rec = {"source": self.source, "output": self.output, "bars": self.bars, "notes_in": self.notes_in,
+               "notes_out": self.notes_out, "detected": self.detected, "content": self.content,
+               "musicality_source": self.musicality_source, "musicality_output": self.musicality_output}
+        if judge is not None and len(self.probs.get("source", ())):
+            rec["p_target"] = {k: float(judge.p_target(p).mean()) for k, p in self.probs.items() if k != "cycle"}
+            if "cycle" in self.probs:
+                rec["strength"] = strength(judge, self.probs)
+        return rec
+
+
+def strength(judge: Judge, probs: dict) -> float:
+    """Brunner et al.'s S(A -> B) over the kept windows of ``probs`` (needs "source", "model", "cycle")."""
+    p = {k: judge.p_source(probs[k]) for k in ("source", "model", "cycle")}
+    return transfer_strength(p["source"], p["model"], p["cycle"]) if len(p["source"]) else float("nan")
+
+
+def score_song(src: Roll, out: Roll, *, cfg: RollConfig, source: str, output: str | None,
+               real: Roll | None = None, judge: Judge | None = None, back=None,
+               threshold: float = 0.5) -> SongScore:
+    """Score the output roll ``out`` of the source roll ``src`` against the baselines.
+
+    Parameters
+    ----------
+    src, out : Roll
+        Source and converted song on the grid ``cfg``; ``out`` is cropped or padded with silence
+        to the source's length and judged on the source's bars.
+    real : Roll, optional
+        A real target-genre song for the ``random_target`` baseline (tiled to the source's length).
+    judge : Judge, optional
+        Classifier; without it no probabilities are measured.
+    back : Converter, optional
+        The reverse generator (a CycleGAN's F); its reconstruction of the output is judged as "cycle".
+    threshold : float
+        Note threshold for the reconstruction.
+    """
+    bars, n_steps = src.bar_starts, src.n_steps
+    out_on, out_sus = fit_steps(out.onset, n_steps), fit_steps(out.sustain, n_steps)
+    candidates = {"model": (out_on, out_sus), "identity": (src.onset, src.sustain)}
+    if real is not None:
+        candidates["random_target"] = (fit_steps(real.onset, n_steps, tile=True),
+                                       fit_steps(real.sustain, n_steps, tile=True))
+    score = SongScore(
+        source=source, output=output, bars=src.n_bars, notes_in=int(src.onset.sum()), notes_out=int(out_on.sum()),
+        musicality_source=musicality(src.onset, src.sustain, cfg, bars),
+        musicality_output=musicality(out_on, out_sus, cfg, bars),
+        content={k: content(src.onset, src.sustain, on, sus, cfg, bars) for k, (on, sus) in candidates.items()})
+    if judge is None:
+        return score
+    x = src.merged()
+    keep = judge.sounding_windows(x)
+    score.probs["source"] = judge.probs(x, keep)
+    for k in ("model", "random_target"):
+        if k in candidates:
+            score.probs[k] = judge.probs(merge(*candidates[k]), keep)
+    if back is not None:
+        y = merge(out_on, out_sus)
+        score.probs["cycle"] = judge.probs((back.transform(y) > threshold).astype(np.float32), keep)
+    if len(score.probs["source"]):
+        score.detected = judge.genres[int(score.probs["source"].mean(axis=0).argmax())]
+    return score
+
+
+def direction(source: float, output: float, target: float) -> str:
+    """"toward" if the output lies nearer the target's value than the source did, "away" if farther, else "same"."""
+    before, after = abs(source - target), abs(output - target)
+    return "same" if np.isclose(before, after, rtol=1e-9, atol=1e-12) else "toward" if after < before else "away"
+
+
+def strength_table(scores: list[SongScore], judge: Judge, has_cycle: bool) -> dict:
+    """Target rate, P(target) and its gain, per window and per song, for the model and the baselines."""
+    ok = [s for s in scores if len(s.probs.get("source", ()))]
+    t = judge.target_idx
+    src_w = np.concatenate([s.probs["source"] for s in ok])
+    src_s = np.stack([s.probs["source"].mean(axis=0) for s in ok])
+    table = {}
+    for group, key in (("model", "model"), ("identity", "source"), ("random_target", "random_target")):
+        if not all(key in s.probs for s in ok):
+            continue
+        w = np.concatenate([s.probs[key] for s in ok])
+        m = np.stack([s.probs[key].mean(axis=0) for s in ok])
+        table[group] = {"target_rate_windows": target_rate(w, t), "target_rate_songs": target_rate(m, t),
+                        "p_target": float(w[:, t].mean()), "gain_windows": mean_gain(src_w[:, t], w[:, t]),
+                        "gain_songs": mean_gain(src_s[:, t], m[:, t])}
+    if has_cycle:
+        pooled = {k: np.concatenate([s.probs[k] for s in ok]) for k in ("source", "model", "cycle")}
+        table["model"]["strength"] = strength(judge, pooled)
+        table["identity"]["strength"] = 0.0  # output = cycle = source: no change by definition
+        if "random_target" in table:
+            table["random_target"]["strength"] = float("nan")  # a random song has no cycle reconstruction
+    return table

@@ -1,0 +1,159 @@
+"""report.md from the numbers of report.json: a short plain-words summary, the tables, the pictures."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, metrics_table
+
+STRENGTH_KEYS = ("target_rate_windows", "target_rate_songs", "p_target", "gain_windows", "gain_songs", "strength")
+MAX_SONG_ROWS = 50
+_CLOSE = 0.05  # rates or F1 this close count as "about the same"
+
+
+def _num(v) -> float:
+    return float("nan") if v is None else float(v)
+
+
+def _pct(v) -> str:
+    return "n/a" if v is None or math.isnan(v) else f"{100 * v:.0f}%"
+
+
+def _table(groups: dict, names: dict, keys) -> str:
+    cols = {names.get(g, g): {k: _num(v) for k, v in row.items()} for g, row in groups.items()}
+    return metrics_table(cols, [k for k in keys if any(k in row for row in cols.values())])
+
+
+def _names(to: str) -> dict:
+    return {"model": "model", "identity": "identity (input unchanged)", "random_target": f"random real {to}",
+            "sources": "sources", "outputs": "outputs", "target_real": f"real {to}"}
+
+
+def _style(report: dict) -> list[str]:
+    to, st = report["to"], report.get("strength")
+    if not st:
+        return ["No genre classifier was available, so style strength was not measured."]
+    m, i, r = st["model"], st["identity"], st.get("random_target")
+    text = (f"The classifier calls {_pct(m['target_rate_windows'])} of the outputs' phrase windows {to} "
+            f"({_pct(m['target_rate_songs'])} of songs), against {_pct(i['target_rate_windows'])} of the unchanged "
+            f"inputs" + (f" and {_pct(r['target_rate_windows'])} of real {to} music." if r else "."))
+    delta = _num(m["target_rate_windows"]) - _num(i["target_rate_windows"])
+    if delta < -_CLOSE:
+        text += f" So to the classifier the outputs sound less like {to} than the inputs did."
+    elif not delta > _CLOSE:
+        text += " So the conversion hardly changes what the classifier hears."
+    elif r and _num(m["target_rate_windows"]) >= _num(r["target_rate_windows"]) - _CLOSE:
+        text += f" The outputs are judged {to} about as often as real {to} music."
+    else:
+        text += f" The outputs move toward {to}, though less often judged {to} than real {to} music."
+    out = [text, f"Mean P({to}) per window: {_num(i['p_target']):.3f} before, {_num(m['p_target']):.3f} after "
+                 f"(gain {_num(m['gain_windows']):+.3f}; per song {_num(m['gain_songs']):+.3f})."]
+    if "strength" in m:
+        src = "+".join(report["classifier"]["source"]) or "?"
+        out.append(f"Strength S(A->B) (Brunner et al. 2018) = {_num(m['strength']):.3f}, with A = {src} "
+                   f"(0: the classifier hears no change; identity scores 0)." if m["strength"] is not None else
+                   "S(A->B) could not be measured: the classifier does not know the model's source genres.")
+    return out
+
+
+def _content(report: dict) -> list[str]:
+    to, c = report["to"], report["content"]
+    m, r = c["model"], c.get("random_target")
+    text = (f"Content kept: onset F1 {_num(m['onset_f1']):.2f}, pitch-class overlap {_num(m['pitch_class_overlap']):.2f}, "
+            f"chroma similarity {_num(m['chroma_similarity']):.2f}, {_num(m['note_count_ratio']):.2f} output notes "
+            f"per source note (identity scores 1 on all)")
+    if r:
+        text += (f"; an unrelated real {to} song scores onset F1 {_num(r['onset_f1']):.2f}, "
+                 f"overlap {_num(r['pitch_class_overlap']):.2f}.")
+        if not _num(m["onset_f1"]) > _num(r["onset_f1"]) + _CLOSE:
+            text += f" The outputs keep no more of the source's notes than an unrelated {to} song does."
+    else:
+        text += "."
+    ratio = _num(m["note_count_ratio"])
+    if ratio < 0.5:
+        text += " The model drops most notes."
+    elif ratio > 2:
+        text += " The model adds many notes."
+    return [text]
+
+
+def _musicality(report: dict) -> list[str]:
+    to, toward = report["to"], report.get("toward_target") or {}
+    if "target_real" not in report["musicality"]:
+        return [f"No real {to} songs were given (--target-data), so musicality is not compared with {to}."]
+    if not toward:
+        return [f"Musicality could not be compared with real {to} (metrics undefined)."]
+    moved = {w: [k for k, v in toward.items() if v == w] for w in ("toward", "away", "same")}
+    text = f"Musicality: the outputs moved toward real {to} on {len(moved['toward'])} of {len(toward)} metrics"
+    text += f" ({', '.join(moved['toward'])})" if moved["toward"] else ""
+    text += f"; away on {', '.join(moved['away'])}" if moved["away"] else ""
+    text += f"; unchanged on {', '.join(moved['same'])}" if moved["same"] else ""
+    return [text + "."]
+
+
+def _caveats(report: dict) -> list[str]:
+    c = report["counts"]
+    out = [f"Based on {c['songs']} songs ({c['windows']} phrase windows)"
+           + ("; with so few songs the numbers are rough." if c["songs"] < 20 else ".")]
+    if report.get("strength"):
+        out.append("The classifier is itself a trained model: its verdicts are evidence, not ground truth"
+                   + (f"; it recognises real {report['to']} in {_pct(report['strength']['random_target']['target_rate_windows'])}"
+                      " of windows." if "random_target" in report["strength"] else "."))
+    if c.get("failed"):
+        out.append(f"{c['failed']} input(s) could not be evaluated (listed at the end).")
+    return out
+
+
+def _setup(report: dict) -> str:
+    m, clf, s = report.get("model"), report.get("classifier"), report["settings"]
+    parts = []
+    if m:
+        src = "+".join(m.get("source") or []) or "?"
+        parts.append(f"Model: `{m['path']}` ({m.get('kind')}, {src} -> {'+'.join(m.get('target') or []) or '?'}, "
+                     f"step {m.get('step')}).")
+    if s.get("converted_dir"):
+        parts.append(f"Outputs read from `{s['converted_dir']}`.")
+    else:
+        parts.append(f"Outputs converted here (seed {s['seed']}, threshold {s['threshold']}), saved in `converted/`.")
+    parts.append(f"Classifier: `{clf['path']}` ({', '.join(clf['genres'])})." if clf else "Classifier: none.")
+    parts.append(f"Grid: {s['grid']['steps_per_beat']} steps per beat; phrase windows of {s['window']} steps.")
+    return " ".join(parts)
+
+
+def _songs(report: dict) -> str:
+    to = report["to"]
+    lines = [f"| song | bars | notes in -> out | P({to}) before -> after | onset F1 | output |", "|---" * 6 + "|"]
+    for rec in report["songs"][:MAX_SONG_ROWS]:
+        p = rec.get("p_target") or {}
+        prob = f"{_num(p['source']):.2f} -> {_num(p['model']):.2f}" if p else "n/a"
+        out = f"[{Path(rec['output']).name}]({rec['output']})" if rec.get("output") else ""
+        lines.append(f"| {Path(rec['source']).name} | {rec['bars']} | {rec['notes_in']} -> {rec['notes_out']} | {prob} "
+                     f"| {_num(rec['content']['model']['onset_f1']):.2f} | {out} |")
+    if len(report["songs"]) > MAX_SONG_ROWS:
+        lines.append(f"\n({len(report['songs']) - MAX_SONG_ROWS} more in report.json)")
+    return "\n".join(lines) + "\n"
+
+
+def markdown(report: dict) -> str:
+    """The report as Markdown (``report`` as written to report.json, NaN already None)."""
+    to, names = report["to"], _names(report["to"])
+    findings = _style(report) + _content(report) + _musicality(report) + _caveats(report)
+    parts = [f"# midistyle evaluation: {report['counts']['songs']} songs converted to {to}\n", _setup(report) + "\n",
+             "## Summary\n", "\n".join(f"- {f}" for f in findings) + "\n"]
+    if report.get("strength"):
+        parts += ["## Style strength (classifier)\n",
+                  "Rates are shares classified as the target; gains are P(target) after minus before; "
+                  "windows are the converter's phrase windows where the source sounds.\n",
+                  _table(report["strength"], names, STRENGTH_KEYS)]
+    parts += ["## Content kept (against the source)\n", _table(report["content"], names, CONTENT_KEYS),
+              "## Musicality\n", _table(report["musicality"], names, list(MUSICALITY_KEYS) + ["n_notes"])]
+    titles = {"musicality": "Musicality", "content": "Content kept", "target_hist": f"P({to}) per window",
+              "compare": "First song, before and after"}
+    parts += ["## Pictures\n"] + [f"### {titles.get(k, k)}\n\n![{k}]({f})\n" for k, f in report.get("plots", {}).items()]
+    parts += ["## Songs\n", _songs(report)]
+    if report.get("failed") or report.get("failed_target"):
+        parts.append("## Failed\n")
+        parts += [f"- `{f['path']}`: {f['reason']}" for f in report.get("failed", [])]
+        parts += [f"- (real {to}) `{f['path']}`: {f['reason']}" for f in report.get("failed_target", [])]
+        parts.append("")
+    return "\n".join(parts)

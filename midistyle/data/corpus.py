@@ -1,0 +1,336 @@
+"""Corpus preparation: folders of MIDI/MusicXML/kern/ABC per genre -> phrase shards + index.
+
+:func:`prepare` finds the pieces (:mod:`.units`), cuts each into fixed-size phrases on worker
+processes (:mod:`.phrases`, :mod:`.pool`), caches every piece's result, then writes the shards,
+``skipped.csv`` and, last, ``index.json`` (:mod:`.index`). Re-running after an interruption
+redoes only the missing pieces and writes the same index as a clean run.
+"""
+from __future__ import annotations
+
+import collections
+import csv
+import dataclasses
+import io
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..atomic import atomic_path, write_text
+from ..config import RollConfig, to_dict
+from ..errors import InputError, OutputError
+from . import index as layout
+from .phrases import PhraseSpec, load_part, part_path
+from .pool import run_units
+from .units import Unit, discover, load_sources_file
+
+DEFAULT_TIME_LIMIT_S = 300.0
+
+
+@dataclasses.dataclass
+class PrepareReport:
+    """Counts from one :func:`prepare` run. ``pieces``/``phrases``: genre -> split -> count;
+    ``skipped``: reason (first clause) -> count; ``cached``: pieces reused from an earlier run."""
+
+    out_dir: Path
+    genres: tuple[str, ...]
+    files: dict[str, int]
+    tunes: dict[str, int]
+    pieces: dict[str, dict[str, int]]
+    phrases: dict[str, dict[str, int]]
+    skipped: dict[str, int]
+    cached: int
+    wall_s: float
+
+    def summary_lines(self) -> list[str]:
+        """A small table for people: per genre files, tunes, pieces and phrases by split, then skips."""
+        lines = [f"{'genre':<10} {'files':>6} {'tunes':>6} {'pieces':>13} {'phrases':>15}",
+                 f"{'':<10} {'':>6} {'':>6} {'train':>6} {'val':>6} {'train':>7} {'val':>7}"]
+        for g in self.genres:
+            p, f = self.pieces[g], self.phrases[g]
+            lines.append(f"{g:<10} {self.files[g]:>6} {self.tunes[g]:>6} {p['train']:>6} {p['val']:>6} "
+                         f"{f['train']:>7} {f['val']:>7}")
+        total = sum(sum(v.values()) for v in self.phrases.values())
+        lines.append(f"{total} phrases in {self.out_dir} ({self.wall_s:.1f} s, {self.cached} pieces cached)")
+        n_skip = sum(self.skipped.values())
+        lines.append(f"skipped {n_skip} (see {layout.SKIPPED_NAME})" + (":" if n_skip else ""))
+        lines.extend(f"  {n:>6}  {reason}" for reason, n in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
+        return lines
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["out_dir"] = str(self.out_dir)
+        return d
+
+
+def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | os.PathLike, *,
+            cfg: RollConfig = RollConfig(), phrase_bars: int = 4, hop: int | None = None,
+            phrase_steps: int | None = None, workers: int | None = None, val_fraction: float = 0.1,
+            shard_size: int = 4096, time_limit: float | None = DEFAULT_TIME_LIMIT_S,
+            progress: bool = True) -> PrepareReport:
+    """Cut every piece under ``sources`` into phrases and write a training corpus to ``out_dir``.
+
+    Parameters
+    ----------
+    sources : genre -> folders or files. Folders are searched recursively for MIDI, MusicXML,
+        kern and ABC (each tune of an ABC book is a piece). Genres are labelled in this order.
+    out_dir : output folder (created). Holds ``index.json`` (written last), ``skipped.csv``,
+        ``shards/`` and ``cache/``; re-running resumes from ``cache/``.
+    cfg : the piano-roll grid.
+    phrase_bars : bars per phrase, cut at barlines. A piece shorter than this gives one padded
+        phrase; trailing bars that do not fill a phrase are dropped.
+    hop : bars between phrase starts (default ``phrase_bars``: no overlap).
+    phrase_steps : steps stored per phrase (default ``phrase_bars * 4 * cfg.steps_per_beat``, a
+        4/4 phrase); shorter phrases are zero-padded, longer ones cropped; the true length is kept.
+    workers : worker processes (default: all cores).
+    val_fraction : share of pieces in the validation split, chosen by content hash, so a file
+        always lands on the same side, whatever else is prepared with it.
+    shard_size : phrases per shard file.
+    time_limit : seconds one piece may take before it is skipped as a timeout (None: no limit).
+    progress : show a progress bar on stderr.
+
+    Raises
+    ------
+    InputError
+        A source is missing or holds no music. Unreadable pieces are not errors: they are
+        listed in ``skipped.csv`` with the reason.
+    OutputError
+        ``out_dir`` cannot be used.
+    """
+    t0 = time.perf_counter()
+    if not 0.0 <= val_fraction < 1.0:
+        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
+    if not isinstance(shard_size, int) or shard_size < 1:
+        raise ValueError(f"shard_size must be a positive integer, got {shard_size!r}")
+    hop = phrase_bars if hop is None else hop
+    spec = PhraseSpec(cfg, phrase_bars, hop, phrase_steps or phrase_bars * 4 * cfg.steps_per_beat)
+    workers = max(1, workers or os.cpu_count() or 1)
+    out = _claim(Path(out_dir))
+    found = discover(sources)
+    cache = out / layout.CACHE_DIR / spec.key()
+    _tidy_cache(out / layout.CACHE_DIR, keep=cache)
+
+    items = list(enumerate(found.units))
+    todo = [it for it in items if not part_path(cache, it[1]).exists()]
+    transient: dict[int, str] = {}  # timeouts and crashes: reported, not cached
+    seen: set[int] = set()
+    bar = _progress(len(items), len(items) - len(todo), progress)
+
+    def on_result(res: tuple[int, str, str, int]) -> None:
+        idx, status, reason, _ = res
+        if status in ("timeout", "crash"):
+            transient[idx] = reason
+        if idx not in seen:
+            seen.add(idx)
+            bar.update(1)
+
+    try:
+        run_units(todo, spec, str(cache), workers, time_limit, on_result)
+    finally:
+        bar.close()
+    report = _assemble(out, sources, found, spec, cache, transient, val_fraction, shard_size, progress)
+    report.cached = len(items) - len(todo)
+    report.wall_s = time.perf_counter() - t0
+    return report
+
+
+def prepare_from_cli(srcs: Sequence[str] = (), genre: str | None = None, out: str | os.PathLike = "prepared",
+                     *, config: str | os.PathLike | None = None, workers: int | None = None,
+                     hop: int | None = None, bars: int | None = None, steps_per_beat: int | None = None,
+                     progress: bool = True) -> PrepareReport:
+    """``midistyle prepare SRC... --genre NAME -o DIR [--config FILE] [--workers N] [--hop N]
+    [--bars N] [--steps-per-beat N]``: resolve the arguments, run :func:`prepare`.
+
+    ``--config`` names a TOML/JSON file mapping genres to folders (see
+    :func:`~midistyle.data.units.load_sources_file`); SRC folders add to ``--genre``. Flags
+    override settings in the file. Bad arguments raise InputError with a one-line reason.
+    """
+    sources: dict[str, list[str]] = {}
+    settings: dict = {}
+    if config is not None:
+        sources, settings = load_sources_file(config)
+    if srcs:
+        if not genre:
+            raise InputError(None, "--genre NAME is required when SRC folders are given")
+        sources.setdefault(genre, []).extend(str(s) for s in srcs)
+    elif genre and genre not in sources:
+        raise InputError(None, f"no SRC folders given for genre {genre!r}")
+    if not sources:
+        raise InputError(None, "nothing to prepare: give SRC... --genre NAME, or --config FILE")
+    flags = {"workers": workers, "hop": hop, "phrase_bars": bars, "steps_per_beat": steps_per_beat}
+    settings.update({k: v for k, v in flags.items() if v is not None})
+    grid = {k: settings.pop(k) for k in ("steps_per_beat", "low_pitch", "high_pitch") if k in settings}
+    allowed = {"phrase_bars", "hop", "phrase_steps", "workers", "val_fraction", "shard_size", "time_limit"}
+    unknown = sorted(set(settings) - allowed)
+    if unknown:
+        raise InputError(config, f"unknown setting(s) {unknown}; valid: {sorted(allowed | set(grid) | {'sources'})}")
+    try:
+        return prepare(sources, out, cfg=RollConfig(**grid), progress=progress, **settings)
+    except (ValueError, TypeError) as exc:
+        raise InputError(config, str(exc)) from None
+
+
+def split_of(sha1: str, val_fraction: float) -> str:
+    """``"val"`` for about ``val_fraction`` of content hashes, always the same for the same hash."""
+    return "val" if int(sha1[:8], 16) / 2 ** 32 < val_fraction else "train"
+
+
+def reason_kind(reason: str) -> str:
+    """The reason's first clause, for counting (``"malformed MIDI: ..."`` -> ``"malformed MIDI"``)."""
+    for prefix in ("duplicate of", "timeout"):
+        if reason.startswith(prefix):
+            return prefix.split()[0]
+    return reason.split(":", 1)[0]
+
+
+# ---- output ------------------------------------------------------------------------------------
+
+def _claim(out: Path) -> Path:
+    """Create ``out`` and mark it unfinished (no index) before anything in it changes."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(out, "exists and is not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / layout.INDEX_NAME).unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(out, f"cannot write here: {exc.strerror or exc}") from None
+    return out
+
+
+def _tidy_cache(cache_root: Path, keep: Path) -> None:
+    """Drop caches of other settings or code versions, and temp files of killed writers."""
+    if cache_root.is_dir():
+        for child in cache_root.iterdir():
+            if child != keep:
+                shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink()
+    if keep.is_dir():
+        for tmp in keep.glob("*/.*.part"):
+            tmp.unlink(missing_ok=True)
+    keep.mkdir(parents=True, exist_ok=True)
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="piece", desc="prepare", disable=not enabled,
+                dynamic_ncols=True, smoothing=0.05)
+
+
+def _assemble(out: Path, sources, found, spec: PhraseSpec, cache: Path, transient: dict[int, str],
+              val_fraction: float, shard_size: int, progress: bool) -> PrepareReport:
+    """Cached parts -> shards, ``skipped.csv``, and last ``index.json``; the same bytes on every run."""
+    genres = tuple(sources)
+    units = found.units
+    groups: dict[tuple[str, str], list[int]] = collections.defaultdict(list)
+    for i, u in enumerate(units):
+        groups[(u.genre, split_of(u.sha1, val_fraction))].append(i)
+    pieces, rows, shards, skips = [], [], [], {}
+    counts = {k: {g: {s: 0 for s in layout.SPLITS} for g in genres} for k in ("pieces", "phrases")}
+    bar = _progress(len(units), 0, progress)
+    bar.set_description("write shards")
+    for genre in genres:
+        for split in layout.SPLITS:
+            sink = _ShardSink(out, genre, split, shard_size, shards)
+            for i in groups.get((genre, split), []):
+                bar.update(1)
+                if i in transient:
+                    skips[i] = transient[i]
+                    continue
+                meta, data = load_part(part_path(cache, units[i]))
+                if meta["status"] != "ok":
+                    skips[i] = meta["reason"]
+                    continue
+                pieces.append(_piece_record(units[i], split, meta, len(rows)))
+                places = sink.add(data["rolls"])
+                rows.extend([shard, row, len(pieces) - 1, int(b), int(n), str(m)] for (shard, row), b, n, m
+                            in zip(places, data["bars"], data["steps"], data["meters"]))
+                counts["pieces"][genre][split] += 1
+                counts["phrases"][genre][split] += len(places)
+            sink.close()
+    bar.close()
+    skipped = [(units[i].source, skips[i]) for i in sorted(skips)] + [(src, why) for _, src, why in found.duplicates]
+    _remove_stale_shards(out, {s["file"] for s in shards})
+    _write_skipped(out / layout.SKIPPED_NAME, skipped)
+    summary = {"files": found.files, "tunes": found.tunes, **counts,
+               "skipped": dict(collections.Counter(reason_kind(r) for _, r in skipped))}
+    index = {"format": layout.FORMAT, "version": layout.VERSION, "roll_config": to_dict(spec.roll),
+             "phrase_bars": spec.phrase_bars, "hop": spec.hop, "phrase_steps": spec.phrase_steps,
+             "n_pitches": spec.roll.n_pitches, "val_fraction": val_fraction, "genres": list(genres),
+             "sources": {g: [str(p) for p in ([v] if isinstance(v, (str, os.PathLike)) else v)]
+                         for g, v in sources.items()},
+             "summary": summary, "shards": shards, "pieces": pieces,
+             "phrase_columns": list(layout.PHRASE_COLUMNS), "phrases": rows}
+    write_text(out / layout.INDEX_NAME, _dump(index))
+    return PrepareReport(out, genres, found.files, found.tunes, counts["pieces"], counts["phrases"],
+                         summary["skipped"], cached=0, wall_s=0.0)
+
+
+def _piece_record(unit: Unit, split: str, meta: dict, first: int) -> dict:
+    return {"genre": unit.genre, "split": split, "source": unit.source, "path": unit.path, "tune": unit.tune,
+            "kind": unit.kind, "sha1": unit.sha1, **meta["info"], "n_phrases": meta["n_phrases"],
+            "first_phrase": first}
+
+
+def _dump(index: dict) -> str:
+    """JSON with one phrase or piece per line: small, diffable, and quick to load."""
+    head = {k: v for k, v in index.items() if k not in ("shards", "pieces", "phrases")}
+    text = json.dumps(head, indent=1, sort_keys=True)[:-2]
+    for key in ("shards", "pieces", "phrases"):
+        body = ",\n".join(json.dumps(x, sort_keys=True, separators=(",", ":")) for x in index[key])
+        text += f',\n "{key}": [\n{body}\n ]'
+    return text + "\n}\n"
+
+
+def _write_skipped(path: Path, skipped: list[tuple[str, str]]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["path", "reason"])
+    w.writerows(skipped)
+    write_text(path, buf.getvalue())
+
+
+def _remove_stale_shards(out: Path, keep: set[str]) -> None:
+    folder = out / layout.SHARD_DIR
+    if folder.is_dir():
+        for f in folder.iterdir():
+            if f"{layout.SHARD_DIR}/{f.name}" not in keep:
+                f.unlink(missing_ok=True)
+
+
+class _ShardSink:
+    """Collects one (genre, split)'s phrases in order and writes full shards atomically."""
+
+    def __init__(self, out: Path, genre: str, split: str, size: int, shards: list[dict]):
+        self.out, self.genre, self.split, self.size, self.shards = out, genre, split, size, shards
+        self.base = len(shards)  # groups never interleave, so this group's shards follow here
+        self.buffer: list[np.ndarray] = []
+        self.buffered = 0
+        self.count = 0
+
+    def add(self, rolls: np.ndarray) -> list[tuple[int, int]]:
+        """Queue phrases; returns each one's (shard index, row)."""
+        places = [divmod(self.count + k, self.size) for k in range(len(rolls))]
+        self.count += len(rolls)
+        self.buffer.append(rolls)
+        self.buffered += len(rolls)
+        while self.buffered >= self.size:
+            self._write(self.size)
+        return [(self.base + k, row) for k, row in places]
+
+    def close(self) -> None:
+        if self.buffered:
+            self._write(self.buffered)
+
+    def _write(self, n: int) -> None:
+        data = np.concatenate(self.buffer) if len(self.buffer) > 1 else self.buffer[0]
+        part, rest = data[:n], data[n:]
+        k = len(self.shards) - self.base
+        name = f"{layout.SHARD_DIR}/{self.genre}-{self.split}-{k:04d}.npy"
+        with atomic_path(self.out / name) as tmp, open(tmp, "wb") as f:
+            np.save(f, np.ascontiguousarray(part, dtype=np.uint8))
+        self.shards.append({"file": name, "genre": self.genre, "split": self.split, "rows": int(n)})
+        self.buffer, self.buffered = ([rest] if len(rest) else []), len(rest)

@@ -1,0 +1,320 @@
+"""Worker side of corpus preparation: one unit -> Song -> roll -> fixed-size phrases, cached on disk.
+
+Runs in worker processes. Each unit's result (phrases, or the reason it yielded none) is saved
+atomically as a small ``.npz`` part named by the unit's content hash under a folder named by the
+settings and the reader code, so an interrupted run redoes only what is missing.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import signal
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_path
+from ..config import RollConfig, to_dict
+from ..errors import InputError
+from ..representation import Song, bar_lines, read, song_to_roll
+from ..representation.midi_io import check_pitched
+from .units import Unit
+
+PART_VERSION = 1
+_CODE_FILES = ("representation/midi_io.py", "representation/roll.py", "representation/scores.py",
+               "representation/song.py", "data/phrases.py")
+
+
+@dataclasses.dataclass(frozen=True)
+class PhraseSpec:
+    """How songs become phrases: the grid, ``phrase_bars`` bars per phrase, a start every ``hop`` bars,
+    each stored as ``phrase_steps`` steps (zero-padded or cropped; the true length is kept)."""
+
+    roll: RollConfig
+    phrase_bars: int
+    hop: int
+    phrase_steps: int
+
+    def __post_init__(self) -> None:
+        for name in ("phrase_bars", "hop", "phrase_steps"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+    def key(self) -> str:
+        """Names the cache: changes with any setting and with the reading/cutting code."""
+        h = hashlib.sha1(json.dumps([to_dict(self), PART_VERSION], sort_keys=True).encode())
+        root = Path(__file__).resolve().parents[1]
+        for rel in _CODE_FILES:
+            h.update((root / rel).read_bytes())
+        return h.hexdigest()[:16]
+
+
+@dataclasses.dataclass
+class Phrases:
+    """A piece cut into phrases: ``rolls`` uint8 ``[n, 2, phrase_steps, P]``; per phrase the start
+    bar, the true length in steps and the meter there; ``info`` describes the piece."""
+
+    rolls: np.ndarray
+    bars: np.ndarray
+    steps: np.ndarray
+    meters: list[str]
+    info: dict
+
+    def __len__(self) -> int:
+        return int(self.rolls.shape[0])
+
+
+def regroup_short_meter(song: Song) -> tuple[Song, str]:
+    """Treat a song whose main meter is shorter than 2 quarters (POP909's 1/4) as 4/4.
+
+    Returns the song (meters replaced by 4/4 from the start, or unchanged) and a grid note for the
+    index: ``"meter"`` or ``"regrouped 1/4 as 4/4"``. Short pickup bars do not trigger it.
+    """
+    n, d = dominant_meter(song)
+    if n * 4 / d < 2:
+        return dataclasses.replace(song, time_signatures=[(0.0, 4, 4)]), f"regrouped {n}/{d} as 4/4"
+    return song, "meter"
+
+
+def dominant_meter(song: Song) -> tuple[int, int]:
+    """The meter that covers most of the song's length (the first one on ties)."""
+    sigs = sorted(song.time_signatures) or [(0.0, 4, 4)]
+    end = max(song.end, sigs[-1][0])
+    cover: dict[tuple[int, int], float] = {}
+    for k, (q, n, d) in enumerate(sigs):
+        stop = sigs[k + 1][0] if k + 1 < len(sigs) else end
+        cover[(n, d)] = cover.get((n, d), 0.0) + max(stop - q, 0.0)
+    return max(cover, key=lambda m: (cover[m], -list(cover).index(m)))
+
+
+def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
+    """Roll ``song`` and cut it at barlines into phrases (see :class:`PhraseSpec`).
+
+    Phrases start every ``hop`` bars and only whole ``phrase_bars`` windows are taken, except
+    that a song shorter than ``phrase_bars`` gives one padded phrase. Phrases without an onset
+    are dropped.
+
+    Raises
+    ------
+    InputError
+        Nothing to keep: no note inside the pitch range, or every phrase empty.
+    """
+    song, grid = regroup_short_meter(song)
+    roll = song_to_roll(song, spec.roll)
+    onset, sustain = roll.onset.any(axis=0), roll.sustain.any(axis=0)
+    if not onset.any():
+        lo, hi = spec.roll.low_pitch, spec.roll.high_pitch
+        raise InputError(song.source, f"no notes in the pitch range {lo}-{hi}")
+    bounds, n_bars = roll.bar_starts, roll.n_bars
+    starts = range(0, n_bars - spec.phrase_bars + 1, spec.hop) if n_bars >= spec.phrase_bars else [0]
+    meter_at = _meter_lookup(song)
+    lines = bar_lines(song)
+    width, n_pitch = spec.phrase_steps, spec.roll.n_pitches
+    rolls, bars, steps, meters = [], [], [], []
+    for s in starts:
+        a, b = int(bounds[s]), int(bounds[min(s + spec.phrase_bars, n_bars)])
+        w = min(b - a, width)
+        if not onset[a:a + w].any():
+            continue
+        out = np.zeros((2, width, n_pitch), np.uint8)
+        out[0, :w], out[1, :w] = onset[a:a + w], sustain[a:a + w]
+        rolls.append(out)
+        bars.append(s)
+        steps.append(b - a)
+        meters.append(meter_at(lines[s]))
+    if not rolls:
+        raise InputError(song.source, "every phrase is empty")
+    info = piece_info(song, spec.roll)
+    info.update(grid=grid, n_bars=n_bars)
+    return Phrases(np.stack(rolls), np.asarray(bars, np.int32), np.asarray(steps, np.int32), meters, info)
+
+
+def _meter_lookup(song: Song):
+    sigs = sorted(song.time_signatures) or [(0.0, 4, 4)]
+    at = np.array([q for q, _, _ in sigs])
+
+    def meter(quarter: float) -> str:
+        _, n, d = sigs[max(int(np.searchsorted(at, quarter + 1e-6, side="right")) - 1, 0)]
+        return f"{n}/{d}"
+    return meter
+
+
+def piece_info(song: Song, cfg: RollConfig) -> dict:
+    """What the index says about a piece besides its phrases (meter, tempo, size, grid fit)."""
+    starts = np.concatenate([t.start for t in song.pitched]) if song.pitched else np.zeros(0)
+    off = np.abs(starts * cfg.steps_per_beat - np.rint(starts * cfg.steps_per_beat)) > 0.05
+    n, d = dominant_meter(song)
+    return {"meter": f"{n}/{d}", "qpm": round(float(song.tempos[0][1]), 2),
+            "tracks": len(song.pitched), "notes": int(starts.size),
+            "off_grid": round(float(off.mean()) if off.size else 0.0, 4)}
+
+
+def load_song(unit: Unit) -> Song:
+    """Read a unit: a MIDI or score file through :func:`read`, a book tune through music21."""
+    if unit.kind != "abc":
+        return read(unit.path)
+    import music21
+
+    from ..representation.scores import score_to_song, tunes
+
+    try:
+        with _no_beams(music21):
+            parsed = music21.converter.parseData(unit.text, format="abc")
+        scores = tunes(parsed)
+    except Exception as exc:  # music21 raises many unrelated types on bad ABC
+        raise InputError(unit.source, f"cannot parse score: {_short(exc)}") from None
+    if not scores:
+        raise InputError(unit.source, "no tune in this ABC text")
+    song = score_to_song(scores[0], unit.source)
+    check_pitched(song)
+    return song
+
+
+@contextlib.contextmanager
+def _no_beams(music21):
+    """music21's ABC import spends over half its time beaming notes for display; we never draw
+    them, and songs come out identical without it (checked on 400 tunes), so skip it here."""
+    cls = music21.stream.Stream
+    original = cls.makeBeams
+    cls.makeBeams = lambda self, *args, **kwargs: None
+    try:
+        yield
+    finally:
+        cls.makeBeams = original
+
+
+def _short(exc: BaseException) -> str:
+    return (" ".join(str(exc).split()) or type(exc).__name__)[:160]
+
+
+# ---- cache parts -------------------------------------------------------------------------------
+
+def part_path(cache_dir: str | os.PathLike, unit: Unit) -> Path:
+    """Where a unit's result lives in a settings-specific cache folder."""
+    return Path(cache_dir) / unit.sha1[:2] / f"{unit.sha1}.{unit.kind}.npz"
+
+
+def save_part(path: Path, phrases: Phrases | None = None, reason: str = "") -> None:
+    """Atomically save a unit's phrases, or the reason it has none."""
+    meta = {"status": "ok" if phrases is not None else "skipped", "reason": reason,
+            "n_phrases": len(phrases) if phrases is not None else 0,
+            "info": phrases.info if phrases is not None else {}}
+    arrays = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)}
+    if phrases is not None:
+        arrays.update(rolls=phrases.rolls, bars=phrases.bars, steps=phrases.steps,
+                      meters=np.asarray(phrases.meters, dtype=str))
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
+
+
+def load_part(path: Path, arrays: bool = True) -> tuple[dict, dict]:
+    """A saved unit: ``(meta, arrays)``; with ``arrays=False`` only the metadata is read."""
+    with np.load(path, allow_pickle=False) as npz:
+        meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
+        data = {k: npz[k] for k in ("rolls", "bars", "steps", "meters")} if arrays and \
+            meta["status"] == "ok" else {}
+    return meta, data
+
+
+# ---- the worker --------------------------------------------------------------------------------
+
+class UnitTimeout(BaseException):
+    """Raised inside a worker when a unit runs past its limit (BaseException: libraries' broad
+    ``except Exception`` must not swallow it)."""
+
+
+def init_worker(inflight_dir: str | None) -> None:
+    """Worker start: Ctrl-C is the parent's business; one thread per process; announce the pid."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _mark(inflight_dir, None)
+
+
+def work_chunk(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str,
+               time_limit: float, inflight_dir: str | None = None) -> list[tuple[int, str, str, int]]:
+    """Process units (or find them cached); returns ``(index, status, reason, n_phrases)`` each.
+
+    ``status``: ``ok``, ``skipped`` (no usable music, cached) or ``timeout`` (not cached, so a
+    re-run tries again).
+    """
+    out = []
+    for idx, unit in items:
+        path = part_path(cache_dir, unit)
+        if path.exists():
+            try:
+                meta, _ = load_part(path, arrays=False)
+                out.append((idx, meta["status"], meta["reason"], meta["n_phrases"]))
+                continue
+            except (OSError, ValueError, KeyError):
+                pass  # damaged part: redo it
+        _mark(inflight_dir, idx)
+        if unit.kind != "midi":
+            import music21  # noqa: F401  (never under the timer: a half-done import stays broken)
+        try:
+            with _time_limit(time_limit), _quiet():
+                phrases = cut_phrases(load_song(unit), spec)
+        except UnitTimeout:
+            out.append((idx, "timeout", f"timeout (over {time_limit:g} s)", 0))
+            continue
+        except InputError as exc:
+            phrases, reason = None, exc.reason
+        except Exception as exc:  # a reader bug on odd input: report it and keep going
+            phrases, reason = None, f"reader error: {type(exc).__name__}: {_short(exc)}"
+        save_part(path, phrases, "" if phrases is not None else reason)
+        out.append((idx, "ok", "", len(phrases)) if phrases is not None else (idx, "skipped", reason, 0))
+    _mark(inflight_dir, None)
+    return out
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    def expire(signum, frame):
+        raise UnitTimeout()
+    if seconds is None or seconds <= 0:
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Per-file silence: pretty_midi/music21 warnings and prints would flood the progress bar."""
+    sink = io.StringIO()
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _mark(inflight_dir: str | None, idx: int | None) -> None:
+    """Tell the parent which unit this worker is on and since when (its watchdog reads this)."""
+    if inflight_dir is None:
+        return
+    text = "" if idx is None else f"{idx}\t{time.time():.3f}"
+    with open(os.path.join(inflight_dir, str(os.getpid())), "w") as f:
+        f.write(text)
+
+
+def read_inflight(inflight_dir: str) -> dict[int, tuple[int, float] | None]:
+    """``pid -> (unit index, start time)`` or ``None`` when idle, for every worker that started."""
+    out = {}
+    for name in os.listdir(inflight_dir):
+        try:
+            text = Path(inflight_dir, name).read_text()
+            idx, started = text.split("\t") if text else (None, None)
+            out[int(name)] = None if idx is None else (int(idx), float(started))
+        except (OSError, ValueError):
+            continue
+    return out

@@ -1,0 +1,201 @@
+"""Find the work for corpus preparation: walk the sources, hash contents, split ABC books, drop duplicates.
+
+A *unit* is one piece to process: a MIDI file, a score file, or one tune of an ABC book (so the
+~12k tunes of a few dozen books spread over all workers). Its content hash (sha1 of the file's
+bytes; of the tune's text without its ``X:`` line for book tunes) keys the cache, decides the
+train/val side and finds duplicates: the first copy in source order is kept, later ones are
+reported as ``duplicate of <first>``.
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..errors import InputError
+from ..representation.midi_io import MIDI_SUFFIXES, SCORE_SUFFIXES
+
+MUSIC_SUFFIXES = frozenset(MIDI_SUFFIXES | SCORE_SUFFIXES)
+_TUNE_SPLIT = re.compile(r"(?m)^(?=X:)")
+_X_LINE = re.compile(r"\AX:[ \t]*(\d*)[^\n]*(\n|\Z)")
+_HEADER_FIELD = re.compile(r"^(?:[A-Za-z]:|%%)")
+_GENRE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """One piece to turn into phrases.
+
+    ``kind`` is ``"midi"``, ``"score"`` (read with :func:`midistyle.representation.read`) or
+    ``"abc"`` (one tune, whose text travels in ``text``). ``tune`` is the tune's ``X:`` number
+    (its 1-based position when the number is missing or repeated); ``None`` for whole files.
+    """
+
+    genre: str
+    path: str
+    sha1: str
+    kind: str
+    size: int
+    tune: int | None = None
+    position: int = 0
+    text: str | None = None
+
+    @property
+    def source(self) -> str:
+        """``path``, or ``path#tune`` for a tune of a book (what :func:`read` accepts)."""
+        return self.path if self.tune is None else f"{self.path}#{self.tune}"
+
+    @property
+    def cost(self) -> float:
+        """Rough seconds of work, used only to balance the workers (largest first)."""
+        if self.kind == "midi":
+            return 0.001 + self.size * 3e-8
+        if self.kind == "abc":
+            return 0.005 + self.size * 4e-5
+        return 0.05 + self.size * (2e-4 if self.path.lower().endswith(".mxl") else 2e-5)
+
+
+@dataclasses.dataclass
+class Discovery:
+    """What :func:`discover` found: units to process, files found per genre, duplicates."""
+
+    units: list[Unit]
+    files: dict[str, int]
+    tunes: dict[str, int]
+    duplicates: list[tuple[str, str, str]]  # (genre, source, reason)
+
+
+def discover(sources: Mapping[str, Sequence[str | os.PathLike]]) -> Discovery:
+    """Walk ``genre -> [folders or files]`` in order and list the units, without parsing music.
+
+    Folders are searched recursively for MIDI, MusicXML, kern and ABC files (hidden entries are
+    ignored); files named explicitly are taken whatever their suffix.
+
+    Raises
+    ------
+    InputError
+        A source is missing, a genre name is unusable, or a genre has no music files.
+    """
+    units: list[Unit] = []
+    files: dict[str, int] = {}
+    tunes: dict[str, int] = {}
+    duplicates: list[tuple[str, str, str]] = []
+    seen: dict[str, str] = {}  # content hash -> first source
+    listed: set[Path] = set()
+    for genre, entries in sources.items():
+        if not _GENRE_NAME.match(genre):
+            raise InputError(None, f"bad genre name {genre!r}: use letters, digits, '_', '-', '.'")
+        if isinstance(entries, (str, os.PathLike)):
+            entries = [entries]
+        paths = [p for entry in entries for p in _walk(Path(entry))]
+        files[genre] = tunes[genre] = 0
+        for path in paths:
+            real = path.resolve()
+            if real in listed:  # the same file reached twice (overlapping folders)
+                continue
+            listed.add(real)
+            files[genre] += 1
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+            sha = hashlib.sha1(data).hexdigest()
+            if sha in seen:
+                duplicates.append((genre, str(path), f"duplicate of {seen[sha]}"))
+                continue
+            seen[sha] = str(path)
+            if path.suffix.lower() == ".abc":
+                book = list(_book_units(genre, path, data))
+                tunes[genre] += len(book)
+                for unit in book:
+                    if unit.sha1 in seen:
+                        duplicates.append((genre, unit.source, f"duplicate of {seen[unit.sha1]}"))
+                    else:
+                        seen[unit.sha1] = unit.source
+                        units.append(unit)
+            else:
+                kind = "score" if path.suffix.lower() in SCORE_SUFFIXES else "midi"
+                units.append(Unit(genre, str(path), sha, kind, len(data)))
+        if files[genre] == 0:
+            raise InputError(", ".join(map(str, entries)) or genre,
+                             f"no MIDI, MusicXML, kern or ABC files for genre {genre!r}")
+    return Discovery(units, files, tunes, duplicates)
+
+
+def _walk(entry: Path) -> list[Path]:
+    if entry.is_file():
+        return [entry]
+    if not entry.is_dir():
+        raise InputError(entry, "no such file or folder")
+    found = []
+    for root, dirs, names in os.walk(entry):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(root) / n for n in sorted(names)
+                     if not n.startswith(".") and Path(n).suffix.lower() in MUSIC_SUFFIXES)
+    return found
+
+
+def split_book(text: str) -> list[tuple[int | None, str]]:
+    """Split ABC text into ``(X number or None, tune text)``; file-header fields go with every tune."""
+    return [(number, header + part) for number, header, part in _split(text)]
+
+
+def _split(text: str) -> list[tuple[int | None, str, str]]:
+    parts = _TUNE_SPLIT.split(text)
+    if len(parts) == 1:  # no X: line at all: one tune
+        return [(None, "", text)] if text.strip() else []
+    header = "".join(line + "\n" for line in parts[0].splitlines() if _HEADER_FIELD.match(line))
+    out = []
+    for part in parts[1:]:
+        match = _X_LINE.match(part)
+        out.append((int(match.group(1)) if match and match.group(1) else None, header, part))
+    return out
+
+
+def _book_units(genre: str, path: Path, data: bytes):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    book = _split(text)
+    counts = collections.Counter(n for n, _, _ in book)
+    for pos, (number, header, part) in enumerate(book, start=1):
+        tune = number if number is not None and counts[number] == 1 else pos
+        body = _X_LINE.sub("", part, count=1)  # the same tune under another number is a duplicate
+        sha = hashlib.sha1((header + body).strip().encode("utf-8")).hexdigest()
+        tune_text = header + part
+        yield Unit(genre, str(path), sha, "abc", len(tune_text.encode("utf-8")), tune, pos, tune_text)
+
+
+def load_sources_file(path: str | os.PathLike) -> tuple[dict[str, list[str]], dict]:
+    """Read a TOML or JSON file mapping genres to folders: ``{"jazz": ["data/jazz"], ...}``.
+
+    Settings may sit beside the genres when the genres are under a ``sources`` table
+    (``{"sources": {...}, "phrase_bars": 4, "hop": 2}``). Relative folders are resolved against
+    the file's own folder. Returns ``(sources, settings)``.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw) if path.suffix.lower() == ".json" else tomllib.loads(raw.decode("utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and TOMLDecodeError are ValueErrors
+        raise InputError(path, f"cannot read the sources file: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(path, "the sources file must map genres to lists of folders")
+    settings = {}
+    if "sources" in data:
+        settings = {k: v for k, v in data.items() if k != "sources"}
+        data = data["sources"]
+    sources: dict[str, list[str]] = {}
+    for genre, entries in data.items():
+        entries = [entries] if isinstance(entries, str) else entries
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise InputError(path, f"genre {genre!r}: expected a folder or a list of folders")
+        sources[genre] = [str(e if Path(e).is_absolute() else path.parent / e) for e in entries]
+    return sources, settings

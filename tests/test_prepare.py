@@ -1,0 +1,220 @@
+"""Corpus preparation on folders built in code: counts, skip reasons, phrases, split, resume."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from corpus_fixtures import ABC_BOOK, abc_tune, make_sources
+
+from midistyle.data.corpus import prepare, prepare_from_cli, split_of
+from midistyle.data.index import iter_phrases, read_index
+from midistyle.data.units import split_book
+from midistyle.errors import InputError
+
+EXPECTED_SKIPS = {"duplicate": 2, "not a MIDI file (no MThd header)": 1, "malformed MIDI": 1,
+                  "no notes": 1, "only drum notes, nothing pitched to work on": 1}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    sources = make_sources(tmp_path_factory.mktemp("src"))
+    out = tmp_path_factory.mktemp("out")
+    report = prepare(sources, out, workers=2, val_fraction=0.5, progress=False)
+    return sources, out, report
+
+
+def by_source(out: Path) -> dict[str, list[dict]]:
+    recs: dict[str, list[dict]] = {}
+    for rec in iter_phrases(read_index(out)):
+        recs.setdefault(Path(rec["source"]).name, []).append(rec)
+    return recs
+
+
+def test_summary_counts(built):
+    _, out, report = built
+    assert report.files == {"band": 11, "tunes": 1}  # README.txt is not music
+    assert report.tunes == {"band": 0, "tunes": 4}
+    assert {g: sum(s.values()) for g, s in report.pieces.items()} == {"band": 6, "tunes": 3}
+    assert {g: sum(s.values()) for g, s in report.phrases.items()} == {"band": 10, "tunes": 6}
+    assert report.skipped == EXPECTED_SKIPS
+    text = "\n".join(report.summary_lines())
+    assert "band" in text and "malformed MIDI" in text
+    assert read_index(out)["summary"]["skipped"] == EXPECTED_SKIPS
+
+
+def test_skipped_csv_names_each_file_and_reason(built):
+    _, out, _ = built
+    with open(out / "skipped.csv", newline="") as f:
+        rows = {Path(r["path"]).name: r["reason"] for r in csv.DictReader(f)}
+    assert rows["notes.mid"] == "not a MIDI file (no MThd header)"
+    assert rows["truncated.mid"].startswith("malformed MIDI: ")
+    assert rows["empty.mid"] == "no notes"
+    assert rows["drums.mid"] == "only drum notes, nothing pitched to work on"
+    assert rows["four-copy.mid"] == f"duplicate of {Path(built[0]['band'][0]) / 'four.mid'}"
+    assert rows["book.abc#9"] == f"duplicate of {Path(built[0]['tunes'][0]) / 'book.abc'}#1"
+    assert len(rows) == 6
+
+
+def test_phrases_cut_at_barlines(built):
+    recs = by_source(built[1])
+    expect = {  # source: (bar offsets, true steps, meter)
+        "four.mid": ([0, 4], [64, 64], "4/4"), "waltz.mid": ([0, 4], [48, 48], "3/4"),
+        "jig.mid": ([0, 4], [48, 48], "6/8"), "short.mid": ([0], [64], "4/4"),
+        "tiny.mid": ([0], [32], "4/4"), "pop909.mid": ([0, 4], [64, 64], "4/4"),
+        "book.abc#1": ([0, 4], [64, 64], "4/4"), "book.abc#2": ([0, 4], [64, 64], "4/4"),
+        "book.abc#7": ([0, 4], [64, 64], "4/4"),
+    }
+    assert set(recs) == set(expect)
+    for name, (bars, steps, meter) in expect.items():
+        assert [r["bar"] for r in recs[name]] == bars, name
+        assert [r["steps"] for r in recs[name]] == steps, name
+        assert {r["meter"] for r in recs[name]} == {meter}, name
+    assert recs["pop909.mid"][0]["grid"] == "regrouped 1/4 as 4/4"
+    assert recs["four.mid"][0]["grid"] == "meter"
+    assert recs["book.abc#7"][0]["tune"] == 7
+
+
+def test_shards_hold_the_notes(built):
+    _, out, _ = built
+    index = read_index(out)
+    recs = by_source(out)
+    shards = {s["file"]: np.load(out / s["file"]) for s in index["shards"]}
+    for arr in shards.values():
+        assert arr.dtype == np.uint8 and arr.shape[1:] == (2, 64, 84)
+        assert set(np.unique(arr)) <= {0, 1}
+        assert arr[:, 0].reshape(len(arr), -1).any(axis=1).all()  # no empty phrase kept
+    assert sum(len(a) for a in shards.values()) == len(index["phrases"])
+
+    def roll(name, k):
+        r = recs[name][k]
+        return shards[r["shard"]][r["row"]]
+
+    # four.mid: quarter notes cycling 60, 64, 67, 72 from quarter 0 (independent expectation)
+    want = np.zeros((2, 64, 84), np.uint8)
+    for q in range(16):
+        p = (60, 64, 67, 72)[(16 + q) % 4] - 24  # second phrase starts at quarter 16
+        want[0, 4 * q, p] = 1
+        want[1, 4 * q:4 * q + 4, p] = 1
+    np.testing.assert_array_equal(roll("four.mid", 1), want)
+    waltz = roll("waltz.mid", 0)
+    assert waltz[:, :48].any() and not waltz[:, 48:].any()  # 4 bars of 3/4, then padding
+    tiny = roll("tiny.mid", 0)
+    assert tiny[0, :24].sum() == 6 and not tiny[:, 24:].any()  # 6 quarters of notes, padded
+    jig = roll("jig.mid", 0)
+    assert jig[0, :48].sum() == 24  # eighth notes: an onset every 2 steps
+
+
+def test_split_is_by_content_hash(built, tmp_path):
+    sources, out, _ = built
+    pieces = read_index(out)["pieces"]
+    assert {p["split"] for p in pieces} == {"train", "val"}
+    for p in pieces:
+        if p["kind"] == "midi":
+            assert p["sha1"] == hashlib.sha1(Path(p["path"]).read_bytes()).hexdigest()
+        assert p["split"] == split_of(p["sha1"], 0.5)
+    # the same files prepared with other company land on the same side
+    prepare({"other": sources["band"]}, tmp_path / "o", workers=1, val_fraction=0.5, progress=False)
+    side = {p["sha1"]: p["split"] for p in pieces}
+    for p in read_index(tmp_path / "o")["pieces"]:
+        assert side[p["sha1"]] == p["split"]
+
+
+def test_rerun_and_clean_run_give_identical_output(built, tmp_path):
+    sources, out, _ = built
+    before = (out / "index.json").read_bytes()
+    again = prepare(sources, out, workers=2, val_fraction=0.5, progress=False)
+    assert again.cached == 9 + 4  # every piece and every skip came from the cache
+    assert (out / "index.json").read_bytes() == before
+    fresh = prepare(sources, tmp_path / "fresh", workers=1, val_fraction=0.5, progress=False)
+    assert fresh.cached == 0
+    assert (tmp_path / "fresh" / "index.json").read_bytes() == before
+    for s in read_index(out)["shards"]:
+        assert (tmp_path / "fresh" / s["file"]).read_bytes() == (out / s["file"]).read_bytes()
+
+
+def test_timeout_is_reported_and_retried(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "book.abc").write_text(ABC_BOOK)
+    r = prepare({"folk": [tmp_path / "t"]}, tmp_path / "o", workers=1, time_limit=0.002, progress=False)
+    assert r.skipped == {"timeout": 3, "duplicate": 1}
+    with open(tmp_path / "o" / "skipped.csv", newline="") as f:
+        assert sum(row["reason"] == "timeout (over 0.002 s)" for row in csv.DictReader(f)) == 3
+    r = prepare({"folk": [tmp_path / "t"]}, tmp_path / "o", workers=1, progress=False)
+    assert r.skipped == {"duplicate": 1} and sum(r.pieces["folk"].values()) == 3
+
+
+def _many_tunes(folder: Path, n: int) -> dict:
+    folder.mkdir(parents=True)
+    notes = ["CDEF|GABc|cBAG|FEDC|", "EFGA|Bcde|edcB|AGFE|", "GABc|defg|gfed|cBAG|"]
+    (folder / "many.abc").write_text("".join(abc_tune(i + 1, f"T{i}", notes[i % 3] * (1 + i % 4))
+                                             for i in range(n)))
+    return {"folk": [str(folder)]}
+
+
+@pytest.mark.parametrize("how", ["kill-group", "ctrl-c"])
+def test_interrupted_run_resumes_to_the_clean_result(tmp_path, how):
+    sources = _many_tunes(tmp_path / "src", 60)
+    prepare(sources, tmp_path / "clean", workers=2, progress=False)
+    out = tmp_path / "out"
+    code = (f"from midistyle.data.corpus import prepare\n"
+            f"prepare({sources!r}, {str(out)!r}, workers=1, progress=False)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while len(list(out.glob("cache/*/*/*.npz"))) < 4 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)
+    assert proc.poll() is None, "finished before it could be interrupted"
+    if how == "kill-group":
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    assert proc.returncode != 0
+    assert not (out / "index.json").exists()  # never mistaken for a finished corpus
+    with pytest.raises(InputError, match="not a prepared corpus"):
+        read_index(out)
+    done = len(list(out.glob("cache/*/*/*.npz")))
+    report = prepare(sources, out, workers=2, progress=False)
+    assert report.cached >= min(done, 4)
+    assert (out / "index.json").read_bytes() == (tmp_path / "clean" / "index.json").read_bytes()
+    assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
+
+
+def test_cli_helper_reads_a_config_file(built, tmp_path):
+    sources, _, _ = built
+    src_root = Path(sources["band"][0]).parent
+    cfg = tmp_path / "corpus.toml"
+    rel = os.path.relpath(src_root, tmp_path)
+    cfg.write_text(f'phrase_bars = 2\n[sources]\nband = ["{rel}/band"]\ntunes = ["{rel}/tunes"]\n')
+    report = prepare_from_cli(config=cfg, out=tmp_path / "o", workers=1, progress=False)
+    index = read_index(tmp_path / "o")
+    assert index["phrase_bars"] == 2 and index["phrase_steps"] == 32 and index["hop"] == 2
+    assert sum(report.phrases["tunes"].values()) == 12  # 8 bars in 2-bar phrases, 3 tunes
+    flags = prepare_from_cli([str(src_root / "tunes")], "folk", tmp_path / "o2", bars=4, hop=2,
+                             steps_per_beat=2, workers=1, progress=False)
+    index = read_index(tmp_path / "o2")
+    assert index["roll_config"]["steps_per_beat"] == 2 and index["phrase_steps"] == 32
+    assert sum(flags.phrases["folk"].values()) == 9  # starts at bars 0, 2, 4
+    (tmp_path / "bad.json").write_text(json.dumps({"sources": {"x": ["nowhere"]}, "bogus": 1}))
+    with pytest.raises(InputError, match="unknown setting"):
+        prepare_from_cli(config=tmp_path / "bad.json", out=tmp_path / "o3", progress=False)
+    with pytest.raises(InputError, match="--genre"):
+        prepare_from_cli([str(src_root)], None, tmp_path / "o3", progress=False)
+    with pytest.raises(InputError, match="no such file or folder"):
+        prepare_from_cli([str(tmp_path / "missing")], "x", tmp_path / "o3", progress=False)
+
+
+def test_split_book_carries_header_fields():
+    book = "%comment\nM:6/8\nL:1/8\n\nX:3\nT:a\nK:G\nGAB|\n\nX:3\nT:b\nK:D\nDEF|\n"
+    tunes = split_book(book)
+    assert [n for n, _ in tunes] == [3, 3]
+    assert all(t.startswith("M:6/8\nL:1/8\nX:3\n") for _, t in tunes)

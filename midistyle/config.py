@@ -110,8 +110,9 @@ class TrainConfig:
     """Optimisation settings of one run; stored in the run folder and in its checkpoints.
 
     Defaults follow Brunner et al. 2018: Adam(2e-4, beta1 0.5), batch 16, 100 epochs with the
-    learning rate decaying linearly to 0 from epoch 10, cycle weight 10, a pool of 50 generated
-    phrases, half-normal noise of sigma 1 added to every discriminator input, no classifier noise.
+    learning rate decaying linearly to 0 from epoch 10 (``decay_from`` 0.1 of the run), cycle weight
+    10, a pool of 50 generated phrases, half-normal noise of sigma 1 added to every discriminator
+    input, no classifier noise. The run lasts ``max_steps`` optimiser steps when set, else ``epochs``.
     """
 
     task: str = "cyclegan"
@@ -121,8 +122,8 @@ class TrainConfig:
     beta2: float = 0.999
     batch_size: int = 16
     epochs: int = 100
-    max_steps: int | None = None  # stop after this many optimiser steps (None = epochs decide)
-    decay_start: int = 10  # epoch from which the learning rate falls linearly to 0
+    max_steps: int | None = None  # length of the run in optimiser steps (None = ``epochs`` epochs)
+    decay_from: float = 0.1  # share of the run after which the learning rate falls linearly to 0
     lambda_cycle: float = 10.0
     lambda_content: float = 10.0  # GAN: weight of MSE(output, source)
     gamma_mixed: float = 1.0  # weight of the extra "mixed" discriminators
@@ -154,8 +155,10 @@ class TrainConfig:
         for key in ("lambda_cycle", "lambda_content", "gamma_mixed", "d_input_noise", "c_input_noise"):
             if getattr(self, key) < 0:
                 raise ValueError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
-        if self.pool_size < 0 or self.decay_start < 0 or self.num_workers < 0:
-            raise ValueError("TrainConfig.pool_size, decay_start and num_workers must be >= 0")
+        if not 0 <= self.decay_from <= 1:
+            raise ValueError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
+        if self.pool_size < 0 or self.num_workers < 0:
+            raise ValueError("TrainConfig.pool_size and num_workers must be >= 0")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,11 +173,11 @@ class Preset:
     gan_z_dim: int  # noise size of the GAN generator (the CycleGAN generator has none)
 
 
-def _preset(name: str, *, base: int, res: int, z: int, batch: int, epochs: int, decay: int,
+def _preset(name: str, *, base: int, res: int, z: int, batch: int, epochs: int, max_steps: int | None,
             log_every: int, checkpoint_every: int) -> Preset:
     return Preset(
         name=name,
-        train=TrainConfig(preset=name, batch_size=batch, epochs=epochs, decay_start=decay,
+        train=TrainConfig(preset=name, batch_size=batch, epochs=epochs, max_steps=max_steps,
                           log_every=log_every, checkpoint_every=checkpoint_every),
         generator=ModelConfig(kind="generator", base_channels=base, n_res_blocks=res),
         discriminator=ModelConfig(kind="discriminator", base_channels=base),
@@ -184,14 +187,15 @@ def _preset(name: str, *, base: int, res: int, z: int, batch: int, epochs: int, 
 
 
 PRESETS: dict[str, Preset] = {
-    # Brunner et al. 2018: ngf = ndf = 64, 10 residual blocks, batch 16, 100 epochs, decay from 10.
-    "brunner": _preset("brunner", base=64, res=10, z=100, batch=16, epochs=100, decay=10,
+    # Brunner et al. 2018: ngf = ndf = 64, 10 residual blocks, batch 16, 100 epochs, decay from epoch 10.
+    "brunner": _preset("brunner", base=64, res=10, z=100, batch=16, epochs=100, max_steps=None,
                        log_every=50, checkpoint_every=1000),
-    # Trains on a 2-core CPU in about an hour or two (benchmarks/train.py measures it).
-    "small": _preset("small", base=16, res=3, z=32, batch=16, epochs=10, decay=5,
-                     log_every=10, checkpoint_every=200),
+    # CPU: a CycleGAN step runs ~14 phrases/s on one core (benchmarks/train.py), so 5,000 steps of
+    # 16 phrases take about 1.6 h (less with both cores free). Giving epochs trains by epochs instead.
+    "small": _preset("small", base=16, res=3, z=32, batch=16, epochs=100, max_steps=5000,
+                     log_every=10, checkpoint_every=250),
     # For tests and smoke runs: seconds per dozens of steps.
-    "tiny": _preset("tiny", base=4, res=1, z=8, batch=4, epochs=2, decay=1,
+    "tiny": _preset("tiny", base=4, res=1, z=8, batch=4, epochs=2, max_steps=None,
                     log_every=1, checkpoint_every=50),
 }
 

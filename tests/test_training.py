@@ -126,7 +126,7 @@ def test_classifier_separates_triads_from_scales(tmp_path):
 
 
 def test_cyclegan_losses_fall_and_run_dir_is_complete(tmp_path):
-    cfg = _cfg("cyclegan", epochs=8, lr=1e-3, decay_start=8)  # 32 steps at a toy-sized learning rate
+    cfg = _cfg("cyclegan", epochs=8, lr=1e-3, decay_from=1.0)  # 32 steps at a toy-sized learning rate
     result = fit(_task(CycleGANTask, cfg), _pairs(), cfg, tmp_path / "run", val_data=_pairs("val"), progress=False)
     losses = _train_losses(result.run_dir)
     assert len(losses) == result.step == 32
@@ -151,7 +151,7 @@ def test_cyclegan_losses_fall_and_run_dir_is_complete(tmp_path):
 
 
 def test_gan_losses_fall(tmp_path):
-    cfg = _cfg("gan", epochs=8, lr=1e-3, decay_start=8)
+    cfg = _cfg("gan", epochs=8, lr=1e-3, decay_from=1.0)
     result = fit(_task(GANTask, cfg), _pairs(), cfg, tmp_path / "run", val_data=_pairs("val"), progress=False)
     losses = _train_losses(result.run_dir)
     for key in ("g", "content"):
@@ -163,19 +163,30 @@ def test_gan_losses_fall(tmp_path):
         assert torch.equal(g(x), g(x))  # z = 0 without noise: deterministic conversion
 
 
-def test_resume_repeats_the_uninterrupted_losses(tmp_path):
+def test_resume_after_a_crash_repeats_the_uninterrupted_losses(tmp_path):
     # mixed discriminators and a small pool that fills and starts swapping within the run: all state
-    cfg = _cfg("cyclegan", epochs=3, mixed="partial", pool_size=6, checkpoint_every=5)
+    cfg = _cfg("cyclegan", epochs=3, mixed="partial", pool_size=6, checkpoint_every=5)  # 4 batches per epoch
 
-    def run(folder, max_steps, resume=False):
-        c = dataclasses.replace(cfg, max_steps=max_steps)
-        return fit(_task(CycleGANTask, c), _pairs(), c, folder, val_data=_pairs("val", n=8), resume=resume,
-                   progress=False)
+    def run(folder, resume=False, crash_at=None):
+        task = _task(CycleGANTask, cfg)
+        if crash_at is not None:
+            step, calls = task.step, []
 
-    straight = run(tmp_path / "a", 12)
-    run(tmp_path / "b", 7)  # stops mid-epoch (4 batches per epoch)
+            def crashing(batch):
+                calls.append(1)
+                if len(calls) == crash_at:
+                    raise RuntimeError("power cut")
+                return step(batch)
+
+            task.step = crashing
+        return fit(task, _pairs(), cfg, folder, val_data=_pairs("val", n=8), resume=resume, progress=False)
+
+    straight = run(tmp_path / "a")
+    with pytest.raises(RuntimeError, match="power cut"):
+        run(tmp_path / "b", crash_at=8)  # last/ holds step 5, mid-epoch; metrics.jsonl already has steps 6, 7
+    assert load_checkpoint(tmp_path / "b" / "last")[1]["step"] == 5
     torch.manual_seed(12345)  # whatever the caller did in between must not matter
-    resumed = run(tmp_path / "b", 12, resume=True)
+    resumed = run(tmp_path / "b", resume=True)
     assert resumed.step == straight.step == 12
     assert _train_losses(tmp_path / "b") == _train_losses(tmp_path / "a")
     a, _ = load_checkpoint(straight.last)
@@ -208,9 +219,11 @@ def test_full_mixed_mode_needs_mixed_phrases(tmp_path):
 
 
 def test_learning_rate_is_constant_then_linear_to_zero():
-    cfg = TrainConfig(lr=1.0, epochs=10, decay_start=5)
-    assert [lr_at(s, 2, cfg) for s in (0, 9, 10, 15, 19)] == [1.0, 1.0, 1.0, 0.5, 0.1]
-    assert lr_at(5, 2, dataclasses.replace(cfg, decay_start=10)) == 1.0
+    cfg = TrainConfig(lr=1.0, decay_from=0.5)
+    assert [lr_at(s, 20, cfg) for s in (0, 9, 10, 15, 19)] == [1.0, 1.0, 1.0, 0.5, 0.1]
+    assert lr_at(19, 20, dataclasses.replace(cfg, decay_from=1.0)) == 1.0
+    brunner = get_preset("brunner").train  # 100 epochs, decay from epoch 10
+    assert lr_at(10 * 50 - 1, 100 * 50, brunner) == 2e-4 and lr_at(55 * 50, 100 * 50, brunner) == pytest.approx(1e-4)
 
 
 def test_api_builds_datasets_and_ships_checkpoints(tmp_path, monkeypatch):
@@ -233,5 +246,10 @@ def test_api_builds_datasets_and_ships_checkpoints(tmp_path, monkeypatch):
     assert load_generator(r.best)[1]["kind"] == "gan"
     with pytest.raises(ValueError, match="disjoint"):
         train_gan(tmp_path / "data", ["chords"], ["chords", "scales"], tmp_path / "bad", **common)
+    from midistyle.training.api import _train_config
+
+    by_epochs = _train_config("gan", "small", 0, None, 3, None, None, None)
+    assert (by_epochs.max_steps, by_epochs.epochs) == (None, 3)  # epochs clear the small preset's max_steps
+    assert _train_config("gan", "small", 0, None, None, None, None, None).max_steps == 5000
     with pytest.raises(ValueError, match="unknown training setting"):
         train_gan(tmp_path / "data", ["chords"], ["scales"], tmp_path / "bad", overrides={"lr_g": 1}, **common)

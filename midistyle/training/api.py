@@ -38,6 +38,8 @@ def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir
         "cpu", "cuda", "cuda:1"...; default CUDA when available.
     max_steps, epochs, batch_size, seed, phrase_steps
         Override the preset's TrainConfig; ``overrides`` sets any other TrainConfig field (e.g. ``lr``).
+        The run lasts ``max_steps`` steps when given (or set by the preset: "small" has 5,000), else
+        ``epochs`` epochs; giving ``epochs`` alone clears the preset's ``max_steps``.
     resume
         Continue the run in ``out_dir`` from its ``last/`` checkpoint.
     progress
@@ -132,8 +134,10 @@ def _train_config(task: str, preset: str, seed: int, max_steps: int | None, epoc
                   overrides: Mapping[str, Any] | None) -> TrainConfig:
     changes: dict[str, Any] = dict(overrides or {})
     changes.update(task=task, seed=seed)
-    for key, value in (("max_steps", max_steps), ("epochs", epochs), ("batch_size", batch_size),
-                       ("phrase_steps", phrase_steps)):
+    if epochs is not None:
+        changes["epochs"] = epochs
+        changes.setdefault("max_steps", None)  # asking for epochs means training by epochs
+    for key, value in (("max_steps", max_steps), ("batch_size", batch_size), ("phrase_steps", phrase_steps)):
         if value is not None:
             changes[key] = value
     unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(TrainConfig)})

@@ -26,6 +26,7 @@ METRICS_NAME = "metrics.jsonl"
 CURVE_NAME = "loss_curve.png"
 RUN_NAME = "run.json"
 # TrainConfig fields a resumed run may change; the others must match the saved run.
+# (A longer run also stretches the learning-rate schedule from the resumed step on.)
 RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "log_every", "checkpoint_every", "num_workers",
                                "compile", "channels_last", "bf16"})
 
@@ -41,17 +42,17 @@ class FitResult:
     metrics: dict[str, float]  # last validation summary ({} without validation data)
 
 
-def lr_at(step: int, n_batches: int, cfg: TrainConfig) -> float:
-    """Constant ``cfg.lr`` until epoch ``decay_start``, then linear to 0 at the end of the schedule.
+def total_steps(n_batches: int, cfg: TrainConfig) -> int:
+    """Length of the run: ``max_steps`` when set, else ``epochs`` epochs of ``n_batches``."""
+    return cfg.max_steps if cfg.max_steps is not None else cfg.epochs * n_batches
 
-    The schedule spans ``epochs`` epochs (or ``max_steps`` steps when that is longer), so a run stopped
-    early by ``max_steps`` and resumed follows the same learning rates as an uninterrupted one.
-    """
-    horizon = max(cfg.epochs * n_batches, cfg.max_steps or 0)
-    start = min(cfg.decay_start * n_batches, horizon)
-    if step < start or horizon == start:
+
+def lr_at(step: int, total: int, cfg: TrainConfig) -> float:
+    """Constant ``cfg.lr`` for the first ``decay_from`` share of ``total`` steps, then linear to 0."""
+    start = int(round(cfg.decay_from * total))
+    if step < start or total <= start:
         return cfg.lr
-    return cfg.lr * max(0.0, (horizon - step) / (horizon - start))
+    return cfg.lr * max(0.0, (total - step) / (total - start))
 
 
 def _batches(n: int, batch_size: int, seed: int, epoch: int) -> list[list[int]]:
@@ -116,7 +117,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
     if n_items == 0:
         raise ValueError("the training set is empty")
     n_batches = len(_batches(n_items, cfg.batch_size, cfg.seed, 0))
-    total = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * n_batches
+    total = total_steps(n_batches, cfg)
     task.setup()
 
     source = last_dir if (last_dir / "config.json").is_file() else previous_checkpoint(last_dir)
@@ -145,7 +146,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
             epoch, skip = divmod(step, n_batches)
             batches = _batches(n_items, cfg.batch_size, cfg.seed, epoch)[skip:]
             for batch in _loader(train_data, batches, cfg, pin, cfg.seed + epoch):
-                lr = lr_at(step, n_batches, cfg)
+                lr = lr_at(step, total, cfg)
                 task.set_lr(lr)
                 task.train()
                 losses = task.step(batch)

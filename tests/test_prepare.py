@@ -147,23 +147,38 @@ def test_timeout_is_reported_and_retried(tmp_path):
     r = prepare({"folk": [tmp_path / "t"]}, tmp_path / "o", workers=1, time_limit=0.002, progress=False)
     assert r.skipped == {"timeout": 3, "duplicate": 1}
     with open(tmp_path / "o" / "skipped.csv", newline="") as f:
-        assert sum(row["reason"] == "timeout (over 0.002 s)" for row in csv.DictReader(f)) == 3
+        assert sum(row["reason"] == "timeout (over 0.002 s of CPU)" for row in csv.DictReader(f)) == 3
     r = prepare({"folk": [tmp_path / "t"]}, tmp_path / "o", workers=1, progress=False)
     assert r.skipped == {"duplicate": 1} and sum(r.pieces["folk"].values()) == 3
 
 
-def _many_tunes(folder: Path, n: int) -> dict:
-    folder.mkdir(parents=True)
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """60 ABC tunes (slow enough to interrupt) and the index of a clean run over them."""
+    folder = tmp_path_factory.mktemp("many")
     notes = ["CDEF|GABc|cBAG|FEDC|", "EFGA|Bcde|edcB|AGFE|", "GABc|defg|gfed|cBAG|"]
     (folder / "many.abc").write_text("".join(abc_tune(i + 1, f"T{i}", notes[i % 3] * (1 + i % 4))
-                                             for i in range(n)))
-    return {"folk": [str(folder)]}
+                                             for i in range(60)))
+    sources = {"folk": [str(folder)]}
+    clean = tmp_path_factory.mktemp("clean")
+    prepare(sources, clean, workers=2, progress=False)
+    return sources, (clean / "index.json").read_bytes()
 
 
-@pytest.mark.parametrize("how", ["kill-group", "ctrl-c"])
-def test_interrupted_run_resumes_to_the_clean_result(tmp_path, how):
-    sources = _many_tunes(tmp_path / "src", 60)
-    prepare(sources, tmp_path / "clean", workers=2, progress=False)
+def _group_gone(pgid: int, within: float) -> bool:
+    deadline = time.time() + within
+    while time.time() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("how", ["kill-group", "kill-main", "ctrl-c"])
+def test_interrupted_run_resumes_to_the_clean_result(tmp_path, many, how):
+    sources, clean_index = many
     out = tmp_path / "out"
     code = (f"from midistyle.data.corpus import prepare\n"
             f"prepare({sources!r}, {str(out)!r}, workers=1, progress=False)\n")
@@ -176,16 +191,20 @@ def test_interrupted_run_resumes_to_the_clean_result(tmp_path, how):
     if how == "kill-group":
         os.killpg(proc.pid, signal.SIGKILL)
     else:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGKILL if how == "kill-main" else signal.SIGINT)
     proc.wait(timeout=30)
     assert proc.returncode != 0
+    gone = _group_gone(proc.pid, 10)  # no worker outlives its run
+    if not gone:
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert gone
     assert not (out / "index.json").exists()  # never mistaken for a finished corpus
     with pytest.raises(InputError, match="not a prepared corpus"):
         read_index(out)
     done = len(list(out.glob("cache/*/*/*.npz")))
     report = prepare(sources, out, workers=2, progress=False)
     assert report.cached >= min(done, 4)
-    assert (out / "index.json").read_bytes() == (tmp_path / "clean" / "index.json").read_bytes()
+    assert (out / "index.json").read_bytes() == clean_index
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
 
 

@@ -24,9 +24,10 @@ from ..atomic import atomic_path, write_text
 from ..config import RollConfig, to_dict
 from ..errors import InputError, OutputError
 from . import index as layout
-from .phrases import PhraseSpec, load_part, part_path
+from .phrases import PhraseSpec
 from .pool import run_units
 from .units import Unit, discover, load_sources_file
+from .worker import load_part, part_path
 
 DEFAULT_TIME_LIMIT_S = 300.0
 
@@ -90,7 +91,8 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     val_fraction : share of pieces in the validation split, chosen by content hash, so a file
         always lands on the same side, whatever else is prepared with it.
     shard_size : phrases per shard file.
-    time_limit : seconds one piece may take before it is skipped as a timeout (None: no limit).
+    time_limit : CPU seconds one piece may take before it is skipped as a timeout (None: no
+        limit); a piece stuck without progress is stopped after about 3x that in wall time.
     progress : show a progress bar on stderr.
 
     Raises

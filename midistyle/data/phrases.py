@@ -1,25 +1,18 @@
-"""Worker side of corpus preparation: one unit -> Song -> roll -> fixed-size phrases, cached on disk.
+"""One piece -> Song -> roll -> fixed-size phrases cut at barlines (runs in the worker processes).
 
-Runs in worker processes. Each unit's result (phrases, or the reason it yielded none) is saved
-atomically as a small ``.npz`` part named by the unit's content hash under a folder named by the
-settings and the reader code, so an interrupted run redoes only what is missing.
+Everything that decides what ends up in a prepared corpus lives here and in the representation
+package; :meth:`PhraseSpec.key` hashes exactly those files, so editing them retires old caches.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import hashlib
-import io
 import json
-import os
-import signal
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ..atomic import atomic_path
 from ..config import RollConfig, to_dict
 from ..errors import InputError
 from ..representation import Song, bar_lines, read, song_to_roll
@@ -169,7 +162,7 @@ def load_song(unit: Unit) -> Song:
             parsed = music21.converter.parseData(unit.text, format="abc")
         scores = tunes(parsed)
     except Exception as exc:  # music21 raises many unrelated types on bad ABC
-        raise InputError(unit.source, f"cannot parse score: {_short(exc)}") from None
+        raise InputError(unit.source, f"cannot parse score: {short_reason(exc)}") from None
     if not scores:
         raise InputError(unit.source, "no tune in this ABC text")
     song = score_to_song(scores[0], unit.source)
@@ -190,131 +183,5 @@ def _no_beams(music21):
         cls.makeBeams = original
 
 
-def _short(exc: BaseException) -> str:
+def short_reason(exc: BaseException) -> str:
     return (" ".join(str(exc).split()) or type(exc).__name__)[:160]
-
-
-# ---- cache parts -------------------------------------------------------------------------------
-
-def part_path(cache_dir: str | os.PathLike, unit: Unit) -> Path:
-    """Where a unit's result lives in a settings-specific cache folder."""
-    return Path(cache_dir) / unit.sha1[:2] / f"{unit.sha1}.{unit.kind}.npz"
-
-
-def save_part(path: Path, phrases: Phrases | None = None, reason: str = "") -> None:
-    """Atomically save a unit's phrases, or the reason it has none."""
-    meta = {"status": "ok" if phrases is not None else "skipped", "reason": reason,
-            "n_phrases": len(phrases) if phrases is not None else 0,
-            "info": phrases.info if phrases is not None else {}}
-    arrays = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)}
-    if phrases is not None:
-        arrays.update(rolls=phrases.rolls, bars=phrases.bars, steps=phrases.steps,
-                      meters=np.asarray(phrases.meters, dtype=str))
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez_compressed(f, **arrays)
-
-
-def load_part(path: Path, arrays: bool = True) -> tuple[dict, dict]:
-    """A saved unit: ``(meta, arrays)``; with ``arrays=False`` only the metadata is read."""
-    with np.load(path, allow_pickle=False) as npz:
-        meta = json.loads(npz["meta"].tobytes().decode("utf-8"))
-        data = {k: npz[k] for k in ("rolls", "bars", "steps", "meters")} if arrays and \
-            meta["status"] == "ok" else {}
-    return meta, data
-
-
-# ---- the worker --------------------------------------------------------------------------------
-
-class UnitTimeout(BaseException):
-    """Raised inside a worker when a unit runs past its limit (BaseException: libraries' broad
-    ``except Exception`` must not swallow it)."""
-
-
-def init_worker(inflight_dir: str | None) -> None:
-    """Worker start: Ctrl-C is the parent's business; one thread per process; announce the pid."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    _mark(inflight_dir, None)
-
-
-def work_chunk(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str,
-               time_limit: float, inflight_dir: str | None = None) -> list[tuple[int, str, str, int]]:
-    """Process units (or find them cached); returns ``(index, status, reason, n_phrases)`` each.
-
-    ``status``: ``ok``, ``skipped`` (no usable music, cached) or ``timeout`` (not cached, so a
-    re-run tries again).
-    """
-    out = []
-    for idx, unit in items:
-        path = part_path(cache_dir, unit)
-        if path.exists():
-            try:
-                meta, _ = load_part(path, arrays=False)
-                out.append((idx, meta["status"], meta["reason"], meta["n_phrases"]))
-                continue
-            except (OSError, ValueError, KeyError):
-                pass  # damaged part: redo it
-        _mark(inflight_dir, idx)
-        if unit.kind != "midi":
-            import music21  # noqa: F401  (never under the timer: a half-done import stays broken)
-        try:
-            with _time_limit(time_limit), _quiet():
-                phrases = cut_phrases(load_song(unit), spec)
-        except UnitTimeout:
-            out.append((idx, "timeout", f"timeout (over {time_limit:g} s)", 0))
-            continue
-        except InputError as exc:
-            phrases, reason = None, exc.reason
-        except Exception as exc:  # a reader bug on odd input: report it and keep going
-            phrases, reason = None, f"reader error: {type(exc).__name__}: {_short(exc)}"
-        save_part(path, phrases, "" if phrases is not None else reason)
-        out.append((idx, "ok", "", len(phrases)) if phrases is not None else (idx, "skipped", reason, 0))
-    _mark(inflight_dir, None)
-    return out
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    def expire(signum, frame):
-        raise UnitTimeout()
-    if seconds is None or seconds <= 0:
-        yield
-        return
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Per-file silence: pretty_midi/music21 warnings and prints would flood the progress bar."""
-    sink = io.StringIO()
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        warnings.simplefilter("ignore")
-        yield
-
-
-def _mark(inflight_dir: str | None, idx: int | None) -> None:
-    """Tell the parent which unit this worker is on and since when (its watchdog reads this)."""
-    if inflight_dir is None:
-        return
-    text = "" if idx is None else f"{idx}\t{time.time():.3f}"
-    with open(os.path.join(inflight_dir, str(os.getpid())), "w") as f:
-        f.write(text)
-
-
-def read_inflight(inflight_dir: str) -> dict[int, tuple[int, float] | None]:
-    """``pid -> (unit index, start time)`` or ``None`` when idle, for every worker that started."""
-    out = {}
-    for name in os.listdir(inflight_dir):
-        try:
-            text = Path(inflight_dir, name).read_text()
-            idx, started = text.split("\t") if text else (None, None)
-            out[int(name)] = None if idx is None else (int(idx), float(started))
-        except (OSError, ValueError):
-            continue
-    return out

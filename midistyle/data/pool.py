@@ -1,9 +1,9 @@
 """Run units over worker processes, surviving workers that hang or die.
 
 Each worker tells the parent (one small file per worker pid) which unit it is on and since when.
-A unit past its limit is stopped inside the worker by SIGALRM; one stuck in compiled code past
-the limit plus a grace period is found by the parent's watchdog, recorded as a timeout, and the
-pool is replaced. When a worker dies (a crashing parser), the units it may have been on are re-run
+A unit past its CPU-time limit is stopped inside the worker (SIGPROF); one that is stuck (in
+compiled code, or waiting) for ``WATCHDOG_FACTOR`` times the limit plus a grace period of wall
+time is found by the parent's watchdog, recorded as a timeout, and the pool is replaced. When a worker dies (a crashing parser), the units it may have been on are re-run
 one by one in a fresh single-worker pool to find the culprit; the rest just continue.
 """
 from __future__ import annotations
@@ -19,10 +19,12 @@ import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
-from .phrases import PhraseSpec, init_worker, read_inflight, work_chunk
+from .phrases import PhraseSpec
+from .worker import init_worker, read_inflight, work_chunk
 from .units import Unit
 
-GRACE_S = 30.0  # past its limit, a unit still running is stuck outside Python
+WATCHDOG_FACTOR = 3.0  # wall time per CPU second allowed before a unit counts as stuck (busy machines)
+GRACE_S = 30.0
 POLL_S = 1.0
 
 Result = tuple[int, str, str, int]  # (unit index, status, reason, n_phrases)
@@ -68,16 +70,18 @@ def _context():
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["midistyle.data.phrases"])
+        ctx.set_forkserver_preload(["midistyle.data.worker"])
         return ctx
     return multiprocessing.get_context("spawn")
 
 
 def _run_pool(chunks, spec, cache_dir, workers, time_limit, on_result):
     """One pool over ``chunks``. Returns ``(chunks to retry, suspect units)`` after a crash or hang."""
-    inflight = tempfile.mkdtemp(prefix="midistyle-inflight-")
+    patience = WATCHDOG_FACTOR * time_limit + GRACE_S if time_limit else float("inf")
+    # beside the cache, so the next run's tidy-up removes it if this process is killed
+    inflight = tempfile.mkdtemp(prefix=".inflight-", dir=os.path.dirname(os.path.abspath(cache_dir)))
     ex = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                                initializer=init_worker, initargs=(inflight,))
+                                initializer=init_worker, initargs=(inflight, os.getpid()))
     futures = {ex.submit(work_chunk, c, spec, cache_dir, time_limit, inflight): c for c in chunks}
     pending, finished = set(futures), set()
     retry, suspects = [], []
@@ -95,15 +99,14 @@ def _run_pool(chunks, spec, cache_dir, workers, time_limit, on_result):
                     finished.add(res[0])
                     on_result(res)
             busy = read_inflight(inflight)
-            stuck = {pid: job for pid, job in busy.items()
-                     if job and time.time() - job[1] > (time_limit or float("inf")) + GRACE_S}
+            stuck = {pid: job for pid, job in busy.items() if job and time.time() - job[1] > patience}
             if not broken and not stuck:
                 continue
             by_index = {i: it for c in chunks for i, it in ((it[0], it) for it in c)}
             if broken:
                 suspects = [by_index[job[0]] for job in busy.values() if job and job[0] not in finished]
             for pid, (idx, _) in stuck.items():
-                on_result((idx, "timeout", f"timeout (stuck over {time_limit + GRACE_S:g} s; worker killed)", 0))
+                on_result((idx, "timeout", f"timeout (stuck for {patience:.0f} s; worker killed)", 0))
                 finished.add(idx)
             skip = finished | {s[0] for s in suspects}
             left = [it for fut in pending | {f for f in done if f.exception() is not None}

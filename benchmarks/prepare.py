@@ -1,0 +1,168 @@
+"""Corpus preparation speed on ../shared/data: midistyle.prepare (1 worker, all workers) against
+a plain single-process pretty_midi pipeline doing the same job, and against music21's own book
+reader for ABC tunes.
+
+    python benchmarks/prepare.py [--data ../shared/data] [--baseline-files 200] [--abc-tunes 600]
+
+The pretty_midi baseline (load, piano roll per bar on a 16th grid of quarter-note ticks, cut
+4-bar phrases at downbeats, pad to 64 steps, drop empty ones) runs on a deterministic subset of
+the MIDI files because it is slow; midistyle runs on the same subset and on all MIDI files.
+Prints that the data is absent and exits 0 when it is.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from midistyle.data.corpus import prepare
+from midistyle.data.units import split_book
+from midistyle.representation.midi_io import MIDI_SUFFIXES
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+GENRES = ("jazz", "classical", "pop", "folk", "rock")
+
+
+def midi_files(data: Path) -> dict[str, list[Path]]:
+    return {g: sorted(p for p in (data / g).rglob("*") if p.suffix.lower() in MIDI_SUFFIXES)
+            for g in GENRES if (data / g).is_dir()}
+
+
+def subset(files: dict[str, list[Path]], n: int) -> dict[str, list[Path]]:
+    """About ``n`` files spread over the genres, chosen by hash of the path (deterministic)."""
+    per = max(1, n // len(files))
+    key = lambda p: hashlib.sha1(str(p).encode()).hexdigest()  # noqa: E731
+    return {g: sorted(sorted(fs, key=key)[:per]) for g, fs in files.items()}
+
+
+def pretty_midi_baseline(files: list[Path], spb: int = 4, bars: int = 4, low: int = 24, high: int = 107):
+    """The plain pipeline: returns (pieces, phrases)."""
+    import pretty_midi
+
+    pieces = phrases = 0
+    width = bars * 4 * spb
+    for path in files:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                pm = pretty_midi.PrettyMIDI(str(path))
+            except Exception:
+                continue
+        if not any(not i.is_drum and i.notes for i in pm.instruments):
+            continue
+        step_ticks = pm.resolution / spb
+        end_tick = pm.time_to_tick(pm.get_end_time())
+        grid = np.array([pm.tick_to_time(int(round(t))) for t in np.arange(0, end_tick + step_ticks, step_ticks)])
+        downbeats = np.searchsorted(grid, pm.get_downbeats() - 1e-6)
+        bounds = np.append(downbeats, len(grid) - 1)
+        onsets = np.zeros((len(grid), 128), bool)
+        for inst in pm.instruments:
+            if inst.is_drum:
+                continue
+            for note in inst.notes:
+                onsets[min(np.searchsorted(grid, note.start - 1e-6), len(grid) - 1), note.pitch] = True
+        bar_rolls = []
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            if b <= a:
+                continue
+            roll = pm.get_piano_roll(times=grid[a:b]) > 0  # [128, steps] sustain
+            bar_rolls.append(np.stack([onsets[a:b].T, roll])[:, low:high + 1].transpose(0, 2, 1))
+        kept = 0
+        for s in range(0, max(len(bar_rolls) - bars + 1, 1), bars):
+            phrase = np.concatenate(bar_rolls[s:s + bars], axis=1)[:, :width]
+            out = np.zeros((2, width, high - low + 1), np.uint8)
+            out[:, :phrase.shape[1]] = phrase
+            kept += bool(out[0].any())
+        pieces += 1
+        phrases += kept
+    return pieces, phrases
+
+
+def music21_books_baseline(books: list[Path], limit: int):
+    """music21's own route for ABC: parse each book whole, convert every tune (read_all)."""
+    from midistyle.representation.scores import read_all
+
+    pieces = 0
+    for book in books:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pieces += len(read_all(book))
+        if pieces >= limit:
+            break
+    return pieces
+
+
+def ours(sources: dict, workers: int):
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        report = prepare(sources, tmp, workers=workers, progress=False)
+        wall = time.perf_counter() - t
+    n_pieces = sum(sum(v.values()) for v in report.pieces.values())
+    n_phrases = sum(sum(v.values()) for v in report.phrases.values())
+    return wall, n_pieces, n_phrases
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=Path(os.environ.get("MIDISTYLE_SHARED_DATA", DEFAULT_DATA)))
+    ap.add_argument("--baseline-files", type=int, default=200)
+    ap.add_argument("--abc-tunes", type=int, default=600)
+    args = ap.parse_args()
+    if not args.data.is_dir():
+        print(f"shared data not found at {args.data}: nothing to benchmark")
+        return 0
+    cores = os.cpu_count() or 1
+    rows = []
+    allmidi = midi_files(args.data)
+    sub = subset(allmidi, args.baseline_files)
+    n_sub = sum(map(len, sub.values()))
+    n_all = sum(map(len, allmidi.values()))
+
+    t = time.perf_counter()
+    bp, bf = pretty_midi_baseline([p for fs in sub.values() for p in fs])
+    base = time.perf_counter() - t
+    rows.append(("pretty_midi plain (MIDI subset)", 1, n_sub, bp, bf, base, base))
+    for w in sorted({1, cores}):
+        wall, p, f = ours(sub, w)
+        rows.append(("midistyle.prepare (MIDI subset)", w, n_sub, p, f, wall, base))
+    for w in sorted({1, cores}):
+        wall, p, f = ours(allmidi, w)
+        rows.append(("midistyle.prepare (all MIDI)", w, n_all, p, f, wall, base * n_all / n_sub))
+
+    books = sorted((args.data / "folk" / "music21_corpus").rglob("*.abc"))
+    if books:
+        chosen, tunes = [], 0
+        for b in books:  # whole books until about --abc-tunes tunes
+            chosen.append(b)
+            tunes += len(split_book(b.read_text(encoding="utf-8", errors="replace")))
+            if tunes >= args.abc_tunes:
+                break
+        t = time.perf_counter()
+        bp = music21_books_baseline(chosen, 10 ** 9)
+        mbase = time.perf_counter() - t
+        rows.append(("music21 read_all (ABC books)", 1, len(chosen), bp, 0, mbase, mbase))
+        for w in sorted({1, cores}):
+            wall, p, f = ours({"folk": chosen}, w)
+            rows.append(("midistyle.prepare (ABC books)", w, len(chosen), p, f, wall, mbase))
+
+    print(f"\n{cores} cores; baseline subset: {n_sub} of {n_all} MIDI files "
+          f"(its time scaled by {n_all / n_sub:.1f} for the all-MIDI ratio)\n")
+    head = f"{'pipeline':<34} {'workers':>7} {'files':>6} {'pieces':>7} {'phrases':>8} {'wall s':>8} " \
+           f"{'files/s':>8} {'phr/s':>8} {'speed-up':>9}"
+    print(head)
+    print("-" * len(head))
+    for name, w, files, pieces, phrases, wall, ref in rows:
+        print(f"{name:<34} {w:>7} {files:>6} {pieces:>7} {phrases:>8} {wall:>8.2f} {files / wall:>8.1f} "
+              f"{phrases / wall:>8.0f} {ref / wall:>8.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

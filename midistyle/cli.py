@@ -126,6 +126,25 @@ def quantize(file, output, steps_per_beat, tune, force):
                f"to the grid, {rep['out_of_range']} out of range dropped, {rep['merged']} merged")
 
 
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--genre", help="Genre label of the SOURCES folders.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=Path("prepared"), show_default=True,
+              help="Output folder (index.json, shards/, skipped.csv).")
+@click.option("--config", type=click.Path(path_type=Path), help="TOML/JSON file mapping genres to folders.")
+@click.option("--workers", type=int, default=None, help="Processes (default: all cores).")
+@click.option("--bars", type=int, default=None, help="Bars per phrase (default 4).")
+@click.option("--hop", type=int, default=None, help="Bars between phrase starts (default: --bars).")
+@click.option("--steps-per-beat", "steps_per_beat", type=int, default=None, help="Grid steps per quarter (default 4).")
+def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat):
+    """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
+    from .data.corpus import prepare_from_cli
+    report = prepare_from_cli([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
+                              bars=bars, steps_per_beat=steps_per_beat, progress=True)
+    for line in report.summary_lines():
+        click.echo(line)
+
+
 def _genre_choice():
     from .representation.song import GENRES
     return click.Choice(GENRES)

@@ -15,12 +15,15 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import write_bytes
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from .song import Song, Track
 
 MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf", ".rmi"}
 SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".krn", ".abc"}
 MAX_TICKS_PER_QUARTER = 32_767
+MIN_QPM, MAX_QPM = 1.0, 2000.0  # tempi outside are corrupt data, refused with the value named
+MAX_WRITE_TICK = 0x0FFFFFFF  # the largest MIDI delta time; later events come back at wrong times
+_OVERFLOW = "malformed MIDI: event times overflow (a track runs past 2^31 ticks)"
 
 
 def split_tune(source: str | os.PathLike) -> tuple[Path, int | None]:
@@ -114,9 +117,17 @@ def from_midi_bytes(data: bytes, source: str = "<bytes>") -> Song:
     return _from_symusic(score, source)
 
 
+# C0/C1 control characters and DEL: names and messages come from the file and reach terminals
+_CONTROLS = {c: " " for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def printable(text: str, limit: int = 160) -> str:
+    """``text`` on one line: control characters (ANSI escapes, NUL, newlines) made spaces, cut to ``limit``."""
+    return text.translate(_CONTROLS).strip()[:limit]
+
+
 def _short(exc: Exception) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
+    return printable(" ".join(str(exc).split())) or type(exc).__name__
 
 
 def _from_symusic(score, source: str) -> Song:
@@ -130,6 +141,8 @@ def _from_symusic(score, source: str) -> Song:
         dur = np.concatenate([a["duration"] for a in arrays]).astype(np.int64)
         pitch = np.concatenate([a["pitch"] for a in arrays]).astype(np.int64)
         vel = np.concatenate([a["velocity"] for a in arrays]).astype(np.int16)
+        if start.min() < 0:  # symusic sums deltas in int32 and wraps
+            raise InputError(source, _OVERFLOW)
         tid = np.repeat(np.arange(counts.size), counts)
         end = _pretty_midi_offsets(start, start + dur, tid * 128 + pitch)
         ok = (pitch >= 0) & (vel > 0) & (dur > 0)  # pretty_midi drops zero-length notes
@@ -140,16 +153,18 @@ def _from_symusic(score, source: str) -> Song:
         for j, tr in enumerate(score.tracks):
             a, b = edges[j], edges[j + 1]
             if b > a:
-                tracks.append(Track(str(tr.name), int(tr.program) & 127, bool(tr.is_drum),
+                tracks.append(Track(printable(str(tr.name), 128), int(tr.program) & 127, bool(tr.is_drum),
                                     start_q[a:b], end_q[a:b], pitch16[a:b], vel[a:b]))
     tempos = _tempos(score.tempos.numpy(), tpq, source)
-    sigs = [(int(t) / tpq, int(n), int(d)) for t, n, d in zip(
-        *(score.time_signatures.numpy()[k] for k in ("time", "numerator", "denominator")))
-        if n > 0 and d > 0 and (d & (d - 1)) == 0]
+    ts = score.time_signatures.numpy()
+    if ts["time"].size and ts["time"].min() < 0:
+        raise InputError(source, _OVERFLOW)
+    sigs = [(int(t) / tpq, int(n), int(d)) for t, n, d in zip(ts["time"], ts["numerator"], ts["denominator"])
+            if n > 0 and d > 0 and (d & (d - 1)) == 0]
     if not sigs or sigs[0][0] > 0:
         sigs.insert(0, (0.0, 4, 4))
     keys = [(int(k.time) / tpq, key_number(int(k.key), int(k.tonality)))
-            for k in score.key_signatures if -7 <= k.key <= 7]
+            for k in score.key_signatures if -7 <= k.key <= 7 and k.time >= 0]
     song = Song(tracks, tempos, sigs, keys, resolution=min(max(tpq, 24), 960), source=source)
     if song.end > 0 and not math.isfinite(song.end):
         raise InputError(source, "malformed MIDI: note times overflow")
@@ -179,11 +194,11 @@ def _pretty_midi_offsets(start: np.ndarray, end: np.ndarray, pitch: np.ndarray) 
 def _tempos(arr: dict, tpq: int, source: str) -> list[tuple[float, float]]:
     out: list[tuple[float, float]] = []
     for t, mspq in zip(arr["time"], arr["mspq"]):
+        if t < 0:
+            raise InputError(source, _OVERFLOW)
         if mspq <= 0:
             raise InputError(source, f"invalid tempo ({int(mspq)} microseconds per quarter)")
-        qpm = 60_000_000.0 / float(mspq)
-        if not 1.0 <= qpm <= 2000.0:
-            raise InputError(source, f"absurd tempo {qpm:.4g} qpm")
+        qpm = check_tempo(60_000_000.0 / float(mspq), source)
         q = int(t) / tpq
         if out and abs(out[-1][0] - q) < 1e-9:
             out[-1] = (q, qpm)
@@ -192,6 +207,13 @@ def _tempos(arr: dict, tpq: int, source: str) -> list[tuple[float, float]]:
     if not out or out[0][0] > 0:
         out.insert(0, (0.0, 120.0))
     return out
+
+
+def check_tempo(qpm: float, source: str) -> float:
+    """``qpm`` if it is a plausible tempo, else InputError naming it."""
+    if not MIN_QPM <= qpm <= MAX_QPM:
+        raise InputError(source, f"absurd tempo {qpm:.4g} qpm (expected {MIN_QPM:g} to {MAX_QPM:g})")
+    return qpm
 
 
 def key_number(sharps: int, minor: int) -> int:
@@ -223,6 +245,10 @@ def to_midi_bytes(song: Song) -> bytes:
     import symusic
 
     tpq = int(song.resolution)
+    last = max([song.end] + [t[0] for t in (*song.tempos, *song.time_signatures, *song.key_signatures)])
+    if not last * tpq < MAX_WRITE_TICK:  # symusic writes longer deltas wrapped, silently
+        raise InputError(song.source, f"too long to write as MIDI: {last:.0f} quarters at {tpq} ticks "
+                                      f"per quarter (limit {MAX_WRITE_TICK} ticks)")
     score = symusic.Score(tpq)
     for q, qpm in song.tempos:
         score.tempos.append(symusic.Tempo(_tick(q, tpq), float(qpm)))
@@ -266,6 +292,13 @@ def to_pretty_midi(song: Song):
 
 
 def write_midi(song: Song, path: str | os.PathLike) -> Path:
-    """Write the Song to ``path`` atomically (never a half-written file)."""
-    write_bytes(path, to_midi_bytes(song))
+    """Write the Song to ``path`` atomically (never a half-written file).
+
+    Raises OutputError when the file cannot be written (its folder is a file, no space...).
+    """
+    data = to_midi_bytes(song)
+    try:
+        write_bytes(path, data)
+    except OSError as exc:
+        raise OutputError(path, f"cannot write: {exc.strerror or exc}") from None
     return Path(path)

@@ -4,24 +4,122 @@ Imported only when a score is read, so the MIDI path never pays for music21.
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import re
+import signal
+import threading
+import zipfile
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
 from ..errors import InputError
-from .midi_io import key_number
+from .midi_io import check_tempo, key_number, printable
 from .song import Song, Track
+
+
+MAX_METER = 64  # music21 builds meters in time that explodes with the numerator: 9999/1 never ends
+MAX_MXL_BYTES = 256 << 20  # declared unpacked size of an .mxl (a zip bomb is refused unopened)
+_FIELDS = (  # (what, regex giving (numerator, denominator) text, numerator limit, denominator limit)
+    ("meter", re.compile(rb"(?m)(?:^|\[)[ \t]*M:[ \t]*([^\n\r\]%/]*)/?([^\n\r\]%]*)"), MAX_METER, 128),  # ABC
+    ("meter", re.compile(rb"\*M(?!M)([0-9+]+)/([0-9+]+)"), MAX_METER, 128),  # kern
+    ("meter", re.compile(rb"<beats>([^<]*)</beats>()"), MAX_METER, 128),  # MusicXML
+    ("meter", re.compile(rb"<beat-type>()([^<]*)</beat-type>"), MAX_METER, 128),
+    ("unit note length", re.compile(rb"(?m)(?:^|\[)[ \t]*L:[ \t]*([^\n\r\]%/]*)/?([^\n\r\]%]*)"), 4, 512),
+)
+
+
+def check_score_bytes(data: bytes, source: str) -> None:
+    """Refuse, before music21 sees them, inputs known to make it hang or blow up.
+
+    Meters over :data:`MAX_METER` beats (music21 needs minutes to hours to build one), ABC unit
+    note lengths over four whole notes, and .mxl archives that are not zips or unpack to more than
+    :data:`MAX_MXL_BYTES`. Raises InputError.
+    """
+    if data[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                infos = z.infolist()
+                if sum(i.file_size for i in infos) > MAX_MXL_BYTES:
+                    raise InputError(source, f"compressed score unpacks to over {MAX_MXL_BYTES >> 20} MB")
+                data = b"".join(z.read(i) for i in infos if i.filename.lower().endswith((".xml", ".musicxml")))
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, OSError,
+                EOFError, ValueError) as exc:
+            raise InputError(source, f"not a readable .mxl archive ({_reason(exc)})") from None
+    for what, pattern, num_limit, den_limit in _FIELDS:
+        for num, den in pattern.findall(data):
+            if _too_big(num, num_limit) or _too_big(den, den_limit):
+                spec = (num + (b"/" + den if den else b"")).decode("latin-1").strip()[:40]
+                raise InputError(source, f"absurd {what} {spec!r} (limit {num_limit}/{den_limit})")
+
+
+def _too_big(text: bytes, limit: int) -> bool:
+    """Do the integers in ``text`` (``3+2`` adds up) exceed ``limit``?"""
+    nums = re.findall(rb"\d+", text)
+    return any(len(x.lstrip(b"0")) > 6 for x in nums) or sum(map(int, nums)) > limit
+
+
+SCORE_SECONDS = 120.0  # a music21 parse running longer is stopped (main thread, POSIX only)
+
+
+class _Deadline(BaseException):
+    """Raised by the alarm; a BaseException so music21's ``except Exception`` cannot swallow it."""
+
+
+@contextlib.contextmanager
+def bounded(source: str, seconds: float | None = None):
+    """Run a music21 parse/conversion with a time limit and its console warnings muted.
+
+    music21 is pure Python and some corrupt scores make it loop for hours (a bar of a million
+    quarters becomes a meter it partitions beat by beat); past ``seconds`` (default
+    :data:`SCORE_SECONDS`) an InputError is raised instead. The limit needs SIGALRM, so it
+    applies in the main thread when no other interval timer is running; elsewhere none.
+    """
+    seconds = SCORE_SECONDS if seconds is None else seconds
+    armed = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+             and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+
+    def on_alarm(signum, frame):
+        raise _Deadline
+
+    previous = signal.signal(signal.SIGALRM, on_alarm) if armed else None
+    try:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+        with contextlib.redirect_stderr(io.StringIO()):  # humdrum/abc parsers print warnings
+            yield
+    except _Deadline:
+        raise InputError(source, f"gave up after {seconds:g} s parsing the score "
+                                 "(absurd note lengths or bars?)") from None
+    except InputError:
+        raise
+    except Exception as exc:  # music21 raises anything from anywhere on corrupt scores
+        raise InputError(source, f"cannot parse score: {_reason(exc)}") from None
+    finally:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+
+def _reason(exc: Exception) -> str:
+    return printable(" ".join(str(exc).split())) or type(exc).__name__
 
 
 def _parse(path_or_name, source: str, corpus: bool = False):
     import music21
 
+    if not corpus:
+        try:
+            check_score_bytes(Path(path_or_name).read_bytes(), source)
+        except OSError as exc:
+            raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
     try:
         if corpus:
             return music21.corpus.parse(path_or_name)
         return music21.converter.parse(str(path_or_name), forceSource=True)
     except Exception as exc:
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise InputError(source, f"cannot parse score: {reason}") from None
+        raise InputError(source, f"cannot parse score: {_reason(exc)}") from None
 
 
 def tunes(obj) -> list:
@@ -49,24 +147,27 @@ def _pick(obj, tune: int | None, source: str):
 
 def read_score(path: str | Path, tune: int | None = None) -> Song:
     """Read one piece (or tune ``tune`` of an ABC book) from a score file."""
-    score, source = _pick(_parse(path, str(path)), tune, str(path))
-    return score_to_song(score, source)
+    with bounded(str(path)):
+        score, source = _pick(_parse(path, str(path)), tune, str(path))
+        return score_to_song(score, source)
 
 
 def read_corpus(name: str, tune: int | None = None) -> Song:
     """Read a work from music21's bundled corpus, e.g. ``bach/bwv66.6``."""
-    score, source = _pick(_parse(name, f"corpus:{name}", corpus=True), tune, f"corpus:{name}")
-    return score_to_song(score, source)
+    with bounded(f"corpus:{name}"):
+        score, source = _pick(_parse(name, f"corpus:{name}", corpus=True), tune, f"corpus:{name}")
+        return score_to_song(score, source)
 
 
 def read_all(path: str | Path) -> list[Song]:
     """Every piece in a score file (each tune of an ABC book); unusable tunes are skipped."""
     out = []
-    for i, sc in enumerate(tunes(_parse(path, str(path))), start=1):
-        try:
-            out.append(score_to_song(sc, f"{path}#{i}"))
-        except InputError:
-            continue
+    with bounded(str(path)):
+        for i, sc in enumerate(tunes(_parse(path, str(path))), start=1):
+            try:
+                out.append(score_to_song(sc, f"{path}#{i}"))
+            except Exception:  # one bad tune does not sink the book
+                continue
     return out
 
 
@@ -90,6 +191,8 @@ def score_to_song(score, source: str) -> Song:
             tempos = found if found[0][0] == 0 else [(0.0, found[0][1])] + found
     except Exception:
         pass
+    for _, qpm in tempos:
+        check_tempo(qpm, source)
     keys = []
     for ks in parts[0].flatten().getElementsByClass(music21.key.KeySignature):
         mode = getattr(ks, "mode", "major")
@@ -100,7 +203,7 @@ def score_to_song(score, source: str) -> Song:
 def _part_tracks(part, n: int, music21) -> list[Track]:
     inst = part.getInstrument(returnDefault=True)
     program = inst.midiProgram if inst is not None and inst.midiProgram is not None else 0
-    name = part.partName or (inst.instrumentName if inst is not None else None) or f"Part {n + 1}"
+    name = getattr(part, "partName", None) or (inst.instrumentName if inst is not None else None) or f"Part {n + 1}"
     notes = []
     try:
         flat = part.stripTies().flatten()
@@ -117,7 +220,7 @@ def _part_tracks(part, n: int, music21) -> list[Track]:
             notes.append((start, start + ql, int(p.midi), int(vel)))
     if not notes:
         return []
-    return [Track.from_notes(str(name), int(program), False, notes)]
+    return [Track.from_notes(printable(str(name), 128), int(program), False, notes)]
 
 
 def _time_signatures(part, music21) -> list[tuple[float, int, int]]:
@@ -159,7 +262,9 @@ def _meter_for(length: Fraction, denominator: int) -> tuple[int, int]:
 def list_tunes(path: str | Path) -> list[tuple[int, str]]:
     """(number, title) of each tune in a score file."""
     out = []
-    for i, sc in enumerate(tunes(_parse(path, str(path))), start=1):
+    with bounded(str(path)):
+        sources = tunes(_parse(path, str(path)))
+    for i, sc in enumerate(sources, start=1):
         md = sc.metadata
         num = int(md.number) if md is not None and str(md.number or "").isdigit() else i
         out.append((num, (md.title if md is not None else None) or ""))

@@ -4,9 +4,11 @@ reader for ABC tunes.
 
     python benchmarks/prepare.py [--data ../shared/data] [--baseline-files 200] [--abc-tunes 600]
 
-The pretty_midi baseline (load, piano roll per bar on a 16th grid of quarter-note ticks, cut
-4-bar phrases at downbeats, pad to 64 steps, drop empty ones) runs on a deterministic subset of
-the MIDI files because it is slow; midistyle runs on the same subset and on all MIDI files.
+The pretty_midi baseline (load, piano roll on a 16th grid of quarter-note ticks, cut 4-bar
+phrases at downbeats, pad to 64 steps, drop empty ones) runs on a deterministic subset of the
+MIDI files because it is slow; midistyle runs on the same subset and on all MIDI files. Rolling
+bar by bar with pretty_midi (each get_piano_roll call renders the whole song) is much slower
+still: it is timed on a tiny subset only, and its speed-up column compares it with itself.
 Prints that the data is absent and exits 0 when it is.
 """
 from __future__ import annotations
@@ -42,8 +44,10 @@ def subset(files: dict[str, list[Path]], n: int) -> dict[str, list[Path]]:
     return {g: sorted(sorted(fs, key=key)[:per]) for g, fs in files.items()}
 
 
-def pretty_midi_baseline(files: list[Path], spb: int = 4, bars: int = 4, low: int = 24, high: int = 107):
-    """The plain pipeline: returns (pieces, phrases)."""
+def pretty_midi_baseline(files: list[Path], per_bar: bool = False, spb: int = 4, bars: int = 4,
+                         low: int = 24, high: int = 107):
+    """The plain pipeline: returns (pieces, phrases). ``per_bar``: one get_piano_roll call per bar
+    (each call renders the whole song, then samples it) instead of one per file."""
     import pretty_midi
 
     pieces = phrases = 0
@@ -68,11 +72,12 @@ def pretty_midi_baseline(files: list[Path], spb: int = 4, bars: int = 4, low: in
                 continue
             for note in inst.notes:
                 onsets[min(np.searchsorted(grid, note.start - 1e-6), len(grid) - 1), note.pitch] = True
+        whole = None if per_bar else pm.get_piano_roll(times=grid) > 0  # [128, steps] sustain
         bar_rolls = []
         for a, b in zip(bounds[:-1], bounds[1:]):
             if b <= a:
                 continue
-            roll = pm.get_piano_roll(times=grid[a:b]) > 0  # [128, steps] sustain
+            roll = pm.get_piano_roll(times=grid[a:b]) > 0 if per_bar else whole[:, a:b]
             bar_rolls.append(np.stack([onsets[a:b].T, roll])[:, low:high + 1].transpose(0, 2, 1))
         kept = 0
         for s in range(0, max(len(bar_rolls) - bars + 1, 1), bars):
@@ -99,20 +104,62 @@ def music21_books_baseline(books: list[Path], limit: int):
     return pieces
 
 
-def ours(sources: dict, workers: int):
+def ours(sources: dict, workers: int, storage: bool = False):
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         report = prepare(sources, tmp, workers=workers, progress=False)
         wall = time.perf_counter() - t
+        if storage:
+            shards = sorted(Path(tmp, "shards").glob("*.npy"), key=lambda f: -f.stat().st_size)
+            storage_table(shards[0])
     n_pieces = sum(sum(v.values()) for v in report.pieces.values())
     n_phrases = sum(sum(v.values()) for v in report.phrases.values())
     return wall, n_pieces, n_phrases
+
+
+def storage_table(shard: Path, n_items: int = 5000) -> None:
+    """Why shards are plain .npy read memory-mapped: load and random-access times per format."""
+    arr = np.load(shard)
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, len(arr), n_items)
+    with tempfile.TemporaryDirectory() as tmp:
+        npz = Path(tmp) / "shard.npz"
+        np.savez_compressed(npz, rolls=arr)
+        packed = Path(tmp) / "packed.npy"
+        np.save(packed, np.packbits(arr, axis=-1))
+        rows = []
+
+        def timed(fn, repeat=3):
+            best = float("inf")
+            for _ in range(repeat):
+                t = time.perf_counter()
+                fn()
+                best = min(best, time.perf_counter() - t)
+            return best
+
+        rows.append(("npy, mmap (as shipped)", shard.stat().st_size, timed(lambda: np.load(shard)),
+                     timed(lambda: _random_rows(np.load(shard, mmap_mode="r"), idx))))
+        rows.append(("npz compressed", npz.stat().st_size, timed(lambda: np.load(npz)["rolls"]),
+                     timed(lambda: _random_rows(np.load(npz)["rolls"], idx))))
+        p = np.load(packed, mmap_mode="r")
+        rows.append(("npy packbits (mmap + unpack)", packed.stat().st_size, timed(lambda: np.load(packed)),
+                     timed(lambda: [np.unpackbits(p[i], axis=-1, count=arr.shape[-1]) for i in idx])))
+    print(f"\nshard storage ({len(arr)} phrases of {arr.shape[1:]} uint8; {n_items} random items)\n")
+    print(f"{'format':<30} {'MB':>7} {'load all s':>11} {'random items s':>15}")
+    for name, size, load, rand in rows:
+        print(f"{name:<30} {size / 1e6:>7.1f} {load:>11.3f} {rand:>15.3f}")
+    print("(npz: a random item needs its whole shard decompressed; the time assumes it stays cached)")
+
+
+def _random_rows(arr, idx):
+    return [np.asarray(arr[i]) for i in idx]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("MIDISTYLE_SHARED_DATA", DEFAULT_DATA)))
     ap.add_argument("--baseline-files", type=int, default=200)
+    ap.add_argument("--per-bar-files", type=int, default=10)
     ap.add_argument("--abc-tunes", type=int, default=600)
     args = ap.parse_args()
     if not args.data.is_dir():
@@ -129,11 +176,17 @@ def main() -> int:
     bp, bf = pretty_midi_baseline([p for fs in sub.values() for p in fs])
     base = time.perf_counter() - t
     rows.append(("pretty_midi plain (MIDI subset)", 1, n_sub, bp, bf, base, base))
+    if args.per_bar_files:
+        few = [p for fs in subset(allmidi, args.per_bar_files).values() for p in fs]
+        t = time.perf_counter()
+        fp, ff = pretty_midi_baseline(few, per_bar=True)
+        wall = time.perf_counter() - t
+        rows.append(("pretty_midi roll per bar (tiny)", 1, len(few), fp, ff, wall, wall))
     for w in sorted({1, cores}):
         wall, p, f = ours(sub, w)
         rows.append(("midistyle.prepare (MIDI subset)", w, n_sub, p, f, wall, base))
     for w in sorted({1, cores}):
-        wall, p, f = ours(allmidi, w)
+        wall, p, f = ours(allmidi, w, storage=w == cores)
         rows.append(("midistyle.prepare (all MIDI)", w, n_all, p, f, wall, base * n_all / n_sub))
 
     books = sorted((args.data / "folk" / "music21_corpus").rglob("*.abc"))

@@ -48,6 +48,7 @@ GOOD = {
     "short.mid": lambda: midi_bytes(20, (4, 4)),                # 5 bars -> 1 phrase, last bar dropped
     "tiny.mid": lambda: midi_bytes(6, (4, 4)),                  # 2 bars -> 1 padded phrase
     "pop909.mid": lambda: midi_bytes(32, (1, 4), pitches=(62, 65)),  # 32 bars of 1/4 -> 8 of 4/4 -> 2
+    "slow38.mid": lambda: midi_bytes(24, (3, 8), step=0.5, pitches=(55, 59)),  # 16 of 3/8 -> 8 of 6/8
 }
 BAD = {
     "notes.mid": (b"these are my notes, not a MIDI file\n", "not a MIDI file (no MThd header)"),

@@ -23,7 +23,7 @@ def root(tmp_path_factory):
 def test_items_follow_the_contract(root):
     ds = PhraseDataset(root, ["band", "tunes"], split="all")
     assert ds.genres == ("band", "tunes") and ds.roll_config == RollConfig()
-    assert len(ds) == 16 and ds.counts() == {"band": 10, "tunes": 6}
+    assert len(ds) == 18 and ds.counts() == {"band": 12, "tunes": 6}
     for i in range(len(ds)):
         item = ds[i]
         roll, label = item["roll"], item["label"]
@@ -46,12 +46,12 @@ def test_items_match_the_shards(root):
 def test_splits_partition_and_labels_follow_positions(root):
     tr = PhraseDataset(root, ["tunes", "band"], split="train")
     va = PhraseDataset(root, ["tunes", "band"], split="val")
-    assert len(tr) + len(va) == 16 and len(tr) and len(va)
+    assert len(tr) + len(va) == 18 and len(tr) and len(va)
     assert tr.genres == ("tunes", "band")
     assert {tr.info(i)["genre"]: int(tr[i]["label"]) for i in range(len(tr))} == \
         {g: k for k, g in enumerate(tr.genres) if tr.counts()[g]}
     pooled = PhraseDataset(root, [{"band", "tunes"}], split="all")
-    assert pooled.genres == ("band+tunes",) and len(pooled) == 16
+    assert pooled.genres == ("band+tunes",) and len(pooled) == 18
     assert all(int(pooled[i]["label"]) == 0 for i in range(len(pooled)))
     assert PhraseDataset(root, ["band+tunes"], split="all").genres == ("band+tunes",)
     with pytest.raises(ValueError, match="unknown genre"):
@@ -92,7 +92,7 @@ def test_works_in_a_dataloader_with_workers(root):
     ds[0]  # open a shard in this process: the copy sent to workers must not carry it
     loader = torch.utils.data.DataLoader(ds, batch_size=4, shuffle=True, num_workers=1)
     batches = list(loader)
-    assert sum(len(b["label"]) for b in batches) == 16
+    assert sum(len(b["label"]) for b in batches) == 18
     assert batches[0]["roll"].shape == (4, 2, 64, 84)
 
 
@@ -126,7 +126,7 @@ def test_unpaired_lengths_and_sampling():
 
 def test_unpaired_over_phrase_datasets(root):
     u = UnpairedDataset(PhraseDataset(root, ["band"], split="all"), PhraseDataset(root, ["tunes"], split="all"))
-    assert len(u) == 10
+    assert len(u) == 12
     item = u[7]
     assert item["a"].shape == item["b"].shape == (2, 64, 84)
 

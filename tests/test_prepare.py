@@ -17,8 +17,11 @@ from corpus_fixtures import ABC_BOOK, abc_tune, make_sources
 
 from midistyle.data.corpus import prepare, prepare_from_cli, split_of
 from midistyle.data.index import iter_phrases, read_index
+from midistyle.config import RollConfig
+from midistyle.data.phrases import PhraseSpec, cut_phrases, regroup_short_meter
 from midistyle.data.units import split_book
 from midistyle.errors import InputError
+from midistyle.representation import Song, Track
 
 EXPECTED_SKIPS = {"duplicate": 2, "not a MIDI file (no MThd header)": 1, "malformed MIDI": 1,
                   "no notes": 1, "only drum notes, nothing pitched to work on": 1}
@@ -41,10 +44,11 @@ def by_source(out: Path) -> dict[str, list[dict]]:
 
 def test_summary_counts(built):
     _, out, report = built
-    assert report.files == {"band": 11, "tunes": 1}  # README.txt is not music
+    assert report.files == {"band": 12, "tunes": 1}  # README.txt is not music
     assert report.tunes == {"band": 0, "tunes": 4}
-    assert {g: sum(s.values()) for g, s in report.pieces.items()} == {"band": 6, "tunes": 3}
-    assert {g: sum(s.values()) for g, s in report.phrases.items()} == {"band": 10, "tunes": 6}
+    assert {g: sum(s.values()) for g, s in report.pieces.items()} == {"band": 7, "tunes": 3}
+    assert {g: sum(s.values()) for g, s in report.phrases.items()} == {"band": 12, "tunes": 6}
+    assert report.cpu_s > 0
     assert report.skipped == EXPECTED_SKIPS
     text = "\n".join(report.summary_lines())
     assert "band" in text and "malformed MIDI" in text
@@ -70,6 +74,7 @@ def test_phrases_cut_at_barlines(built):
         "four.mid": ([0, 4], [64, 64], "4/4"), "waltz.mid": ([0, 4], [48, 48], "3/4"),
         "jig.mid": ([0, 4], [48, 48], "6/8"), "short.mid": ([0], [64], "4/4"),
         "tiny.mid": ([0], [32], "4/4"), "pop909.mid": ([0, 4], [64, 64], "4/4"),
+        "slow38.mid": ([0, 4], [48, 48], "6/8"),
         "book.abc#1": ([0, 4], [64, 64], "4/4"), "book.abc#2": ([0, 4], [64, 64], "4/4"),
         "book.abc#7": ([0, 4], [64, 64], "4/4"),
     }
@@ -79,6 +84,7 @@ def test_phrases_cut_at_barlines(built):
         assert [r["steps"] for r in recs[name]] == steps, name
         assert {r["meter"] for r in recs[name]} == {meter}, name
     assert recs["pop909.mid"][0]["grid"] == "regrouped 1/4 as 4/4"
+    assert recs["slow38.mid"][0]["grid"] == "regrouped 3/8 as 6/8"
     assert recs["four.mid"][0]["grid"] == "meter"
     assert recs["book.abc#7"][0]["tune"] == 7
 
@@ -132,7 +138,7 @@ def test_rerun_and_clean_run_give_identical_output(built, tmp_path):
     sources, out, _ = built
     before = (out / "index.json").read_bytes()
     again = prepare(sources, out, workers=2, val_fraction=0.5, progress=False)
-    assert again.cached == 9 + 4  # every piece and every skip came from the cache
+    assert again.cached == 10 + 4  # every piece and every skip came from the cache
     assert (out / "index.json").read_bytes() == before
     fresh = prepare(sources, tmp_path / "fresh", workers=1, val_fraction=0.5, progress=False)
     assert fresh.cached == 0
@@ -237,3 +243,32 @@ def test_split_book_carries_header_fields():
     tunes = split_book(book)
     assert [n for n, _ in tunes] == [3, 3]
     assert all(t.startswith("M:6/8\nL:1/8\nX:3\n") for _, t in tunes)
+
+
+def _song(sigs, quarters=32.0):
+    notes = [(q, q + 0.5, 60 + int(q) % 12, 80) for q in np.arange(0, quarters, 0.5)]
+    return Song([Track.from_notes("p", 0, False, notes)], [(0.0, 120.0)], list(sigs), source="<s>")
+
+
+@pytest.mark.parametrize("sigs, grid, meters", [
+    ([(0.0, 1, 4)], "regrouped 1/4 as 4/4", [(0.0, 4, 4)]),
+    # POP909 writes 4/4 and 1/4 at the same tick: the last one is the meter (as bar_lines reads it)
+    ([(0.0, 4, 4), (0.0, 1, 4)], "regrouped 1/4 as 4/4", [(0.0, 4, 4)]),
+    ([(0.0, 2, 8)], "regrouped 2/8 as 4/4", [(0.0, 4, 4)]),
+    ([(0.0, 1, 8), (0.5, 3, 8)], "regrouped 3/8 as 6/8", [(0.0, 4, 4), (0.5, 6, 8)]),  # pickup stays short
+    ([(0.0, 1, 4), (1.0, 4, 4)], "meter", [(0.0, 1, 4), (1.0, 4, 4)]),  # a pickup alone: no change
+    ([(0.0, 2, 4)], "meter", [(0.0, 2, 4)]),
+])
+def test_regroup_short_meters(sigs, grid, meters):
+    song, note = regroup_short_meter(_song(sigs))
+    assert note == grid and song.time_signatures == meters
+
+
+def test_pickups_lead_in_and_do_not_name_the_meter():
+    spec = PhraseSpec(RollConfig(), 4, 4, 64)
+    pickup_then_waltz = _song([(0.0, 1, 4), (1.0, 3, 4)], 25.0)  # 1 + 8 bars
+    ph = cut_phrases(pickup_then_waltz, spec)
+    assert ph.bars.tolist() == [1, 5] and ph.steps.tolist() == [48, 48] and ph.meters == ["3/4", "3/4"]
+    assert ph.info["grid"] == "meter" and ph.info["meter"] == "3/4"
+    short = cut_phrases(_song([(0.0, 1, 4), (1.0, 3, 4)], 10.0), spec)  # 1 + 3 bars: keep the pickup
+    assert short.bars.tolist() == [0] and short.steps.tolist() == [40] and short.meters == ["3/4"]

@@ -65,34 +65,54 @@ class Phrases:
 
 
 def regroup_short_meter(song: Song) -> tuple[Song, str]:
-    """Treat a song whose main meter is shorter than 2 quarters (POP909's 1/4) as 4/4.
+    """Re-bar a song whose main meter is shorter than 2 quarters (POP909's meaningless 1/4).
 
-    Returns the song (meters replaced by 4/4 from the start, or unchanged) and a grid note for the
-    index: ``"meter"`` or ``"regrouped 1/4 as 4/4"``. Short pickup bars do not trigger it.
+    Each stretch in a short meter gets bars of the smallest power of two of its bars that spans
+    at least 3 quarters: 1/4, 2/8 and 1/8 become 4/4, 3/8 becomes 6/8. Longer meters stay, and a
+    pickup stays one short bar (the next meter change cuts it short). Songs whose main meter is
+    2 quarters or longer are returned unchanged. Returns the song and a note for the index: ``"meter"`` or
+    ``"regrouped 1/4 as 4/4"``.
     """
     n, d = dominant_meter(song)
-    if n * 4 / d < 2:
-        return dataclasses.replace(song, time_signatures=[(0.0, 4, 4)]), f"regrouped {n}/{d} as 4/4"
-    return song, "meter"
+    if n * 4 / d >= 2:
+        return song, "meter"
+    sigs = [(q, *_grouped(num, den)) for q, (num, den) in _meter_changes(song)]
+    new = _grouped(n, d)
+    return dataclasses.replace(song, time_signatures=sigs), f"regrouped {n}/{d} as {new[0]}/{new[1]}"
+
+
+def _grouped(n: int, d: int) -> tuple[int, int]:
+    length, k = n * 4 / d, 1
+    if length >= 2:
+        return n, d
+    while k * length < 3 - 1e-9:
+        k *= 2
+    return (4, 4) if abs(k * length - 4) < 1e-9 else (n * k, d)
+
+
+def _meter_changes(song: Song) -> list[tuple[float, tuple[int, int]]]:
+    """Time signatures by position; of several at one position the last counts (as in bar_lines)."""
+    return sorted({q: (n, d) for q, n, d in song.time_signatures}.items()) or [(0.0, (4, 4))]
 
 
 def dominant_meter(song: Song) -> tuple[int, int]:
-    """The meter that covers most of the song's length (the first one on ties)."""
-    sigs = sorted(song.time_signatures) or [(0.0, 4, 4)]
+    """The meter that covers most of the song's length (the earliest one on ties)."""
+    sigs = _meter_changes(song)
     end = max(song.end, sigs[-1][0])
     cover: dict[tuple[int, int], float] = {}
-    for k, (q, n, d) in enumerate(sigs):
+    for k, (q, meter) in enumerate(sigs):
         stop = sigs[k + 1][0] if k + 1 < len(sigs) else end
-        cover[(n, d)] = cover.get((n, d), 0.0) + max(stop - q, 0.0)
-    return max(cover, key=lambda m: (cover[m], -list(cover).index(m)))
+        cover[meter] = cover.get(meter, 0.0) + max(stop - q, 0.0)
+    order = list(cover)
+    return max(order, key=lambda m: (cover[m], -order.index(m)))
 
 
 def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
     """Roll ``song`` and cut it at barlines into phrases (see :class:`PhraseSpec`).
 
-    Phrases start every ``hop`` bars and only whole ``phrase_bars`` windows are taken, except
-    that a song shorter than ``phrase_bars`` gives one padded phrase. Phrases without an onset
-    are dropped.
+    Phrases start every ``hop`` bars (from the first full bar: a pickup bar is left out) and
+    only whole ``phrase_bars`` windows are taken, except that a song shorter than
+    ``phrase_bars`` gives one padded phrase. Phrases without an onset are dropped.
 
     Raises
     ------
@@ -106,9 +126,12 @@ def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
         lo, hi = spec.roll.low_pitch, spec.roll.high_pitch
         raise InputError(song.source, f"no notes in the pitch range {lo}-{hi}")
     bounds, n_bars = roll.bar_starts, roll.n_bars
-    starts = range(0, n_bars - spec.phrase_bars + 1, spec.hop) if n_bars >= spec.phrase_bars else [0]
-    meter_at = _meter_lookup(song)
-    lines = bar_lines(song)
+    lengths = np.diff(bounds)
+    # a pickup (first bar shorter than the next) leads into the first phrase instead of shifting
+    # every phrase one bar early; its few notes are left out
+    first = 1 if n_bars > spec.phrase_bars and lengths[0] < lengths[1] else 0
+    starts = range(first, n_bars - spec.phrase_bars + 1, spec.hop) if n_bars >= spec.phrase_bars else [0]
+    bar_meter = _bar_meters(song, n_bars)
     width, n_pitch = spec.phrase_steps, spec.roll.n_pitches
     rolls, bars, steps, meters = [], [], [], []
     for s in starts:
@@ -121,7 +144,7 @@ def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
         rolls.append(out)
         bars.append(s)
         steps.append(b - a)
-        meters.append(meter_at(lines[s]))
+        meters.append(_main(bar_meter[s:s + spec.phrase_bars], lengths[s:s + spec.phrase_bars]))
     if not rolls:
         raise InputError(song.source, "every phrase is empty")
     info = piece_info(song, spec.roll)
@@ -129,14 +152,20 @@ def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
     return Phrases(np.stack(rolls), np.asarray(bars, np.int32), np.asarray(steps, np.int32), meters, info)
 
 
-def _meter_lookup(song: Song):
-    sigs = sorted(song.time_signatures) or [(0.0, 4, 4)]
-    at = np.array([q for q, _, _ in sigs])
+def _bar_meters(song: Song, n_bars: int) -> list[str]:
+    """The meter in force at each bar's start."""
+    sigs = _meter_changes(song)
+    at = np.array([q for q, _ in sigs])
+    k = np.maximum(np.searchsorted(at, bar_lines(song)[:n_bars] + 1e-6, side="right") - 1, 0)
+    return [f"{sigs[i][1][0]}/{sigs[i][1][1]}" for i in k]
 
-    def meter(quarter: float) -> str:
-        _, n, d = sigs[max(int(np.searchsorted(at, quarter + 1e-6, side="right")) - 1, 0)]
-        return f"{n}/{d}"
-    return meter
+
+def _main(meters: list[str], lengths: np.ndarray) -> str:
+    """The meter that fills most steps of a phrase (a pickup bar does not name it)."""
+    steps: dict[str, int] = {}
+    for m, n in zip(meters, lengths):
+        steps[m] = steps.get(m, 0) + int(n)
+    return max(steps, key=lambda m: (steps[m], -list(steps).index(m)))
 
 
 def piece_info(song: Song, cfg: RollConfig) -> dict:

@@ -27,7 +27,7 @@ WATCHDOG_FACTOR = 3.0  # wall time per CPU second allowed before a unit counts a
 GRACE_S = 30.0
 POLL_S = 1.0
 
-Result = tuple[int, str, str, int]  # (unit index, status, reason, n_phrases)
+Result = tuple[int, str, str, int, float]  # (unit index, status, reason, n_phrases, worker CPU s)
 
 
 def chunk_units(items: list[tuple[int, Unit]], workers: int, target_s: float = 0.5,
@@ -58,7 +58,7 @@ def run_units(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str, w
         for item in suspects:  # one at a time, alone, to tell a crashing unit from bystanders
             _, again = _run_pool([[item]], spec, cache_dir, 1, time_limit, on_result)
             if again:
-                on_result((item[0], "crash", "the reader crashed (worker process died)", 0))
+                on_result((item[0], "crash", "the reader crashed (worker process died)", 0, 0.0))
 
 
 def _context():
@@ -106,7 +106,7 @@ def _run_pool(chunks, spec, cache_dir, workers, time_limit, on_result):
             if broken:
                 suspects = [by_index[job[0]] for job in busy.values() if job and job[0] not in finished]
             for pid, (idx, _) in stuck.items():
-                on_result((idx, "timeout", f"timeout (stuck for {patience:.0f} s; worker killed)", 0))
+                on_result((idx, "timeout", f"timeout (stuck for {patience:.0f} s; worker killed)", 0, 0.0))
                 finished.add(idx)
             skip = finished | {s[0] for s in suspects}
             left = [it for fut in pending | {f for f in done if f.exception() is not None}

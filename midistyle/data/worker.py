@@ -78,8 +78,8 @@ def _exit_with(parent: int) -> None:
 
 
 def work_chunk(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str,
-               time_limit: float, inflight_dir: str | None = None) -> list[tuple[int, str, str, int]]:
-    """Process units (or find them cached); returns ``(index, status, reason, n_phrases)`` each.
+               time_limit: float, inflight_dir: str | None = None) -> list[tuple[int, str, str, int, float]]:
+    """Process units (or find them cached); returns ``(index, status, reason, n_phrases, cpu_s)``.
 
     ``status``: ``ok``, ``skipped`` (no usable music, cached) or ``timeout`` (not cached, so a
     re-run tries again). ``time_limit`` counts this process's CPU seconds, not wall time, so a
@@ -92,25 +92,27 @@ def work_chunk(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str,
         if path.exists():
             try:
                 meta, _ = load_part(path, arrays=False)
-                out.append((idx, meta["status"], meta["reason"], meta["n_phrases"]))
+                out.append((idx, meta["status"], meta["reason"], meta["n_phrases"], 0.0))
                 continue
             except (OSError, ValueError, KeyError):
                 pass  # damaged part: redo it
         _mark(inflight_dir, idx)
         if unit.kind != "midi":
             import music21  # noqa: F401  (never under the timer: a half-done import stays broken)
+        cpu = time.process_time()
         try:
             with _time_limit(time_limit), _quiet():
                 phrases = cut_phrases(load_song(unit), spec)
         except UnitTimeout:
-            out.append((idx, "timeout", f"timeout (over {time_limit:g} s of CPU)", 0))
+            out.append((idx, "timeout", f"timeout (over {time_limit:g} s of CPU)", 0, time.process_time() - cpu))
             continue
         except InputError as exc:
             phrases, reason = None, exc.reason
         except Exception as exc:  # a reader bug on odd input: report it and keep going
             phrases, reason = None, f"reader error: {type(exc).__name__}: {short_reason(exc)}"
         save_part(path, phrases, "" if phrases is not None else reason)
-        out.append((idx, "ok", "", len(phrases)) if phrases is not None else (idx, "skipped", reason, 0))
+        cpu = time.process_time() - cpu
+        out.append((idx, "ok", "", len(phrases), cpu) if phrases is not None else (idx, "skipped", reason, 0, cpu))
     _mark(inflight_dir, None)
     return out
 

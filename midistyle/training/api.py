@@ -71,7 +71,7 @@ def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[st
     """Train a CycleGAN between domain ``a`` and domain ``b`` (each a list of genres, disjoint).
 
     ``mixed`` picks Brunner et al.'s extra discriminators: "none", "partial" (reals from A u B) or
-    "full" (reals from ``mixed_genres``, default every genre in :data:`midistyle.representation.song.GENRES`).
+    "full" (reals from ``mixed_genres``, default every genre of the corpus).
     The shipped checkpoint ``best/`` holds G (a -> b) and F (b -> a); load it with
     :func:`midistyle.models.checkpoint.load_generator`. Other parameters as in :func:`train_classifier`.
     """
@@ -83,13 +83,11 @@ def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[st
     train, val, info = _unpaired(data_dir, a, b, cfg)
     if cfg.mixed == "full":
         from midistyle.data.dataset import PhraseDataset
-        from midistyle.representation.song import GENRES
 
-        pool = _genre_list(mixed_genres or GENRES, "mixed_genres")
+        pool = _genre_list(mixed_genres or _corpus_genres(data_dir), "mixed_genres")
+        # validation judges G and F against D_A/D_B only, so only training batches carry mixed phrases
         train = WithMixed(train, PhraseDataset(data_dir, pool, "train", phrase_steps=cfg.phrase_steps,
                                                transpose=cfg.transpose, seed=cfg.seed), seed=cfg.seed)
-        val = None if val is None else WithMixed(
-            val, PhraseDataset(data_dir, pool, "train", phrase_steps=cfg.phrase_steps, seed=cfg.seed), seed=cfg.seed)
     return _run(CycleGANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
 
 
@@ -144,6 +142,12 @@ def _train_config(task: str, preset: str, seed: int, max_steps: int | None, epoc
     if unknown:
         raise ValueError(f"unknown training setting(s) {unknown}")
     return dataclasses.replace(get_preset(preset).train, **changes)
+
+
+def _corpus_genres(data_dir: str | os.PathLike) -> list[str]:
+    from midistyle.data.index import read_index
+
+    return list(read_index(data_dir)["genres"])
 
 
 def _optional(make: Callable[[], Dataset]) -> Dataset | None:

@@ -22,7 +22,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except MidistyleError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            from .representation.midi_io import printable
+            click.echo(f"Error: {printable(str(exc), limit=400)}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -47,6 +48,10 @@ def check_output(out: Path, inputs: list[Path], force: bool) -> Path:
     if out.exists() and out.is_dir():
         raise OutputError(out, "is a folder")
     parent = out.resolve().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(out, f"{parent} is not a folder")
     if parent.exists() and not os.access(parent, os.W_OK):
         raise OutputError(out, "folder is not writable")
     return out

@@ -135,6 +135,7 @@ class TrainConfig:
     transpose: int = 0  # passed to PhraseDataset: random transposition range in semitones
     seed: int = 0
     log_every: int = 10
+    val_phrases: int | None = 2048  # validate on at most this many phrases (evenly spread); None = all
     checkpoint_every: int = 500
     num_workers: int = 0
     channels_last: bool | None = None  # None = on CUDA only

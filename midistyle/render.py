@@ -16,6 +16,7 @@ import contextlib
 import io
 import math
 import os
+import sys
 import warnings
 import wave
 from collections import defaultdict
@@ -365,3 +366,13 @@ def render_compare(a: str | os.PathLike | pretty_midi.PrettyMIDI,
     audio_b = _synthesize(pm_b, sf, rate, tail, max_seconds)
     silence = np.zeros((round(gap * rate), 2), dtype=np.float32)
     return _write_wav(out_wav, np.concatenate([audio_a, silence, audio_b]), rate)
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """``midistyle.render(...)`` calls :func:`render`: the package attribute is this module."""
+
+    def __call__(self, *args, **kwargs):
+        return render(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

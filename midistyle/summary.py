@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .config import RollConfig
+from .errors import InputError
 from .representation import Song, grid_report, song_to_roll
 
 _KEYS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
@@ -44,8 +45,11 @@ def describe(song: Song, cfg: RollConfig = RollConfig()) -> str:
     if song.key_signatures:
         lines.append("  keys     " + _listing([f"{key_name(k)} at q{q:g}" for q, k in song.key_signatures]))
     warnings = []
-    if song.n_notes(drums=False):
-        roll = song_to_roll(song, cfg)
+    try:
+        roll = song_to_roll(song, cfg) if song.n_notes(drums=False) else None
+    except InputError as exc:  # e.g. too long for the grid: say so instead of failing
+        roll, warnings = None, [exc.reason]
+    if roll is not None:
         rep = grid_report(song, cfg)
         lengths = np.diff(roll.bar_starts)
         lines.append(f"  bars     {roll.n_bars} ({cfg.steps_per_beat} steps per quarter; "
@@ -63,7 +67,7 @@ def describe(song: Song, cfg: RollConfig = RollConfig()) -> str:
         if all(num * 4 / den < 2 for _, num, den in song.time_signatures):
             warnings.append("bars are shorter than two quarters (a 1/4 meter as in POP909?): "
                             "prepare regroups such files into 4/4")
-    else:
+    elif not warnings:
         warnings.append("no pitched notes: nothing for the models to convert")
     lines.append("  verdict  " + ("suits the models" if not warnings else "; ".join(warnings)))
     return "\n".join(lines)

@@ -37,6 +37,11 @@ def _figure(width: float, height: float, **kwargs):
     return fig
 
 
+def _plain(text) -> str:
+    """Text shown as typed: matplotlib would read ``$...$`` in names as maths (and may fail)."""
+    return str(text).replace("$", r"\$")
+
+
 def _save(fig, out_png: str | os.PathLike) -> None:
     with atomic_path(out_png) as tmp:
         fig.savefig(tmp, format="png", dpi=_DPI)
@@ -107,7 +112,7 @@ def _draw_roll(ax, sustain, onset, bar_starts, cfg, window, span, track_names) -
         names = list(track_names) if track_names is not None else [f"track {i}" for i in range(len(colours))]
         if len(names) != len(colours):
             raise ValueError(f"{len(names)} track names for {len(colours)} tracks")
-        ax.legend(handles=[Patch(color=c, label=n) for c, n in zip(colours, names)],
+        ax.legend(handles=[Patch(color=c, label=_plain(n)) for c, n in zip(colours, names)],
                   loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small", frameon=False)
 
 
@@ -147,7 +152,7 @@ def plot_roll(sustain_by_track, onset_by_track, bar_starts, cfg: RollConfig, out
     _draw_roll(ax, sustain, onset, bar_starts, cfg, window, span, track_names)
     ax.set_xlabel("bar")
     if title:
-        ax.set_title(title)
+        ax.set_title(_plain(title))
     _save(fig, out_png)
 
 
@@ -182,7 +187,7 @@ def plot_compare(before_roll_tracks, after_roll_tracks, bar_starts, cfg: RollCon
     axes = fig.subplots(2, 1, sharex=True, sharey=True)
     for ax, (onset, sustain), name, tnames in zip(axes, rolls, names, track_names):
         _draw_roll(ax, sustain, onset, bar_starts, cfg, window, span, tnames)
-        ax.set_title(name)
+        ax.set_title(_plain(name))
     axes[-1].set_xlabel("bar")
     _save(fig, out_png)
 
@@ -221,7 +226,7 @@ def plot_metrics_bars(groups: Mapping[str, Mapping[str, float | Sequence[float]]
     for ax in axes[len(keys):]:
         ax.set_visible(False)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(_plain(title))
     _save(fig, out_png)
 
 
@@ -234,7 +239,7 @@ def plot_target_hist(p_before, p_after, out_png, *, target_name: str = "target",
     for i, (p, name) in enumerate(zip((p_before, p_after), names)):
         p = np.asarray(p, float).ravel()
         p = p[np.isfinite(p)]
-        ax.hist(p, bins=edges, alpha=0.5, color=f"C{i}", label=f"{name} (mean {np.nanmean(p):.2f})")
+        ax.hist(p, bins=edges, alpha=0.5, color=f"C{i}", label=f"{_plain(name)} (mean {np.nanmean(p):.2f})")
         ax.axvline(np.nanmean(p), color=f"C{i}", linestyle="--")
     ax.set_xlim(0, 1)
     ax.set_xlabel(f"P({target_name})")

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
@@ -204,6 +205,8 @@ def _validate(task: Task, data: Dataset, cfg: TrainConfig) -> dict[str, float]:
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(cfg.seed)
         order = list(range(len(data)))
+        if cfg.val_phrases and len(order) > cfg.val_phrases:  # a fixed, evenly spread subset
+            order = [int(i) for i in np.linspace(0, len(order) - 1, cfg.val_phrases).round()]
         batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
         for batch in _loader(data, batches, cfg, False, cfg.seed):
             for key, value in task.validate(batch).items():

@@ -272,12 +272,12 @@ def _train_options(f):
     return f
 
 
-def _genres(text: str, other: str | None = None) -> list[str]:
-    """'pop,rock' -> ['pop', 'rock']; 'rest' -> every shipped genre not in ``other``."""
-    from .representation.song import GENRES
+def _genres(text: str, other: str | None = None, data: Path | None = None) -> list[str]:
+    """'pop,rock' -> ['pop', 'rock']; 'rest' -> every genre of the corpus ``data`` not in ``other``."""
     if text.strip() == "rest":
+        from .data.index import read_index
         exclude = set(_genres(other)) if other else set()
-        return [g for g in GENRES if g not in exclude]
+        return [g for g in read_index(data)["genres"] if g not in exclude]
     return [g.strip() for g in text.split(",") if g.strip()]
 
 
@@ -313,7 +313,7 @@ def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, b
 def train_cyclegan_cmd(a, b, mixed, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """CycleGAN G: A->B and F: B->A with cycle-consistency (Brunner et al. 2018)."""
     from .training.api import train_cyclegan
-    _report_run(_run_training(train_cyclegan, data, _genres(a, b), _genres(b, a), out, preset=preset,
+    _report_run(_run_training(train_cyclegan, data, _genres(a, b, data), _genres(b, a, data), out, preset=preset,
                               device=device, mixed=mixed, epochs=epochs, max_steps=max_steps,
                               batch_size=batch_size, seed=seed, resume=resume))
 
@@ -328,7 +328,7 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
     """GAN: generator(noise z, source bars) judged against real target-genre bars, plus content loss."""
     from .training.api import train_gan
     overrides = {} if content_weight is None else {"lambda_content": content_weight}
-    _report_run(_run_training(train_gan, data, _genres(source, target), _genres(target, source), out, preset=preset,
+    _report_run(_run_training(train_gan, data, _genres(source, target, data), _genres(target, source, data), out, preset=preset,
                               device=device, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed,
                               resume=resume, overrides=overrides))
 

@@ -114,7 +114,7 @@ def ours(sources: dict, workers: int, storage: bool = False):
             storage_table(shards[0])
     n_pieces = sum(sum(v.values()) for v in report.pieces.values())
     n_phrases = sum(sum(v.values()) for v in report.phrases.values())
-    return wall, n_pieces, n_phrases
+    return wall, n_pieces, n_phrases, sum(report.cpu_s.values())
 
 
 def storage_table(shard: Path, n_items: int = 5000) -> None:
@@ -172,22 +172,22 @@ def main() -> int:
     n_sub = sum(map(len, sub.values()))
     n_all = sum(map(len, allmidi.values()))
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     bp, bf = pretty_midi_baseline([p for fs in sub.values() for p in fs])
     base = time.perf_counter() - t
-    rows.append(("pretty_midi plain (MIDI subset)", 1, n_sub, bp, bf, base, base))
+    rows.append(("pretty_midi plain (MIDI subset)", 1, n_sub, bp, bf, base, time.process_time() - c, base))
     if args.per_bar_files:
         few = [p for fs in subset(allmidi, args.per_bar_files).values() for p in fs]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fp, ff = pretty_midi_baseline(few, per_bar=True)
         wall = time.perf_counter() - t
-        rows.append(("pretty_midi roll per bar (tiny)", 1, len(few), fp, ff, wall, wall))
+        rows.append(("pretty_midi roll per bar (tiny)", 1, len(few), fp, ff, wall, time.process_time() - c, wall))
     for w in sorted({1, cores}):
-        wall, p, f = ours(sub, w)
-        rows.append(("midistyle.prepare (MIDI subset)", w, n_sub, p, f, wall, base))
+        wall, p, f, cpu = ours(sub, w)
+        rows.append(("midistyle.prepare (MIDI subset)", w, n_sub, p, f, wall, cpu, base))
     for w in sorted({1, cores}):
-        wall, p, f = ours(allmidi, w, storage=w == cores)
-        rows.append(("midistyle.prepare (all MIDI)", w, n_all, p, f, wall, base * n_all / n_sub))
+        wall, p, f, cpu = ours(allmidi, w, storage=w == cores)
+        rows.append(("midistyle.prepare (all MIDI)", w, n_all, p, f, wall, cpu, base * n_all / n_sub))
 
     books = sorted((args.data / "folk" / "music21_corpus").rglob("*.abc"))
     if books:
@@ -197,23 +197,27 @@ def main() -> int:
             tunes += len(split_book(b.read_text(encoding="utf-8", errors="replace")))
             if tunes >= args.abc_tunes:
                 break
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         bp = music21_books_baseline(chosen, 10 ** 9)
         mbase = time.perf_counter() - t
-        rows.append(("music21 read_all (ABC books)", 1, len(chosen), bp, 0, mbase, mbase))
+        rows.append(("music21 read_all (ABC books)", 1, len(chosen), bp, 0, mbase, time.process_time() - c, mbase))
         for w in sorted({1, cores}):
-            wall, p, f = ours({"folk": chosen}, w)
-            rows.append(("midistyle.prepare (ABC books)", w, len(chosen), p, f, wall, mbase))
+            wall, p, f, cpu = ours({"folk": chosen}, w)
+            rows.append(("midistyle.prepare (ABC books)", w, len(chosen), p, f, wall, cpu, mbase))
 
     print(f"\n{cores} cores; baseline subset: {n_sub} of {n_all} MIDI files "
           f"(its time scaled by {n_all / n_sub:.1f} for the all-MIDI ratio)\n")
     head = f"{'pipeline':<34} {'workers':>7} {'files':>6} {'pieces':>7} {'phrases':>8} {'wall s':>8} " \
-           f"{'files/s':>8} {'phr/s':>8} {'speed-up':>9}"
+           f"{'CPU s':>7} {'files/s':>8} {'phr/s':>8} {'speed-up':>9}"
     print(head)
     print("-" * len(head))
-    for name, w, files, pieces, phrases, wall, ref in rows:
-        print(f"{name:<34} {w:>7} {files:>6} {pieces:>7} {phrases:>8} {wall:>8.2f} {files / wall:>8.1f} "
+    for name, w, files, pieces, phrases, wall, cpu, ref in rows:
+        print(f"{name:<34} {w:>7} {files:>6} {pieces:>7} {phrases:>8} {wall:>8.2f} {cpu:>7.1f} {files / wall:>8.1f} "
               f"{phrases / wall:>8.0f} {ref / wall:>8.1f}x")
+    print("\nCPU s: the baselines' own process time; midistyle's worker processes (reading and cutting"
+          " only). 'files' counts ABC books for the ABC rows; 'speed-up' is against the baseline above"
+          " (the all-MIDI rows against the subset baseline scaled to all files).")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {cores} cores")
     return 0
 
 

@@ -48,7 +48,7 @@ def test_summary_counts(built):
     assert report.tunes == {"band": 0, "tunes": 4}
     assert {g: sum(s.values()) for g, s in report.pieces.items()} == {"band": 7, "tunes": 3}
     assert {g: sum(s.values()) for g, s in report.phrases.items()} == {"band": 12, "tunes": 6}
-    assert report.cpu_s > 0
+    assert set(report.cpu_s) == {"midi", "abc"} and all(v > 0 for v in report.cpu_s.values())
     assert report.skipped == EXPECTED_SKIPS
     text = "\n".join(report.summary_lines())
     assert "band" in text and "malformed MIDI" in text
@@ -153,7 +153,7 @@ def test_timeout_is_reported_and_retried(tmp_path):
     r = prepare({"folk": [tmp_path / "t"]}, tmp_path / "o", workers=1, time_limit=0.002, progress=False)
     assert r.skipped == {"timeout": 3, "duplicate": 1}
     with open(tmp_path / "o" / "skipped.csv", newline="") as f:
-        assert sum(row["reason"] == "timeout (over 0.002 s of CPU)" for row in csv.DictReader(f)) == 3
+        assert sum(row["reason"] == "timeout (over 0.002 s of CPU or 0.004 s)" for row in csv.DictReader(f)) == 3
     r = prepare({"folk": [tmp_path / "t"]}, tmp_path / "o", workers=1, progress=False)
     assert r.skipped == {"duplicate": 1} and sum(r.pieces["folk"].values()) == 3
 

@@ -36,7 +36,8 @@ DEFAULT_TIME_LIMIT_S = 300.0
 class PrepareReport:
     """Counts from one :func:`prepare` run. ``pieces``/``phrases``: genre -> split -> count;
     ``skipped``: reason (first clause) -> count; ``cached``: pieces reused from an earlier run;
-    ``cpu_s``: CPU seconds the workers spent reading and cutting (``wall_s`` is the whole run)."""
+    ``cpu_s``: CPU seconds the workers spent reading and cutting, by kind of piece (``midi``,
+    ``score``, ``abc``; ``wall_s`` is the whole run)."""
 
     out_dir: Path
     genres: tuple[str, ...]
@@ -47,7 +48,7 @@ class PrepareReport:
     skipped: dict[str, int]
     cached: int
     wall_s: float
-    cpu_s: float = 0.0
+    cpu_s: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def summary_lines(self) -> list[str]:
         """A small table for people: per genre files, tunes, pieces and phrases by split, then skips."""
@@ -58,8 +59,9 @@ class PrepareReport:
             lines.append(f"{g:<10} {self.files[g]:>6} {self.tunes[g]:>6} {p['train']:>6} {p['val']:>6} "
                          f"{f['train']:>7} {f['val']:>7}")
         total = sum(sum(v.values()) for v in self.phrases.values())
-        lines.append(f"{total} phrases in {self.out_dir} ({self.wall_s:.1f} s wall, {self.cpu_s:.0f} s CPU "
-                     f"in workers, {self.cached} pieces cached)")
+        cpu = ", ".join(f"{k} {v:.0f}" for k, v in sorted(self.cpu_s.items()))
+        lines.append(f"{total} phrases in {self.out_dir} ({self.wall_s:.1f} s wall; worker CPU s: "
+                     f"{cpu or 'none'}; {self.cached} pieces cached)")
         n_skip = sum(self.skipped.values())
         lines.append(f"skipped {n_skip} (see {layout.SKIPPED_NAME})" + (":" if n_skip else ""))
         lines.extend(f"  {n:>6}  {reason}" for reason, n in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
@@ -123,12 +125,12 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     todo = [it for it in items if not part_path(cache, it[1]).exists()]
     transient: dict[int, str] = {}  # timeouts and crashes: reported, not cached
     seen: set[int] = set()
-    cpu = [0.0]
+    cpu: dict[str, float] = collections.defaultdict(float)
     bar = _progress(len(items), len(items) - len(todo), progress)
 
     def on_result(res: tuple[int, str, str, int, float]) -> None:
         idx, status, reason, _, cpu_s = res
-        cpu[0] += cpu_s
+        cpu[found.units[idx].kind] += cpu_s
         if status in ("timeout", "crash"):
             transient[idx] = reason
         if idx not in seen:
@@ -142,7 +144,7 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     report = _assemble(out, sources, found, spec, cache, transient, val_fraction, shard_size, progress)
     report.cached = len(items) - len(todo)
     report.wall_s = time.perf_counter() - t0
-    report.cpu_s = cpu[0]
+    report.cpu_s = {k: round(v, 2) for k, v in cpu.items()}
     return report
 
 

@@ -184,8 +184,9 @@ def load_song(unit: Unit) -> Song:
         return read(unit.path)
     import music21
 
-    from ..representation.scores import score_to_song, tunes
+    from ..representation.scores import check_score_bytes, score_to_song, tunes
 
+    check_score_bytes(unit.text.encode("utf-8"), unit.source)  # meters that make music21 hang
     try:
         with _no_beams(music21):
             parsed = music21.converter.parseData(unit.text, format="abc")

@@ -23,7 +23,7 @@ from .phrases import PhraseSpec
 from .worker import init_worker, read_inflight, work_chunk
 from .units import Unit
 
-WATCHDOG_FACTOR = 3.0  # wall time per CPU second allowed before a unit counts as stuck (busy machines)
+WATCHDOG_FACTOR = 3.0  # wall seconds per CPU second of limit; the workers' own wall backstop is 2x
 GRACE_S = 30.0
 POLL_S = 1.0
 

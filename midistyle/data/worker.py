@@ -24,6 +24,9 @@ from .phrases import Phrases, PhraseSpec, cut_phrases, load_song, short_reason
 from .units import Unit
 
 
+WALL_FACTOR = 2.0  # wall seconds per CPU second of limit before a unit counts as stuck
+
+
 def part_path(cache_dir: str | os.PathLike, unit: Unit) -> Path:
     """Where a unit's result lives in a settings-specific cache folder."""
     return Path(cache_dir) / unit.sha1[:2] / f"{unit.sha1}.{unit.kind}.npz"
@@ -104,7 +107,8 @@ def work_chunk(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str,
             with _time_limit(time_limit), _quiet():
                 phrases = cut_phrases(load_song(unit), spec)
         except UnitTimeout:
-            out.append((idx, "timeout", f"timeout (over {time_limit:g} s of CPU)", 0, time.process_time() - cpu))
+            out.append((idx, "timeout", f"timeout (over {time_limit:g} s of CPU or {WALL_FACTOR * time_limit:g} s)",
+                        0, time.process_time() - cpu))
             continue
         except InputError as exc:
             phrases, reason = None, exc.reason
@@ -119,19 +123,25 @@ def work_chunk(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str,
 
 @contextlib.contextmanager
 def _time_limit(seconds: float | None):
-    """Raise UnitTimeout in this (main) thread after ``seconds`` of process CPU time."""
+    """Raise UnitTimeout in this (main) thread after ``seconds`` of process CPU time, or after
+    WALL_FACTOR times that of wall time (a piece waiting on something). With this wall timer
+    running, the readers' own wall-clock limits stand down (they arm only when no timer runs),
+    so a slow score on a busy machine is judged by its CPU time alone."""
     def expire(signum, frame):
         raise UnitTimeout()
     if seconds is None or seconds <= 0:
         yield
         return
-    previous = signal.signal(signal.SIGPROF, expire)
+    previous = {sig: signal.signal(sig, expire) for sig in (signal.SIGPROF, signal.SIGALRM)}
     signal.setitimer(signal.ITIMER_PROF, seconds)
+    signal.setitimer(signal.ITIMER_REAL, WALL_FACTOR * seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager

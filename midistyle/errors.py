@@ -10,37 +10,31 @@ class MidistyleError(Exception):
     exit_code = 1
 
 
-class InputError(MidistyleError):
+class _PathError(MidistyleError):
+    """An error about one file or folder: ``path`` (may be None) and a one-line ``reason``."""
+
+    def __init__(self, path: str | os.PathLike | None, reason: str):
+        self.path = None if path is None else str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}" if self.path else reason)
+
+
+class InputError(_PathError):
     """An input file cannot be used: missing, unreadable, malformed or empty."""
 
     exit_code = 3
 
-    def __init__(self, path: str | os.PathLike | None, reason: str):
-        self.path = None if path is None else str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}" if self.path else reason)
 
-
-class OutputError(MidistyleError):
+class OutputError(_PathError):
     """An output cannot be written: exists without --force, unwritable folder, same as input."""
 
     exit_code = 4
 
-    def __init__(self, path: str | os.PathLike, reason: str):
-        self.path = str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
 
-
-class ModelError(MidistyleError):
+class ModelError(_PathError):
     """A model checkpoint is missing, tampered with, or does not match its config."""
 
     exit_code = 5
-
-    def __init__(self, path: str | os.PathLike | None, reason: str):
-        self.path = None if path is None else str(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}" if self.path else reason)
 
 
 class RenderError(MidistyleError):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from midistyle.config import RollConfig
+from midistyle.errors import OutputError
 from midistyle.evaluate import plots
 
 CFG = RollConfig()
@@ -126,13 +127,13 @@ def test_failed_write_leaves_no_file_and_keeps_old(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", broken_savefig)
     new = tmp_path / "new.png"
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="disk full"):
         plots.plot_roll(sus, on, bars, CFG, new)
     assert list(tmp_path.iterdir()) == []
 
     old = tmp_path / "old.png"
     old.write_bytes(b"previous picture")
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="disk full"):
         plots.plot_compare((on, sus), (on, sus), bars, CFG, old)
     assert old.read_bytes() == b"previous picture"
     assert [p.name for p in tmp_path.iterdir()] == ["old.png"]

@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Reproduce midistyle/pretrained/ from the development corpus (../shared/data).
-#   PRESET=small (default, 2-core CPU) or brunner (GPU); STEPS=N caps each run's optimiser steps.
+# Reproduce midistyle/pretrained/ from the development corpus (../shared/data) on a 2-core CPU.
+# This is the recipe the shipped models were trained with (see midistyle/pretrained/README.md):
+#   the genre classifier: small preset, 30,000 steps (about 5 minutes);
+#   one GAN per target genre (source = every other genre): small preset, 1,500 steps (about 10-15 minutes each).
+# GAN_STEPS / CLF_STEPS / PRESET override them (PRESET=brunner on a GPU for the paper's sizes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MS=${MS:-.venv/bin/midistyle}
 PREP=${PREP:-prepared}
 RUNS=${RUNS:-runs}
 PRESET=${PRESET:-small}
-STEPS=${STEPS:+--max-steps $STEPS}
+GAN_STEPS=${GAN_STEPS:-1500}
+CLF_STEPS=${CLF_STEPS:-30000}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 [ -f "$PREP/index.json" ] || $MS prepare --config examples/shared_corpus.toml -o "$PREP"
-$MS train classifier --data "$PREP" --preset "$PRESET" -o "$RUNS/classifier" $STEPS
+$MS train classifier --data "$PREP" --preset "$PRESET" --max-steps "$CLF_STEPS" -o "$RUNS/classifier"
 for g in jazz classical pop folk rock; do
-    # Domain A = every other genre, B = the target: G (A->B) is the shipped "to_$g" model.
-    $MS train cyclegan --data "$PREP" --a rest --b "$g" --preset "$PRESET" -o "$RUNS/to_$g" $STEPS
+    $MS train gan --data "$PREP" --source rest --target "$g" --preset "$PRESET" --max-steps "$GAN_STEPS" -o "$RUNS/to_$g"
 done
 for run in classifier to_jazz to_classical to_pop to_folk to_rock; do
     mkdir -p "midistyle/pretrained/$run"

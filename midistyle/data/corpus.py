@@ -223,10 +223,10 @@ def _tidy_cache(cache_root: Path, keep: Path) -> None:
     keep.mkdir(parents=True, exist_ok=True)
 
 
-def _progress(total: int, initial: int, enabled: bool):
+def _progress(total: int, initial: int, enabled: bool, desc: str = "prepare"):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, initial=initial, unit="piece", desc="prepare", disable=not enabled,
+    return tqdm(total=total, initial=initial, unit="piece", desc=desc, disable=not enabled,
                 dynamic_ncols=True, smoothing=0.05)
 
 
@@ -240,8 +240,7 @@ def _assemble(out: Path, sources, found, spec: PhraseSpec, cache: Path, transien
         groups[(u.genre, split_of(u.sha1, val_fraction))].append(i)
     pieces, rows, shards, skips = [], [], [], {}
     counts = {k: {g: {s: 0 for s in layout.SPLITS} for g in genres} for k in ("pieces", "phrases")}
-    bar = _progress(len(units), 0, progress)
-    bar.set_description("write shards")
+    bar = _progress(len(units), 0, progress, desc="write shards")
     for genre in genres:
         for split in layout.SPLITS:
             sink = _ShardSink(out, genre, split, shard_size, shards)

@@ -110,6 +110,9 @@ def test_presets_follow_brunner_and_shrink():
     assert brunner.generator.base_channels == 64 and len(g.res) == 10
     assert brunner.discriminator.kernel_size == 7 and brunner.train.batch_size == 16
     assert (brunner.train.lr, brunner.train.beta1, brunner.train.lambda_cycle) == (2e-4, 0.5, 10.0)
+    assert (brunner.train.cycle_loss, get_preset("small").train.cycle_loss) == ("l1", "mse")
+    with pytest.raises(ValueError, match="unknown cycle loss"):
+        dataclasses.replace(brunner.train, cycle_loss="huber")
     sizes = [count_parameters(build_model(PRESETS[n].generator)) for n in ("tiny", "small", "brunner")]
     assert sizes == sorted(sizes) and sizes[0] < 20_000 and sizes[2] > 10_000_000
 

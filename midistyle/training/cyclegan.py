@@ -7,14 +7,13 @@ from typing import Mapping
 
 import torch
 from torch import nn
-from torch.nn import functional as F_
 from torch.utils.data import Dataset
 
 from midistyle.config import Preset, TrainConfig
 from midistyle.models.registry import build_model
 from midistyle.training.adversarial import Adversary, ImagePool, make_adam
 from midistyle.training.runtime import Runtime
-from midistyle.training.task import Task, TaskInfo
+from midistyle.training.task import Task, TaskInfo, recall
 
 
 class CycleGANTask(Task):
@@ -72,6 +71,11 @@ class CycleGANTask(Task):
             rec_b = self.G(fake_a)
         return fake_b.float(), rec_a.float(), fake_a.float(), rec_b.float()
 
+    def _cycle(self, rec: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """Per-item reconstruction error: mean |rec - real| ("l1", Brunner et al.) or mean squared ("mse")."""
+        diff = rec - real
+        return (diff.abs() if self.cfg.cycle_loss == "l1" else diff * diff).flatten(1).mean(1)
+
     def step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
         a, b = self.rt.prep(batch["a"]), self.rt.prep(batch["b"])
         mixed = self._mixed(batch, a, b)
@@ -83,7 +87,7 @@ class CycleGANTask(Task):
         if mixed is not None:
             g_adv = g_adv + self.cfg.gamma_mixed * (adv["D_B_all"].generator_loss(fake_b)
                                                     + adv["D_A_all"].generator_loss(fake_a))
-        cycle = F_.l1_loss(rec_a, a) + F_.l1_loss(rec_b, b)
+        cycle = self._cycle(rec_a, a).mean() + self._cycle(rec_b, b).mean()
         g_loss = g_adv + self.cfg.lambda_cycle * cycle
         g_loss.backward()
         self.opt_g.step()
@@ -100,8 +104,7 @@ class CycleGANTask(Task):
         a, b = self.rt.prep(batch["a"]), self.rt.prep(batch["b"])
         fake_b, rec_a, fake_a, rec_b = self._transfer(a, b)
         adv = self.adversaries
-        per_item = lambda x, y: (x - y).abs().flatten(1).mean(1)  # noqa: E731
-        cycle = per_item(rec_a, a) + per_item(rec_b, b)
+        cycle = self._cycle(rec_a, a) + self._cycle(rec_b, b)
         g_adv = adv["D_B"].item_losses(fake_b, 1.0) + adv["D_A"].item_losses(fake_a, 1.0)
         return {
             "n": float(len(a)),
@@ -110,7 +113,10 @@ class CycleGANTask(Task):
             "g_total": float((g_adv + self.cfg.lambda_cycle * cycle).sum()),
             "d_real": float((adv["D_A"].item_losses(a, 1.0) + adv["D_B"].item_losses(b, 1.0)).sum()),
             "d_fake": float((adv["D_A"].item_losses(fake_a, 0.0) + adv["D_B"].item_losses(fake_b, 0.0)).sum()),
-            # Note density (share of cells on after thresholding): a collapsing G shows here first.
+            # Collapse detectors: share of notes that survive A -> B -> A and A -> B (thresholded
+            # sustain cells), and note density of G's output against real B phrases.
+            "cycle_recall": float(recall(rec_a, a).sum()),
+            "kept_in_transfer": float(recall(fake_b, a).sum()),
             "density_fake_b": float((fake_b > 0.5).float().flatten(1).mean(1).sum()),
             "density_real_b": float(b.flatten(1).mean(1).sum()),
         }

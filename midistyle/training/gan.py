@@ -12,7 +12,7 @@ from midistyle.config import Preset, TrainConfig
 from midistyle.models.registry import build_model
 from midistyle.training.adversarial import Adversary, make_adam
 from midistyle.training.runtime import Runtime
-from midistyle.training.task import Task, TaskInfo
+from midistyle.training.task import Task, TaskInfo, recall
 
 
 class GANTask(Task):
@@ -71,6 +71,7 @@ class GANTask(Task):
             "g_total": float((g_adv + self.cfg.lambda_content * content).sum()),
             "d_real": float(self.adversary.item_losses(b, 1.0).sum()),
             "d_fake": float(self.adversary.item_losses(fake, 0.0).sum()),
+            "kept": float(recall(fake, a).sum()),  # share of source notes still sounding in the output
             "density_fake": float((fake > 0.5).float().flatten(1).mean(1).sum()),
             "density_real": float(b.flatten(1).mean(1).sum()),
         }

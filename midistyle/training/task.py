@@ -97,3 +97,10 @@ class Task:
         return {"kind": self.kind, "roll": self.info.roll, "genres": list(self.info.genres),
                 "source": list(self.info.source), "target": list(self.info.target),
                 "phrase_steps": self.info.phrase_steps, "train": to_dict(self.cfg)}
+
+
+def recall(output: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
+    """Per item: share of the source's sounding cells (sustain channel) that ``output`` keeps above 0.5."""
+    src = source[:, -1] > 0.5
+    hit = (output[:, -1] > 0.5) & src
+    return hit.flatten(1).sum(1) / src.flatten(1).sum(1).clamp(min=1)

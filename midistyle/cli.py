@@ -226,7 +226,10 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
     with tqdm(total=len(jobs), unit="file", desc=f"to {to}", disable=None) as bar:
         report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
                               from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update)
-    click.echo(f"converted {len(report.written)} of {len(jobs)} files into {output}")
+    done = f"converted {len(report.written)} of {len(jobs)} files into {output}"
+    if report.skipped:
+        done += f" ({len(report.skipped)} already there, kept; --force redoes them)"
+    click.echo(done)
     if report.failed:
         click.echo(f"{len(report.failed)} failed:", err=True)
         for src, reason in report.failed:

@@ -242,6 +242,7 @@ class BatchReport:
 
     written: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # output already there
 
 
 INPUT_SUFFIXES = {".mid", ".midi", ".kar", ".smf", ".xml", ".mxl", ".musicxml", ".krn", ".abc"}
@@ -267,8 +268,8 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
 
     src, dst, seed, threshold, from_genre, force, wav = job
     try:
-        if Path(dst).exists() and not force:
-            return src, None, "output exists (use --force)", None
+        if Path(dst).exists() and not force:  # done by an earlier (perhaps interrupted) run
+            return src, dst, None, {"skipped": True}
         song, info = _WORKER["conv"].convert_song(read(src), seed=seed, threshold=threshold,
                                                   from_genre=from_genre)
         write_midi(song, dst)
@@ -288,7 +289,11 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
                  seed: int = 0, threshold: float = 0.5, from_genre: str | None = None, force: bool = False,
                  wav: bool = False, device: str | None = None,
                  progress: Callable[[int], None] | None = None) -> BatchReport:
-    """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised."""
+    """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised.
+
+    Outputs that already exist are kept and counted as skipped unless ``force``, so re-running an
+    interrupted batch finishes the rest.
+    """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing as mp
 
@@ -310,12 +315,14 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
 
 
 def _collect(results, report: BatchReport, progress) -> None:
-    for src, dst, err, _ in results:
-        if err is None:
+    for src, dst, err, info in results:
+        if err is None and info and info.get("skipped"):
+            report.skipped.append((src, dst))
+        elif err is None:
             report.written.append((src, dst))
         else:
             report.failed.append((src, err))
         if progress:
             progress(1)
-    report.written.sort()
-    report.failed.sort()
+    for part in (report.written, report.failed, report.skipped):
+        part.sort()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import warnings
 
 import numpy as np
@@ -182,3 +183,32 @@ def test_midi_convert_path_imports_no_music21_or_matplotlib(tmp_path, tiny_model
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr + res.stdout
     assert (tmp_path / "o.mid").exists()
+
+
+def test_killed_batch_leaves_no_partial_file_and_rerun_completes(tmp_path, tiny_model):
+    import signal
+    import subprocess
+    import sys
+    import time
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for k in range(6):
+        write_midi(rich_song(), root / f"s{k}.mid")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "midistyle.cli", "convert", str(root), "--to", "jazz", "--from", "pop",
+           "--model", str(tiny_model), "-o", str(out), "--workers", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(out.glob("*.jazz.mid")):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    first = sorted(p.name for p in out.glob("*.jazz.mid"))
+    assert 1 <= len(first) <= 6  # killed once the first output landed
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+    for p in out.glob("*.jazz.mid"):
+        pretty_midi.PrettyMIDI(str(p))  # every output left behind is complete
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in out.glob("*.jazz.mid")) == [f"s{k}.jazz.mid" for k in range(6)]
+    assert f"{len(first)} already there" in res.stdout

@@ -109,3 +109,9 @@ def init_weights(module: nn.Module, std: float = 0.02) -> None:
         elif isinstance(m, (nn.InstanceNorm2d, nn.BatchNorm2d)) and m.weight is not None:
             nn.init.normal_(m.weight, 1.0, std)
             nn.init.zeros_(m.bias)
+
+
+def expect_kind(config, kind: str, who: str) -> None:
+    """Raise ValueError unless ``config`` (a ModelConfig) is of ``kind``."""
+    if config.kind != kind:
+        raise ValueError(f"{who} needs a ModelConfig of kind {kind!r}, got {config.kind!r}")

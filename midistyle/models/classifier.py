@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from midistyle.config import ModelConfig
-from midistyle.models.blocks import ConvNormAct, check_roll, init_weights, pad_to_multiple
+from midistyle.models.blocks import ConvNormAct, check_roll, expect_kind, init_weights, pad_to_multiple
 
 _OCTAVE = 12
 _TIME_STRIDE = 8  # the two strided time layers (4 x 2)
@@ -23,8 +23,7 @@ class Classifier(nn.Module):
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        if config.kind != "classifier":
-            raise ValueError(f"Classifier needs a ModelConfig of kind 'classifier', got {config.kind!r}")
+        expect_kind(config, "classifier", "Classifier")
         self.config = config
         c, norm = config.base_channels, config.norm
         self.n_octaves = -(-config.n_pitches // _OCTAVE)

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from midistyle.config import ModelConfig
-from midistyle.models.blocks import ConvNormAct, check_roll, init_weights
+from midistyle.models.blocks import ConvNormAct, check_roll, expect_kind, init_weights
 
 
 class Discriminator(nn.Module):
@@ -17,8 +17,7 @@ class Discriminator(nn.Module):
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        if config.kind != "discriminator":
-            raise ValueError(f"Discriminator needs a ModelConfig of kind 'discriminator', got {config.kind!r}")
+        expect_kind(config, "discriminator", "Discriminator")
         self.config = config
         c, k = config.base_channels, config.kernel_size
         self.net = nn.Sequential(

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from midistyle.config import ModelConfig
-from midistyle.models.blocks import (ConvNormAct, ResidualBlock, check_roll, downsample, init_weights,
+from midistyle.models.blocks import (ConvNormAct, ResidualBlock, check_roll, downsample, expect_kind, init_weights,
                                      pad_to_multiple, upsample)
 
 # Two stride-2 stages: time and pitch are padded to a multiple of 4, and to at least 8 so the
@@ -23,8 +23,7 @@ class Generator(nn.Module):
 
     def __init__(self, config: ModelConfig):
         super().__init__()
-        if config.kind != "generator":
-            raise ValueError(f"Generator needs a ModelConfig of kind 'generator', got {config.kind!r}")
+        expect_kind(config, "generator", "Generator")
         self.config = config
         c, k, norm = config.base_channels, config.kernel_size, config.norm
         self.stem = ConvNormAct(config.in_channels, c, k, pad_mode="reflect", norm=norm, act="relu")

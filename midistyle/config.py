@@ -195,8 +195,8 @@ PRESETS: dict[str, Preset] = {
     # Brunner et al. 2018: ngf = ndf = 64, 10 residual blocks, batch 16, 100 epochs, decay from epoch 10.
     "brunner": _preset("brunner", base=64, res=10, z=100, batch=16, epochs=100, max_steps=None,
                        cycle_loss="l1", log_every=50, checkpoint_every=1000),
-    # CPU: a CycleGAN step runs ~14 phrases/s on one core (benchmarks/train.py), so 5,000 steps of
-    # 16 phrases take about 1.6 h (less with both cores free). Giving epochs trains by epochs instead.
+    # CPU: a CycleGAN step runs ~27 phrases/s on 2 idle cores, ~14 on one (benchmarks/train.py), so
+    # 5,000 steps of 16 phrases take 50 min to 1.6 h. Giving epochs trains by epochs instead.
     # Cycle loss MSE: with L1 the reconstruction's optimum is the per-cell median, 0 for sparse rolls,
     # and this size collapsed to empty output within its step budget; MSE learned it (see report).
     "small": _preset("small", base=16, res=3, z=32, batch=16, epochs=100, max_steps=5000,

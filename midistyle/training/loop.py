@@ -28,7 +28,7 @@ CURVE_NAME = "loss_curve.png"
 RUN_NAME = "run.json"
 # TrainConfig fields a resumed run may change; the others must match the saved run.
 # (A longer run also stretches the learning-rate schedule from the resumed step on.)
-RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "log_every", "checkpoint_every", "num_workers",
+RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "log_every", "checkpoint_every", "num_workers", "val_phrases",
                                "compile", "channels_last", "bf16"})
 
 

@@ -1,8 +1,9 @@
 """Corpus preparation speed on ../shared/data: midistyle.prepare (1 worker, all workers) against
-a plain single-process pretty_midi pipeline doing the same job, and against music21's own book
-reader for ABC tunes.
+a plain single-process pretty_midi pipeline doing the same job, against music21's own routes for
+scores (stripTies) and ABC books, and the whole corpus as examples/shared_corpus.toml lays it out.
 
     python benchmarks/prepare.py [--data ../shared/data] [--baseline-files 200] [--abc-tunes 600]
+                                 [--score-files 16] [--no-whole]
 
 The pretty_midi baseline (load, piano roll on a 16th grid of quarter-note ticks, cut 4-bar
 phrases at downbeats, pad to 64 steps, drop empty ones) runs on a deterministic subset of the
@@ -25,10 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from midistyle.data.corpus import prepare
-from midistyle.data.units import split_book
-from midistyle.representation.midi_io import MIDI_SUFFIXES
+from midistyle.data.units import load_sources_file, split_book
+from midistyle.representation.midi_io import MIDI_SUFFIXES, SCORE_SUFFIXES
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+CORPUS_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "shared_corpus.toml"
+GOAL_S = 300  # issue 4: the whole shared corpus in at most 5 minutes on 2 cores
 GENRES = ("jazz", "classical", "pop", "folk", "rock")
 
 
@@ -104,6 +107,32 @@ def music21_books_baseline(books: list[Path], limit: int):
     return pieces
 
 
+def music21_scores_baseline(files: list[Path]):
+    """music21's usual route for scores: parse, ``stripTies()`` each part, read its flat notes."""
+    import contextlib
+    import io
+
+    import music21
+
+    pieces = notes = 0
+    for path in files:
+        with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            score = music21.converter.parse(str(path), forceSource=True)
+            for part in score.parts:
+                notes += len(part.stripTies().flatten().notes)
+        pieces += 1
+    return pieces, notes
+
+
+def whole_corpus(data: Path) -> dict[str, list[str]]:
+    """examples/shared_corpus.toml's genres and folders, moved under ``data``."""
+    sources, _ = load_sources_file(CORPUS_CONFIG)
+    default = str(DEFAULT_DATA.resolve())
+    return {g: [str(data / Path(os.path.normpath(f)).resolve().relative_to(default)) for f in fs]
+            for g, fs in sources.items()}
+
+
 def ours(sources: dict, workers: int, storage: bool = False):
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
@@ -161,6 +190,8 @@ def main() -> int:
     ap.add_argument("--baseline-files", type=int, default=200)
     ap.add_argument("--per-bar-files", type=int, default=10)
     ap.add_argument("--abc-tunes", type=int, default=600)
+    ap.add_argument("--score-files", type=int, default=16, help="MusicXML/kern files for the score rows")
+    ap.add_argument("--no-whole", action="store_true", help="skip the whole-corpus run (about 3 min)")
     args = ap.parse_args()
     if not args.data.is_dir():
         print(f"shared data not found at {args.data}: nothing to benchmark")
@@ -205,6 +236,28 @@ def main() -> int:
             wall, p, f, cpu = ours({"folk": chosen}, w)
             rows.append(("midistyle.prepare (ABC books)", w, len(chosen), p, f, wall, cpu, mbase))
 
+    scores = sorted(p for p in (args.data / "classical").rglob("*")
+                    if p.suffix.lower() in SCORE_SUFFIXES - {".abc"})
+    if scores and args.score_files:
+        key = lambda p: hashlib.sha1(str(p).encode()).hexdigest()  # noqa: E731
+        chosen = sorted(sorted(scores, key=key)[:args.score_files])
+        t, c = time.perf_counter(), time.process_time()
+        sp, _ = music21_scores_baseline(chosen)
+        sbase = time.perf_counter() - t
+        rows.append(("music21 stripTies (scores)", 1, len(chosen), sp, 0, sbase, time.process_time() - c, sbase))
+        for w in sorted({1, cores}):
+            wall, p, f, cpu = ours({"classical": chosen}, w)
+            rows.append(("midistyle.prepare (scores)", w, len(chosen), p, f, wall, cpu, sbase))
+
+    whole = None
+    if not args.no_whole:
+        sources = whole_corpus(args.data)
+        n_files = sum(1 for fs in sources.values() for f in fs for p in Path(f).rglob("*")
+                      if p.suffix.lower() in MIDI_SUFFIXES | SCORE_SUFFIXES)
+        wall, p, f, cpu = ours(sources, cores)
+        whole = wall
+        rows.append(("midistyle.prepare (whole corpus)", cores, n_files, p, f, wall, cpu, GOAL_S))
+
     print(f"\n{cores} cores; baseline subset: {n_sub} of {n_all} MIDI files "
           f"(its time scaled by {n_all / n_sub:.1f} for the all-MIDI ratio)\n")
     head = f"{'pipeline':<34} {'workers':>7} {'files':>6} {'pieces':>7} {'phrases':>8} {'wall s':>8} " \
@@ -216,7 +269,11 @@ def main() -> int:
               f"{phrases / wall:>8.0f} {ref / wall:>8.1f}x")
     print("\nCPU s: the baselines' own process time; midistyle's worker processes (reading and cutting"
           " only). 'files' counts ABC books for the ABC rows; 'speed-up' is against the baseline above"
-          " (the all-MIDI rows against the subset baseline scaled to all files).")
+          " (the all-MIDI rows against the subset baseline scaled to all files; the whole-corpus row"
+          f" against the {GOAL_S} s goal).")
+    if whole is not None:
+        print(f"whole corpus (examples/shared_corpus.toml, ABC books split into tunes): {whole:.0f} s on"
+              f" {cores} cores; goal <= {GOAL_S} s on 2 cores: {'met' if whole <= GOAL_S else 'NOT met'}")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {cores} cores")
     return 0
 

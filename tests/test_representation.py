@@ -223,6 +223,59 @@ def test_music21_scores_musicxml_abc_kern(tmp_path):
     assert k.time_signatures == [(0.0, 2, 4)]
 
 
+def test_merge_ties_is_per_pitch_and_refuses_slurs():
+    from midistyle.representation.scores import merge_ties
+
+    C, E, G = (60, 35), (64, 37), (67, 39)  # (midi, diatonic step)
+    notes = [(0, 1, *C, 80, "start"), (1, 2, *C, 70, "continue"), (2, 2.5, *C, 60, "stop"),  # chain
+             (0, 1, *E, 80, None), (1, 2, *E, 80, None),  # repeated, not tied
+             (3, 4, *G, 80, "start"), (4.5, 5, *G, 80, "stop"),  # a rest between: no tie
+             (6, 7, *C, 80, "start"), (7, 8, *G, 80, "stop")]  # "tie" to another letter: a slur
+    notes = [(s, e, p, v, t, d) for s, e, p, d, v, t in notes]
+    assert sorted(merge_ties(notes)) == [(0.0, 1.0, 64, 80), (0.0, 2.5, 60, 80), (1.0, 2.0, 64, 80),
+                                         (3.0, 4.0, 67, 80), (4.5, 5.0, 67, 80),
+                                         (6.0, 7.0, 60, 80), (7.0, 8.0, 67, 80)]
+    # two voices on one pitch: the tie reaches the note marked as its end, whatever the order
+    voices = [(0, 2, 64, 90, "start", 37), (2, 3, 64, 90, None, 37), (2, 5, 64, 90, "stop", 37)]
+    assert sorted(merge_ties(voices)) == [(0.0, 5.0, 64, 90), (2.0, 3.0, 64, 90)]
+    # an accidental the encoder did not carry over the tie: same letter, first pitch sounds
+    assert merge_ties([(0, 1, 65, 90, "start", 38), (1, 2, 66, 90, "stop", 38)]) == [(0.0, 2.0, 65, 90)]
+    assert merge_ties([(0, 1, 65, 90, "start", 38), (1, 2, 66, 90, None, 38)]) == \
+        [(0.0, 1.0, 65, 90), (1.0, 2.0, 66, 90)]
+
+
+def test_score_ties_merge_per_chord_member_and_match_strip_ties(tmp_path):
+    music21 = pytest.importorskip("music21")
+    part = music21.stream.Part()
+    m1 = music21.stream.Measure(number=1)
+    m1.timeSignature = music21.meter.TimeSignature("3/4")
+    first = music21.chord.Chord(["E2", "B2"], quarterLength=3)
+    first.notes[1].tie = music21.tie.Tie("start")  # only B2 is held into bar 2
+    m1.append(first)
+    m2 = music21.stream.Measure(number=2)
+    second = music21.chord.Chord(["B1", "B2"], quarterLength=1)
+    second.notes[1].tie = music21.tie.Tie("stop")
+    m2.append([second, music21.note.Note("D3", quarterLength=2)])
+    long = music21.stream.Part()  # notes of 5 and 7 quarters cut into tied pieces by music21
+    long.append([music21.note.Note("C4", quarterLength=5), music21.note.Note("G4", quarterLength=7)])
+    long = long.makeMeasures().makeTies()
+    sc = music21.stream.Score([part, long])
+    part.append([m1, m2])
+    xml = tmp_path / "ties.musicxml"
+    sc.write("musicxml", fp=str(xml))
+    s = read(xml)
+    assert sorted(n[:3] for n in s.tracks[0].notes()) == [(0.0, 3.0, 40), (0.0, 4.0, 47), (3.0, 4.0, 35),
+                                                           (4.0, 6.0, 50)]
+    assert [n[:3] for n in s.tracks[1].notes()] == [(0.0, 5.0, 60), (5.0, 12.0, 67)]
+    stripped = [(float(n.offset), float(n.offset + n.quarterLength), n.pitch.midi)
+                for n in long.stripTies().flatten().notes]
+    assert stripped == [n[:3] for n in s.tracks[1].notes()]
+
+    abc = tmp_path / "ties.abc"  # =F tied over the bar in G (F# in the key); D-G is a slur
+    abc.write_text("X:1\nT:Ties\nM:2/4\nL:1/4\nK:G\n=F2-|F2|D-G|\n")
+    assert [n[:3] for n in read(abc).tracks[0].notes()] == [(0.0, 4.0, 65), (4.0, 5.0, 62), (5.0, 6.0, 67)]
+
+
 @pytest.mark.parametrize("content,reason", [
     (None, "no such file"),
     (b"hello, this is text", "unsupported file type|not a MIDI file"),

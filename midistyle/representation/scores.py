@@ -204,23 +204,69 @@ def _part_tracks(part, n: int, music21) -> list[Track]:
     inst = part.getInstrument(returnDefault=True)
     program = inst.midiProgram if inst is not None and inst.midiProgram is not None else 0
     name = getattr(part, "partName", None) or (inst.instrumentName if inst is not None else None) or f"Part {n + 1}"
-    notes = []
-    try:
-        flat = part.stripTies().flatten()
-    except Exception:
-        flat = part.flatten()
-    for el in flat.notes:
-        ql = float(el.duration.quarterLength)
-        if ql <= 0 or el.duration.isGrace:
-            continue
-        start = float(el.offset)
-        vel = el.volume.velocity if el.volume is not None and el.volume.velocity else 90
-        pitches = el.pitches if hasattr(el, "pitches") else ()
-        for p in pitches:
-            notes.append((start, start + ql, int(p.midi), int(vel)))
+    notes = merge_ties(_sounding(part.flatten().notes))
     if not notes:
         return []
     return [Track.from_notes(printable(str(name), 128), int(program), False, notes)]
+
+
+def _sounding(elements):
+    """(start, end, pitch, velocity, tie type or None, diatonic step) of every pitch of every timed
+    note and chord, grace notes left out."""
+    out = []
+    for el in elements:
+        dur = el.duration
+        ql = dur.quarterLength
+        if ql <= 0 or dur.isGrace:
+            continue
+        start = el.offset
+        vel = el.volume.velocity if el.volume is not None and el.volume.velocity else 90
+        for m in (el.notes if el.isChord else (el,)):  # a chord's ties are its members' ties
+            pitch = getattr(m, "pitch", None)
+            if pitch is None:  # unpitched percussion
+                continue
+            tie = m.tie.type if m.tie is not None else None
+            out.append((start, start + ql, int(pitch.midi), int(vel), tie, pitch.diatonicNoteNum))
+    return out
+
+
+TIE_TOLERANCE = 1e-6  # quarters; music21 offsets are exact fractions, so only float noise
+
+
+def merge_ties(notes) -> list[tuple[float, float, int, int]]:
+    """Tied notes -> single notes (start, end, pitch, velocity). Pure.
+
+    ``notes`` are (start, end, pitch, velocity, tie type, diatonic step). A note tied onward
+    (start/continue) absorbs the note that begins where it ends with the same pitch or, failing
+    that, a note marked as the tie's end with the same written step and octave: an accidental the
+    encoder did not carry across the tie (ABC's ``=F-|F`` under an F# key) is forgiven and the
+    first pitch sounds. A "tie" to
+    another letter (ABC slurs written as ties) is no tie. Matching is per pitch, so a chord with
+    one tied member and ties between voices come out right.
+
+    One linear pass, the job ``Stream.stripTies`` does in a deep copy of the score (about 95% of
+    music21 read time on large scores).
+    """
+    out: list[list] = []
+    tied: list[int] = []  # indices in ``out`` of notes tied onward, not yet continued
+    continues = ("stop", "continue")
+    # at one onset, a note marked as a continuation comes first: it is the one a tie reaches
+    for start, end, pitch, vel, tie, step in sorted(notes, key=lambda x: (x[0], x[2], x[4] not in continues)):
+        start, end = float(start), float(end)
+        tied = [i for i in tied if out[i][1] > start - TIE_TOLERANCE]
+        ending = [i for i in tied if out[i][1] <= start + TIE_TOLERANCE]
+        target = next((i for i in ending if out[i][2] == pitch), None)
+        if target is None and tie in continues:
+            target = next((i for i in ending if out[i][4] == step), None)
+        if target is None:
+            out.append([start, end, pitch, vel, step])
+            target = len(out) - 1
+        else:
+            tied.remove(target)
+            out[target][1] = max(out[target][1], end)
+        if tie in ("start", "continue"):
+            tied.append(target)
+    return [(s, e, p, v) for s, e, p, v, _ in out]
 
 
 def _time_signatures(part, music21) -> list[tuple[float, int, int]]:

@@ -81,6 +81,21 @@ def inspect(file, steps_per_beat, tune):
     from .representation import read
     song = read(file, tune=tune, require_pitched=False)
     click.echo(describe(song, _roll_config(steps_per_beat)))
+    book = _book(file)
+    if len(book) > 1:
+        labels = [str(t.label) for t in book]
+        shown = ", ".join(labels[:3]) + (f" ... {labels[-1]}" if len(labels) > 3 else "")
+        click.echo(f"  book     {len(book)} tunes ({shown}); pick one with --tune N or FILE#N")
+
+
+def _book(file) -> list:
+    """The tunes of an ABC book named by FILE (or FILE#N); [] for anything else."""
+    from .representation.abc import book_tunes, decode
+    from .representation.midi_io import split_tune
+    path = split_tune(file)[0]
+    if path.suffix.lower() != ".abc" or not path.is_file():
+        return []
+    return book_tunes(decode(path.read_bytes()))
 
 
 def _parse_bars(text: str | None):
@@ -214,19 +229,18 @@ def song_path(source: Path, song):
 
 def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force):
     from tqdm import tqdm
-    from .transfer import convert_many, find_inputs
+    from .transfer import convert_many, folder_jobs
     if output is None:
         raise click.UsageError("a folder input needs -o OUTPUT_FOLDER")
     if output.exists() and not output.is_dir():
         raise OutputError(output, "is a file; a folder input needs an output folder")
-    files = find_inputs(source)
-    if not files:
+    jobs = folder_jobs(source, output, to)
+    if not jobs:
         raise click.UsageError(f"no MIDI or score files under {source}")
-    jobs = [(f, output / f.relative_to(source).parent / f"{f.stem}.{to}.mid") for f in files]
     with tqdm(total=len(jobs), unit="file", desc=f"to {to}", disable=None) as bar:
         report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
                               from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update)
-    done = f"converted {len(report.written)} of {len(jobs)} files into {output}"
+    done = f"converted {len(report.written)} of {len(jobs)} pieces into {output}"
     if report.skipped:
         done += f" ({len(report.skipped)} already there, kept; --force redoes them)"
     click.echo(done)

@@ -252,6 +252,30 @@ def find_inputs(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
 
 
+def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
+    """``(source, output)`` for every piece under ``folder``, mirrored under ``output``.
+
+    Each tune of an ABC book is a piece of its own: ``book.abc#12`` -> ``book.12.<to>.mid``.
+    An unreadable book stays one job, so its failure is reported like any other file's.
+    """
+    from .representation.abc import book_tunes, decode
+
+    jobs = []
+    for f in find_inputs(folder):
+        where = output / f.relative_to(folder).parent
+        book = []
+        if f.suffix.lower() == ".abc":
+            try:
+                book = book_tunes(decode(f.read_bytes()))
+            except OSError:
+                pass
+        if len(book) > 1:
+            jobs.extend((f"{f}#{t.label}", where / f"{f.stem}.{t.label}.{to}.mid") for t in book)
+        else:
+            jobs.append((str(f), where / f"{f.stem}.{to}.mid"))
+    return jobs
+
+
 _WORKER: dict = {}
 
 

@@ -163,6 +163,7 @@ def test_a_score_that_makes_music21_loop_is_stopped(tmp_path, monkeypatch):
     src = tmp_path / "tune.abc"
     src.write_bytes(fuzz_corpus.ABC)
     monkeypatch.setattr(music21.converter, "parse", forever)
+    monkeypatch.setattr(music21.converter, "parseData", forever)  # ABC tunes are parsed as text
     monkeypatch.setattr(scores, "SCORE_SECONDS", 0.3)
     with pytest.raises(Exception) as info:
         read(src)

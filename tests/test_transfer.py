@@ -154,6 +154,34 @@ def test_batch_mirrors_folders_and_reports_bad_files(tmp_path, tiny_model):
     assert not list(out.rglob("*.part"))
 
 
+def test_batch_converts_every_tune_of_an_abc_book(tmp_path, tiny_model):
+    root = tmp_path / "books"
+    root.mkdir()
+    (root / "book.abc").write_text("%% a book\nM:4/4\nL:1/4\n\n"
+                                   "X:3\nT:Low\nK:C\nC D E F|G4|\n\n"
+                                   "X:9\nT:High\nM:3/4\nK:C\nc d e|f3|g3|\n\n"
+                                   "X:12\nT:Broken\nM:9999999/1\nK:C\nc|\n")
+    (root / "single.abc").write_text("X:1\nT:One\nM:2/4\nL:1/4\nK:C\nC E|G2|\n")
+    out = tmp_path / "out"
+    res = run("convert", root, "--to", "jazz", "--model", tiny_model, "-o", out, "--workers", 1)
+    assert res.exit_code == 1 and "converted 3 of 4 pieces" in res.output
+    assert "book.abc#12: absurd meter" in res.output
+    assert sorted(p.name for p in out.iterdir()) == ["book.3.jazz.mid", "book.9.jazz.mid", "single.jazz.mid"]
+    assert read(out / "book.9.jazz.mid").time_signatures == [(0.0, 3, 4)]
+    from midistyle.transfer import folder_jobs
+    jobs = folder_jobs(root, out, "jazz")
+    assert [(src.rpartition("/")[2], dst.name) for src, dst in jobs] == [
+        ("book.abc#3", "book.3.jazz.mid"), ("book.abc#9", "book.9.jazz.mid"),
+        ("book.abc#12", "book.12.jazz.mid"), ("single.abc", "single.jazz.mid")]
+    assert [n[2] for n in read(jobs[0][0]).tracks[0].notes()] == [60, 62, 64, 65, 67]
+    high = read(jobs[1][0])
+    assert [n[2] for n in high.tracks[0].notes()] == [72, 74, 76, 77, 79]
+    assert high.time_signatures == [(0.0, 3, 4)]  # its own meter, not the file header's
+    from midistyle.errors import InputError
+    with pytest.raises(InputError, match="absurd meter"):
+        read(jobs[2][0])
+
+
 def test_api_convert_returns_pretty_midi(tiny_model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

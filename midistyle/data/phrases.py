@@ -5,7 +5,6 @@ package; :meth:`PhraseSpec.key` hashes exactly those files, so editing them reti
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
@@ -179,38 +178,14 @@ def piece_info(song: Song, cfg: RollConfig) -> dict:
 
 
 def load_song(unit: Unit) -> Song:
-    """Read a unit: a MIDI or score file through :func:`read`, a book tune through music21."""
+    """Read a unit: a MIDI or score file through :func:`read`, a book tune from its own text."""
     if unit.kind != "abc":
         return read(unit.path)
-    import music21
+    from ..representation.scores import read_abc_text
 
-    from ..representation.scores import check_score_bytes, score_to_song, tunes
-
-    check_score_bytes(unit.text.encode("utf-8"), unit.source)  # meters that make music21 hang
-    try:
-        with _no_beams(music21):
-            parsed = music21.converter.parseData(unit.text, format="abc")
-        scores = tunes(parsed)
-    except Exception as exc:  # music21 raises many unrelated types on bad ABC
-        raise InputError(unit.source, f"cannot parse score: {short_reason(exc)}") from None
-    if not scores:
-        raise InputError(unit.source, "no tune in this ABC text")
-    song = score_to_song(scores[0], unit.source)
+    song = read_abc_text(unit.text, unit.source)
     check_pitched(song)
     return song
-
-
-@contextlib.contextmanager
-def _no_beams(music21):
-    """music21's ABC import spends over half its time beaming notes for display; we never draw
-    them, and songs come out identical without it (checked on 400 tunes), so skip it here."""
-    cls = music21.stream.Stream
-    original = cls.makeBeams
-    cls.makeBeams = lambda self, *args, **kwargs: None
-    try:
-        yield
-    finally:
-        cls.makeBeams = original
 
 
 def short_reason(exc: BaseException) -> str:

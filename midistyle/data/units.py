@@ -8,7 +8,6 @@ reported as ``duplicate of <first>``.
 """
 from __future__ import annotations
 
-import collections
 import dataclasses
 import hashlib
 import json
@@ -19,12 +18,10 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..errors import InputError
+from ..representation.abc import book_tunes, decode
 from ..representation.midi_io import MIDI_SUFFIXES, SCORE_SUFFIXES
 
 MUSIC_SUFFIXES = frozenset(MIDI_SUFFIXES | SCORE_SUFFIXES)
-_TUNE_SPLIT = re.compile(r"(?m)^(?=X:)")
-_X_LINE = re.compile(r"\AX:[ \t]*(\d*)[^\n]*(\n|\Z)")
-_HEADER_FIELD = re.compile(r"^(?:[A-Za-z]:|%%)")
 _GENRE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -143,34 +140,13 @@ def _walk(entry: Path) -> list[Path]:
 
 def split_book(text: str) -> list[tuple[int | None, str]]:
     """Split ABC text into ``(X number or None, tune text)``; file-header fields go with every tune."""
-    return [(number, header + part) for number, header, part in _split(text)]
-
-
-def _split(text: str) -> list[tuple[int | None, str, str]]:
-    parts = _TUNE_SPLIT.split(text)
-    if len(parts) == 1:  # no X: line at all: one tune
-        return [(None, "", text)] if text.strip() else []
-    header = "".join(line + "\n" for line in parts[0].splitlines() if _HEADER_FIELD.match(line))
-    out = []
-    for part in parts[1:]:
-        match = _X_LINE.match(part)
-        out.append((int(match.group(1)) if match and match.group(1) else None, header, part))
-    return out
+    return [(t.number, t.text) for t in book_tunes(text)]
 
 
 def _book_units(genre: str, path: Path, data: bytes):
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    book = _split(text)
-    counts = collections.Counter(n for n, _, _ in book)
-    for pos, (number, header, part) in enumerate(book, start=1):
-        tune = number if number is not None and counts[number] == 1 else pos
-        body = _X_LINE.sub("", part, count=1)  # the same tune under another number is a duplicate
-        sha = hashlib.sha1((header + body).strip().encode("utf-8")).hexdigest()
-        tune_text = header + part
-        yield Unit(genre, str(path), sha, "abc", len(tune_text.encode("utf-8")), tune, pos, tune_text)
+    for t in book_tunes(decode(data)):
+        sha = hashlib.sha1(t.without_number().strip().encode("utf-8")).hexdigest()
+        yield Unit(genre, str(path), sha, "abc", len(t.text.encode("utf-8")), t.label, t.position, t.text)
 
 
 def load_sources_file(path: str | os.PathLike) -> tuple[dict[str, list[str]], dict]:

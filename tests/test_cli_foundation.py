@@ -29,6 +29,20 @@ def test_inspect_shows_tracks_meters_tempi_and_grid(rich):
         assert text in res.output
 
 
+def test_inspect_lists_the_tunes_of_an_abc_book(tmp_path):
+    book = tmp_path / "book.abc"
+    tunes = "".join(f"X:{n}\nT:Tune {n}\nM:2/4\nL:1/8\nK:D\n{'ABcd' * (i + 1)}|\n\n"
+                    for i, n in enumerate((4, 8, 15, 16, 23)))
+    book.write_text(tunes)
+    res = run("inspect", f"{book}#16")
+    assert res.exit_code == 0, res.output
+    assert f"{book}#16" in res.output and "16 notes" in res.output  # tune 16 (4th) has 16 notes
+    assert "book     5 tunes (4, 8, 15 ... 23)" in res.output
+    single = tmp_path / "one.abc"
+    single.write_text("X:1\nT:One\nM:2/4\nL:1/8\nK:D\nABcd|\n")
+    assert "book" not in run("inspect", single).output
+
+
 def test_quantize_writes_grid_version_and_refuses_overwrites(rich, tmp_path):
     out = tmp_path / "q.mid"
     res = run("quantize", rich, "-o", out)

@@ -2,7 +2,9 @@
 # Reproduce midistyle/pretrained/ from the development corpus (../shared/data) on a 2-core CPU.
 # This is the recipe the shipped models were trained with (see midistyle/pretrained/README.md):
 #   the genre classifier: small preset, 30,000 steps (about 5 minutes);
-#   one GAN per target genre (source = every other genre): small preset, 1,500 steps (about 10-15 minutes each).
+#   one GAN per target genre (source = every other genre): small preset, 1,500 steps (about 10-15 minutes each),
+#   content-loss weight 2 for classical, pop and rock and 10 for jazz and folk (chosen on the held-out
+#   evaluation songs: README, "Shipped models").
 # GAN_STEPS / CLF_STEPS / PRESET override them (PRESET=brunner on a GPU for the paper's sizes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +18,10 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
 [ -f "$PREP/index.json" ] || $MS prepare --config examples/shared_corpus.toml -o "$PREP"
 $MS train classifier --data "$PREP" --preset "$PRESET" --max-steps "$CLF_STEPS" -o "$RUNS/classifier"
+declare -A CONTENT=([jazz]=10 [classical]=2 [pop]=2 [folk]=10 [rock]=2)
 for g in jazz classical pop folk rock; do
-    $MS train gan --data "$PREP" --source rest --target "$g" --preset "$PRESET" --max-steps "$GAN_STEPS" -o "$RUNS/to_$g"
+    $MS train gan --data "$PREP" --source rest --target "$g" --preset "$PRESET" --max-steps "$GAN_STEPS" \
+        --content-weight "${CONTENT[$g]}" -o "$RUNS/to_$g"
 done
 for run in classifier to_jazz to_classical to_pop to_folk to_rock; do
     mkdir -p "midistyle/pretrained/$run"

@@ -160,11 +160,11 @@ def test_timeout_is_reported_and_retried(tmp_path):
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory):
-    """60 ABC tunes (slow enough to interrupt) and the index of a clean run over them."""
+    """240 ABC tunes (slow enough to interrupt: about 2 s on one worker) and the index of a clean run."""
     folder = tmp_path_factory.mktemp("many")
     notes = ["CDEF|GABc|cBAG|FEDC|", "EFGA|Bcde|edcB|AGFE|", "GABc|defg|gfed|cBAG|"]
     (folder / "many.abc").write_text("".join(abc_tune(i + 1, f"T{i}", notes[i % 3] * (1 + i % 4))
-                                             for i in range(60)))
+                                             for i in range(240)))
     sources = {"folk": [str(folder)]}
     clean = tmp_path_factory.mktemp("clean")
     prepare(sources, clean, workers=2, progress=False)

@@ -196,12 +196,18 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     from .representation import read, write_midi
     from .transfer import Converter
     from .representation.midi_io import split_tune
-    stem = split_tune(source)[0].stem
+    path, number = split_tune(source)
+    number = tune if tune is not None else number
+    stem = path.stem if number is None else f"{path.stem}.{number}"  # book.abc#12 -> book.12.jazz.mid
     out = output or Path(f"{stem}.{to}.mid")
     if out.suffix == "" or (out.exists() and out.is_dir()):
         out = out / f"{stem}.{to}.mid"
-    check_output(out, [split_tune(source)[0]], force)
+    check_output(out, [path], force)
     song = read(source, tune=tune)
+    book = _book(source)
+    if len(book) > 1 and tune is None and "#" not in str(source):
+        click.echo(f"{source} holds {len(book)} tunes: converting the first ({song.source}); "
+                   "pick another with --tune N, or convert the book's folder for all")
     conv = Converter.load(to, model, device=device)
     result, info = conv.convert_song(song, seed=seed, threshold=threshold, from_genre=from_genre)
     if "detected" in info:

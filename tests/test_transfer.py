@@ -154,7 +154,7 @@ def test_batch_mirrors_folders_and_reports_bad_files(tmp_path, tiny_model):
     assert not list(out.rglob("*.part"))
 
 
-def test_batch_converts_every_tune_of_an_abc_book(tmp_path, tiny_model):
+def test_batch_converts_every_tune_of_an_abc_book(tmp_path, tiny_model, monkeypatch):
     root = tmp_path / "books"
     root.mkdir()
     (root / "book.abc").write_text("%% a book\nM:4/4\nL:1/4\n\n"
@@ -180,6 +180,15 @@ def test_batch_converts_every_tune_of_an_abc_book(tmp_path, tiny_model):
     from midistyle.errors import InputError
     with pytest.raises(InputError, match="absurd meter"):
         read(jobs[2][0])
+
+    monkeypatch.chdir(tmp_path)  # one file: the first tune, said so; a chosen tune is named by its number
+    first = run("convert", root / "book.abc", "--to", "jazz", "--model", tiny_model)
+    assert first.exit_code == 0 and "holds 3 tunes: converting the first" in first.output
+    assert read(tmp_path / "book.jazz.mid").time_signatures == [(0.0, 4, 4)]  # tune 3, not 9 (3/4)
+    assert run("convert", f"{root / 'book.abc'}#9", "--to", "jazz", "--model", tiny_model).exit_code == 0
+    assert run("convert", root / "book.abc", "--tune", "3", "--to", "jazz", "--model", tiny_model).exit_code == 0
+    assert read(tmp_path / "book.9.jazz.mid").time_signatures == [(0.0, 3, 4)]
+    assert (tmp_path / "book.3.jazz.mid").exists()
 
 
 def test_api_convert_returns_pretty_midi(tiny_model):

@@ -308,6 +308,12 @@ def _report_run(result) -> None:
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted((result.metrics or {}).items())
                         if isinstance(v, (int, float)))
     click.echo(f"trained {result.step} steps; best checkpoint {result.best}; {metrics}")
+    m = result.metrics or {}
+    fake, real = (m.get(f"density_{k}", m.get(f"density_{k}_b")) for k in ("fake", "real"))
+    if fake is not None and real and fake < 0.1 * real:
+        click.echo(f"warning: the generator's output is nearly empty (note density {fake:.2g} against "
+                   f"{real:.2g} in real target phrases): this run has collapsed and will convert songs "
+                   "to silence; train longer, on a GPU with --preset brunner, or use `train gan`", err=True)
 
 
 def _run_training(fn, *args, **kwargs):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -40,6 +41,19 @@ def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterato
         if isinstance(exc, OSError) and not isinstance(exc, MidistyleError):
             raise OutputError(target, f"cannot write: {exc.strerror or exc}") from None
         raise
+
+
+def remove_leftovers(target: str | os.PathLike) -> int:
+    """Delete temporary files that :func:`atomic_path` left beside ``target`` when its process was
+    killed (SIGKILL cannot be caught). Only for a caller that owns ``target``: a concurrent writer of
+    the same target would lose its file. Returns how many were removed."""
+    target = Path(target)
+    removed = 0
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+            removed += 1
+    return removed
 
 
 def write_bytes(target: str | os.PathLike, data: bytes) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .atomic import remove_leftovers
 from .config import RollConfig, from_dict
 from .errors import InputError, ModelError
 from .representation import Song, read, roll_to_notes, song_to_roll
@@ -294,6 +295,8 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
     try:
         if Path(dst).exists() and not force:  # done by an earlier (perhaps interrupted) run
             return src, dst, None, {"skipped": True}
+        for target in (dst, Path(dst).with_suffix(".wav")):  # temp files of a run killed mid-write
+            remove_leftovers(target)
         song, info = _WORKER["conv"].convert_song(read(src), seed=seed, threshold=threshold,
                                                   from_genre=from_genre)
         write_midi(song, dst)

@@ -191,6 +191,24 @@ def test_batch_converts_every_tune_of_an_abc_book(tmp_path, tiny_model, monkeypa
     assert (tmp_path / "book.3.jazz.mid").exists()
 
 
+def test_leftovers_of_a_killed_write_are_removed_for_that_target_only(tmp_path):
+    from midistyle.atomic import atomic_path, remove_leftovers
+
+    for name in (".s[1].jazz.mid.k2j4.mid.part", ".s[1].jazz.mid.q9z.wav.part", ".s1.jazz.mid.aa.mid.part",
+                 "s[1].jazz.mid.part", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    target = tmp_path / "s[1].jazz.mid"
+    assert remove_leftovers(target) == 2  # glob characters in the name are taken literally
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".s1.jazz.mid.aa.mid.part", "notes.txt",
+                                                          "s[1].jazz.mid.part"]
+    from midistyle.errors import OutputError
+    with pytest.raises(OutputError, match="cannot write"):  # it removes atomic_path's own temp names
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"MThd")
+            assert remove_leftovers(target) == 1 and not tmp.exists()
+    assert not target.exists()  # a writer that lost its temp file fails cleanly, nothing half-written
+
+
 def test_api_convert_returns_pretty_midi(tiny_model):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -242,10 +260,13 @@ def test_killed_batch_leaves_no_partial_file_and_rerun_completes(tmp_path, tiny_
     proc.wait()
     first = sorted(p.name for p in out.glob("*.jazz.mid"))
     assert 1 <= len(first) <= 6  # killed once the first output landed
-    assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+    # SIGKILL cannot be caught: a file being written may stay behind as a hidden .part temp file,
+    # never under an output's name; the re-run below removes it
+    assert all(p.name.startswith(".") for p in out.iterdir() if p.name.endswith(".part"))
     for p in out.glob("*.jazz.mid"):
         pretty_midi.PrettyMIDI(str(p))  # every output left behind is complete
     res = subprocess.run(cmd, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in out.glob("*.jazz.mid")) == [f"s{k}.jazz.mid" for k in range(6)]
     assert f"{len(first)} already there" in res.stdout
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]

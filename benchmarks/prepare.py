@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from midistyle.data.corpus import prepare
-from midistyle.data.units import load_sources_file, split_book
+from midistyle.data.units import load_sources_file
+from midistyle.representation.abc import book_tunes
 from midistyle.representation.midi_io import MIDI_SUFFIXES, SCORE_SUFFIXES
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -225,7 +226,7 @@ def main() -> int:
         chosen, tunes = [], 0
         for b in books:  # whole books until about --abc-tunes tunes
             chosen.append(b)
-            tunes += len(split_book(b.read_text(encoding="utf-8", errors="replace")))
+            tunes += len(book_tunes(b.read_text(encoding="utf-8", errors="replace")))
             if tunes >= args.abc_tunes:
                 break
         t, c = time.perf_counter(), time.process_time()

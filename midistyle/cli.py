@@ -205,7 +205,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     check_output(out, [path], force)
     song = read(source, tune=tune)
     book = _book(source)
-    if len(book) > 1 and tune is None and "#" not in str(source):
+    if len(book) > 1 and number is None:
         click.echo(f"{source} holds {len(book)} tunes: converting the first ({song.source}); "
                    "pick another with --tune N, or convert the book's folder for all")
     conv = Converter.load(to, model, device=device)

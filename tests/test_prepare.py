@@ -19,7 +19,7 @@ from midistyle.data.corpus import prepare, prepare_from_cli, split_of
 from midistyle.data.index import iter_phrases, read_index
 from midistyle.config import RollConfig
 from midistyle.data.phrases import PhraseSpec, cut_phrases, regroup_short_meter
-from midistyle.data.units import split_book
+from midistyle.representation.abc import book_tunes
 from midistyle.errors import InputError
 from midistyle.representation import Song, Track
 
@@ -240,7 +240,7 @@ def test_cli_helper_reads_a_config_file(built, tmp_path):
 
 def test_split_book_carries_header_fields():
     book = "%comment\nM:6/8\nL:1/8\n\nX:3\nT:a\nK:G\nGAB|\n\nX:3\nT:b\nK:D\nDEF|\n"
-    tunes = split_book(book)
+    tunes = [(t.number, t.text) for t in book_tunes(book)]
     assert [n for n, _ in tunes] == [3, 3]
     assert all(t.startswith("M:6/8\nL:1/8\nX:3\n") for _, t in tunes)
 

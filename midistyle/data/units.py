@@ -138,11 +138,6 @@ def _walk(entry: Path) -> list[Path]:
     return found
 
 
-def split_book(text: str) -> list[tuple[int | None, str]]:
-    """Split ABC text into ``(X number or None, tune text)``; file-header fields go with every tune."""
-    return [(t.number, t.text) for t in book_tunes(text)]
-
-
 def _book_units(genre: str, path: Path, data: bytes):
     for t in book_tunes(decode(data)):
         sha = hashlib.sha1(t.without_number().strip().encode("utf-8")).hexdigest()

@@ -15,7 +15,6 @@ from ..errors import InputError
 _TUNE_SPLIT = re.compile(r"(?m)^(?=X:)")
 _X_LINE = re.compile(r"\AX:[ \t]*(\d*)[^\n]*(\n|\Z)")
 _HEADER_FIELD = re.compile(r"^(?:[A-Za-z]:|%%)")
-_TITLE = re.compile(r"(?m)^T:[ \t]*(.*?)[ \t]*$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,11 +32,6 @@ class Tune:
     def text(self) -> str:
         """The tune as a stand-alone ABC text (file header first)."""
         return self.header + self.body
-
-    @property
-    def title(self) -> str:
-        match = _TITLE.search(self.body)
-        return match.group(1) if match else ""
 
     def without_number(self) -> str:
         """The text without its ``X:`` line: the same tune under another number is the same."""

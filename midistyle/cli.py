@@ -305,6 +305,8 @@ def _genres(text: str, other: str | None = None, data: Path | None = None) -> li
 
 
 def _report_run(result) -> None:
+    if int(os.environ.get("RANK", "0") or 0) > 0:  # torchrun: rank 0 reports for all
+        return
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted((result.metrics or {}).items())
                         if isinstance(v, (int, float)))
     click.echo(f"trained {result.step} steps; best checkpoint {result.best}; {metrics}")

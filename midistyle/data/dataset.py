@@ -34,7 +34,8 @@ class PhraseDataset(Dataset):
         zero-padded at the end.
     transpose : random transposition by an integer in ``[-transpose, transpose]`` semitones per
         item (content shifted along pitch; notes pushed out of range are dropped).
-    seed : seeds the transpositions (per DataLoader worker: ``seed`` and the worker id).
+    seed : seeds the transpositions (per DataLoader worker: ``seed`` and the worker id; per
+        data-parallel rank too).
 
     Items are ``{"roll": float32 [2, T, P] (0 onset, 1 sustain; 0/1), "label": int64 scalar}``.
     """
@@ -100,7 +101,11 @@ class PhraseDataset(Dataset):
     def _generator(self) -> np.random.Generator:
         if self._rng is None:
             worker = torch.utils.data.get_worker_info()
-            self._rng = np.random.default_rng([self.seed, 0 if worker is None else worker.id + 1])
+            key = [self.seed, 0 if worker is None else worker.id + 1]
+            dist = torch.distributed
+            if dist.is_available() and dist.is_initialized() and dist.get_rank() > 0:
+                key.append(dist.get_rank())  # data-parallel ranks transpose independently
+            self._rng = np.random.default_rng(key)
         return self._rng
 
     def __getstate__(self) -> dict:  # memory maps and generators stay in their process

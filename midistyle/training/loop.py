@@ -1,10 +1,12 @@
-"""The one training loop: epochs, progress, validation, metrics, checkpoints and exact resume."""
+"""The one training loop: epochs, progress, validation, metrics, checkpoints and exact resume,
+in one process or data-parallel over the processes ``torchrun`` starts (see :mod:`.distributed`)."""
 from __future__ import annotations
 
 import dataclasses
 import json
 import math
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from midistyle.models.checkpoint import (load_state_into, load_weights, previous
                                          save_checkpoint, unwrap)
 from midistyle.models.registry import count_parameters
 from midistyle.training import state as train_state
+from midistyle.training.distributed import Group, pack_files, stream_seed, unpack_files
 from midistyle.training.curves import plot_curves, read_metrics
 from midistyle.training.task import Task
 
@@ -72,10 +75,12 @@ def _loader(data: Dataset, batches: list[list[int]], cfg: TrainConfig, pin: bool
 
 
 class _Log:
-    """metrics.jsonl writer (append-only; cut back to the resumed step on resume)."""
+    """metrics.jsonl writer (append-only; cut back to the resumed step on resume; rank 0 only)."""
 
-    def __init__(self, path: Path, resume_step: int | None):
-        self.path = path
+    def __init__(self, path: Path, resume_step: int | None, enabled: bool = True):
+        self.path, self.enabled = path, enabled
+        if not enabled:
+            return
         if resume_step is not None and path.exists():
             kept = [r for r in read_metrics(path) if r.get("step", 0) <= resume_step]
             write_text(path, "".join(json.dumps(r) + "\n" for r in kept))
@@ -83,6 +88,8 @@ class _Log:
             path.unlink()
 
     def write(self, record: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
         with self.path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
 
@@ -111,52 +118,67 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
         when there is nothing to resume. Without ``resume`` an existing ``last/`` raises OutputError.
     progress
         Show a tqdm bar with the running losses.
+
+    Under torchrun (``task.rt.group`` of several processes) each global batch of
+    ``cfg.batch_size`` is shared out between the ranks, gradients are summed before every
+    optimiser step, validation is shared too, and rank 0 alone writes ``run_dir``. Resuming works
+    on another number of processes: weights, optimisers and the data order carry over; ranks the
+    saved run did not have start with fresh random streams and empty image pools.
     """
     run_dir = Path(run_dir)
     last_dir, best_dir = run_dir / "last", run_dir / "best"
     n_items = len(train_data)
     if n_items == 0:
         raise ValueError("the training set is empty")
+    group: Group = task.rt.group
     n_batches = len(_batches(n_items, cfg.batch_size, cfg.seed, 0))
+    group.check_batch(min(n_items, cfg.batch_size))
     total = total_steps(n_batches, cfg)
     task.setup()
+    group.sync_gradients(task.optimizers().values())
 
-    source = last_dir if (last_dir / "config.json").is_file() else previous_checkpoint(last_dir)
-    if source is not None and not resume:
-        raise OutputError(run_dir, "already holds a training run; resume it or choose another folder")
-    step, best, metrics = 0, None, {}
-    if resume and source is not None:
-        body = _restore(task, source, cfg)
-        step, best, metrics = int(body["step"]), body.get("best"), body.get("metrics", {})
-    else:
-        torch.manual_seed(cfg.seed + 1)  # the training stream, independent of how networks were initialised
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_text(run_dir / RUN_NAME, json.dumps(_run_info(task, cfg, n_items, n_batches), indent=2))
-    log = _Log(run_dir / METRICS_NAME, step if (resume and source is not None) else None)
+    body = _start(task, cfg, run_dir, last_dir, resume, group)
+    resumed = body is not None
+    step, best, metrics = (int(body["step"]), body.get("best"), body.get("metrics", {})) if resumed else (0, None, {})
+    if not resumed or body.get("fresh_rank"):
+        # the training stream, independent of how networks were initialised; one per rank
+        torch.manual_seed(stream_seed(cfg.seed, group.rank, step))
+    group.broadcast_modules(task.modules())
+    if group.main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_text(run_dir / RUN_NAME, json.dumps(_run_info(task, cfg, n_items, n_batches), indent=2))
+    log = _Log(run_dir / METRICS_NAME, step if resumed else None, enabled=group.main)
+    show = progress and group.main
 
     def checkpoint_last() -> None:
-        scalars = {"step": step, "best": best, "metrics": metrics, "train": to_dict(cfg)}
-        meta = dict(task.checkpoint_meta(), step=step, metrics=metrics)
-        save_checkpoint(last_dir, task.modules(), meta, extra_files=train_state.pack(task, scalars))
+        group.average_buffers(task.modules())
+        ranks = group.gather_bytes(train_state.rank_state(task))
+        if group.main:
+            scalars = {"step": step, "best": best, "metrics": metrics, "train": to_dict(cfg)}
+            meta = dict(task.checkpoint_meta(), step=step, metrics=metrics)
+            save_checkpoint(last_dir, task.modules(), meta, extra_files=train_state.pack(task, scalars, ranks))
 
-    bar = tqdm(total=total, initial=step, desc=task.kind, unit="step", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(total=total, initial=step, desc=task.kind, unit="step", disable=not show, dynamic_ncols=True)
     running: dict[str, list[float]] = {}
     pin = task.rt.device.type == "cuda"
     try:
         while step < total:
             epoch, skip = divmod(step, n_batches)
             batches = _batches(n_items, cfg.batch_size, cfg.seed, epoch)[skip:]
-            for batch in _loader(train_data, batches, cfg, pin, cfg.seed + epoch):
+            sizes = [len(b) for b in batches]
+            mine = [group.slice(b) for b in batches]  # this rank's part of every global batch
+            for batch, local, size in zip(_loader(train_data, mine, cfg, pin, cfg.seed + epoch), mine, sizes):
                 lr = lr_at(step, total, cfg)
                 task.set_lr(lr)
                 task.train()
+                group.share(len(local), size)
                 losses = task.step(batch)
                 step += 1
                 for key, value in losses.items():
                     running.setdefault(key, []).append(value)
                 bar.update(1)
                 if step % cfg.log_every == 0 or step == total:
-                    means = {k: sum(v) / len(v) for k, v in running.items()}
+                    means = group.mean_of({k: sum(v) / len(v) for k, v in running.items()})
                     log.write({"step": step, "epoch": epoch, "split": "train", "lr": lr, **means})
                     bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
                     running.clear()
@@ -166,22 +188,27 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                 if step >= total:
                     break
             if val_data is not None and len(val_data):
-                metrics = _validate(task, val_data, cfg)
+                group.average_buffers(task.modules())
+                metrics = _validate(task, val_data, cfg, group)
                 log.write({"step": step, "epoch": epoch, "split": "val", **metrics})
                 value = metrics.get(task.best_metric)
                 if value is not None and _better(value, best, task.best_mode):
                     best = value
-                    _save_best(task, best_dir, step, metrics)
-                if progress:
+                    if group.main:
+                        _save_best(task, best_dir, step, metrics)
+                if show:
                     bar.write(f"step {step} epoch {epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
             checkpoint_last()
-            plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
+            if group.main:
+                plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
     finally:
         bar.close()
-    if not (best_dir / "config.json").is_file() or val_data is None or not len(val_data):
-        _save_best(task, best_dir, step, metrics)
-    if not (run_dir / CURVE_NAME).is_file():
-        plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
+    if group.main:
+        if not (best_dir / "config.json").is_file() or val_data is None or not len(val_data):
+            _save_best(task, best_dir, step, metrics)
+        if not (run_dir / CURVE_NAME).is_file():
+            plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
+    group.barrier()  # no rank returns before rank 0 has written best/
     return FitResult(run_dir=run_dir, best=best_dir, last=last_dir, step=step, metrics=metrics)
 
 
@@ -196,9 +223,36 @@ def _save_best(task: Task, best_dir: Path, step: int, metrics: dict[str, float])
     save_checkpoint(best_dir, task.export(), meta)
 
 
+def _start(task: Task, cfg: TrainConfig, run_dir: Path, last_dir: Path, resume: bool,
+           group: Group) -> dict[str, Any] | None:
+    """Restore ``last/`` into ``task`` when resuming (its JSON body; None for a fresh start).
+
+    Rank 0 reads the folder and hands its files to the other ranks, so they need not see it;
+    its refusals (no --resume, another architecture...) are raised on every rank.
+    """
+    restored: dict[str, Any] = {}
+
+    def on_main() -> bytes:
+        source = last_dir if (last_dir / "config.json").is_file() else previous_checkpoint(last_dir)
+        if source is not None and not resume:
+            raise OutputError(run_dir, "already holds a training run; resume it or choose another folder")
+        if not (resume and source is not None):
+            return b""
+        restored.update(_restore(task, source, cfg, 0))
+        return pack_files(source) if group.world > 1 else b"-"
+
+    blob = group.from_main(on_main)
+    if not group.main and blob:
+        with tempfile.TemporaryDirectory(prefix="midistyle-resume-") as tmp:
+            unpack_files(blob, Path(tmp))
+            restored.update(_restore(task, Path(tmp), cfg, group.rank))
+    return restored or None
+
+
 @torch.no_grad()
-def _validate(task: Task, data: Dataset, cfg: TrainConfig) -> dict[str, float]:
-    """Sum the task's per-batch numbers over ``data`` in order, without touching the training RNG."""
+def _validate(task: Task, data: Dataset, cfg: TrainConfig, group: Group) -> dict[str, float]:
+    """Sum the task's per-batch numbers over ``data`` in order, without touching the training RNG
+    (the batches shared out between the ranks, the sums added up)."""
     task.eval()
     devices = [task.rt.device.index or 0] if task.rt.device.type == "cuda" else []
     totals: dict[str, float] = {}
@@ -208,14 +262,14 @@ def _validate(task: Task, data: Dataset, cfg: TrainConfig) -> dict[str, float]:
         if cfg.val_phrases and len(order) > cfg.val_phrases:  # a fixed, evenly spread subset
             order = [int(i) for i in np.linspace(0, len(order) - 1, cfg.val_phrases).round()]
         batches = [order[i:i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
-        for batch in _loader(data, batches, cfg, False, cfg.seed):
+        for batch in _loader(data, batches[group.rank::group.world], cfg, False, cfg.seed):
             for key, value in task.validate(batch).items():
                 totals[key] = totals.get(key, 0.0) + value
     task.train()
-    return task.summarize(totals)
+    return task.summarize(group.sum_of(totals))
 
 
-def _restore(task: Task, source: Path, cfg: TrainConfig) -> dict[str, Any]:
+def _restore(task: Task, source: Path, cfg: TrainConfig, rank: int = 0) -> dict[str, Any]:
     """Load weights, optimisers, pools and RNG from a ``last/`` checkpoint; check it fits this run."""
     meta = read_meta(source)
     for name, module in task.modules().items():
@@ -235,7 +289,7 @@ def _restore(task: Task, source: Path, cfg: TrainConfig) -> dict[str, Any]:
     if not tensors_path.is_file() or not json_path.is_file():
         raise ModelError(source, "not a training checkpoint (no optimiser/RNG state to resume from)")
     try:
-        return train_state.unpack(task, tensors_path.read_bytes(), json_path.read_bytes())
+        return train_state.unpack(task, tensors_path.read_bytes(), json_path.read_bytes(), rank)
     except (KeyError, ValueError, RuntimeError, json.JSONDecodeError) as exc:
         raise ModelError(source, f"unreadable training state ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
 
@@ -245,6 +299,7 @@ def _run_info(task: Task, cfg: TrainConfig, n_items: int, n_batches: int) -> dic
         "task": task.kind,
         "train": to_dict(cfg),
         "device": str(task.rt.device),
+        "processes": task.rt.group.world,
         "runtime": {"bf16": task.rt.bf16, "channels_last": task.rt.channels_last, "compile": task.rt.compile},
         "modules": {n: dict(to_dict(unwrap(m).config), parameters=count_parameters(m))
                     for n, m in task.modules().items()},

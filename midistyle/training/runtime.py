@@ -1,4 +1,5 @@
-"""Where and how a run computes: device, bf16 autocast, channels_last, torch.compile."""
+"""Where and how a run computes: device, bf16 autocast, channels_last, torch.compile, and the
+process group when ``torchrun`` started several processes (see :mod:`.distributed`)."""
 from __future__ import annotations
 
 import contextlib
@@ -8,6 +9,7 @@ import torch
 from torch import nn
 
 from midistyle.config import TrainConfig
+from midistyle.training.distributed import SINGLE, Group, from_env
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,6 +20,7 @@ class Runtime:
     bf16: bool = False
     channels_last: bool = False
     compile: bool = False
+    group: Group = SINGLE  # the training processes (one unless started by torchrun)
 
     def autocast(self) -> contextlib.AbstractContextManager:
         """bf16 autocast on CUDA when enabled, otherwise a no-op."""
@@ -55,10 +58,12 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
 def resolve_runtime(cfg: TrainConfig, device: str | torch.device | None = None) -> Runtime:
     """Pick device and speed settings: each ``None`` option of ``cfg`` means "on CUDA only".
 
-    bf16 autocast is never used on CPU (slower there and it changes the numbers).
+    bf16 autocast is never used on CPU (slower there and it changes the numbers). Under torchrun
+    with several processes this joins their group; each rank then uses GPU ``LOCAL_RANK`` (or the CPU).
     """
-    dev = resolve_device(device)
+    group, dev = from_env(device)
+    dev = dev or resolve_device(device)
     cuda = dev.type == "cuda"
     pick = lambda value: cuda if value is None else bool(value)  # noqa: E731
     return Runtime(device=dev, bf16=pick(cfg.bf16) and cuda, channels_last=pick(cfg.channels_last),
-                   compile=pick(cfg.compile))
+                   compile=pick(cfg.compile), group=group)

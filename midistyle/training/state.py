@@ -1,13 +1,15 @@
 """Training state for exact resume, stored without pickle: tensors in safetensors, the rest in JSON.
 
 Covers optimiser states, torch / CUDA / Python / NumPy random generators and a task's extra
-tensors (image pools).
+tensors (image pools). Optimiser states are the same on every rank of a data-parallel run; the
+random generators and image pools are each rank's own: rank 0's sit at the top level (what one
+process reads), rank r's under ``rank<r>/`` with their JSON under ``"ranks"``.
 """
 from __future__ import annotations
 
 import json
 import random
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -69,24 +71,57 @@ def _rng_load(tensors: Mapping[str, torch.Tensor], info: Mapping[str, Any]) -> N
     np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
 
 
-def pack(task: Task, scalars: Mapping[str, Any]) -> dict[str, bytes]:
-    """The files of a training state: optimisers, RNGs and task tensors, plus ``scalars`` (step, best...)."""
+def rank_state(task: Task) -> bytes:
+    """This process's own part of the training state (random generators, task tensors) as bytes."""
     tensors, info = _rng_flat()
+    tensors.update({f"task/{k}": v.detach().cpu().contiguous() for k, v in task.state_tensors().items()})
+    return save_bytes(tensors, metadata={"json": json.dumps(info)})
+
+
+def pack(task: Task, scalars: Mapping[str, Any], ranks: Sequence[bytes] = ()) -> dict[str, bytes]:
+    """The files of a training state: optimisers, then each rank's :func:`rank_state` (``ranks``,
+    rank order; default this process alone), plus ``scalars`` (step, best...)."""
+    ranks = list(ranks) or [rank_state(task)]
+    tensors: dict[str, torch.Tensor] = {}
+    infos: dict[str, Any] = {}
+    for r, blob in enumerate(ranks):
+        prefix = "" if r == 0 else f"rank{r}/"
+        tensors.update({prefix + k: v for k, v in load_bytes(blob).items()})
+        infos[str(r)] = json.loads(_metadata(blob)["json"])
     optim_info = {}
     for name, opt in task.optimizers().items():
         t, optim_info[name] = _optimizer_flat(opt, f"optim.{name}")
         tensors.update(t)
-    tensors.update({f"task/{k}": v.detach().cpu().contiguous() for k, v in task.state_tensors().items()})
-    body = {"rng": info, "optimizers": optim_info, **scalars}
+    body = {"rng": infos.pop("0"), "optimizers": optim_info, "world_size": len(ranks),
+            **({"ranks": {r: {"rng": info} for r, info in infos.items()}} if infos else {}), **scalars}
     return {TENSORS_NAME: save_bytes(tensors), JSON_NAME: json.dumps(body, indent=1).encode("utf-8")}
 
 
-def unpack(task: Task, tensor_bytes: bytes, json_bytes: bytes) -> dict[str, Any]:
-    """Restore what :func:`pack` saved into ``task`` and the RNGs; returns the JSON body (step, best...)."""
+def unpack(task: Task, tensor_bytes: bytes, json_bytes: bytes, rank: int = 0) -> dict[str, Any]:
+    """Restore what :func:`pack` saved into ``task`` and the RNGs; returns the JSON body (step, best...).
+
+    Rank ``rank`` takes its own generators and pools; a rank the saved run did not have (resuming
+    on more processes) keeps empty pools, and the body says ``"fresh_rank": True`` so the caller
+    seeds its generators.
+    """
     tensors = load_bytes(tensor_bytes)
     body = json.loads(json_bytes.decode("utf-8"))
     for name, opt in task.optimizers().items():
         _optimizer_load(opt, f"optim.{name}", tensors, body["optimizers"][name])
-    task.load_state_tensors({k[len("task/"):]: v for k, v in tensors.items() if k.startswith("task/")})
-    _rng_load(tensors, body["rng"])
+    if rank == 0:
+        own, info = {k: v for k, v in tensors.items() if not k.startswith("rank")}, body["rng"]
+    elif str(rank) in body.get("ranks", {}):
+        prefix = f"rank{rank}/"
+        own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        info = body["ranks"][str(rank)]["rng"]
+    else:
+        return dict(body, fresh_rank=True)
+    task.load_state_tensors({k[len("task/"):]: v for k, v in own.items() if k.startswith("task/")})
+    _rng_load(own, info)
     return body
+
+
+def _metadata(blob: bytes) -> dict[str, str]:
+    """The string metadata of a safetensors blob (its JSON header's ``__metadata__``)."""
+    n = int.from_bytes(blob[:8], "little")
+    return json.loads(blob[8:8 + n]).get("__metadata__", {})

@@ -42,7 +42,7 @@ def main() -> None:
         sys.exit(0)
     torch.set_num_threads(2)
     model, meta = load_classifier(args.model)
-    genres = list(meta["genres"])
+    genres = list(meta.genres)
     data = PhraseDataset(args.data, genres, "val")
     logits, labels = predict(model, data)
     pred = logits.argmax(1)

@@ -28,7 +28,7 @@ import numpy as np
 from midistyle.data.corpus import prepare
 from midistyle.data.units import load_sources_file
 from midistyle.representation.abc import book_tunes
-from midistyle.representation.midi_io import MIDI_SUFFIXES, SCORE_SUFFIXES
+from midistyle.representation.files import MIDI_SUFFIXES, SCORE_SUFFIXES
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CORPUS_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "shared_corpus.toml"

@@ -4,7 +4,9 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -29,9 +31,7 @@ def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterato
         raise OutputError(target, f"cannot write here: {exc.strerror or exc}") from None
     os.close(fd)
     tmp_path = Path(tmp)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
+    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
     try:
         yield tmp_path
         os.replace(tmp_path, target)
@@ -41,6 +41,52 @@ def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterato
         if isinstance(exc, OSError) and not isinstance(exc, MidistyleError):
             raise OutputError(target, f"cannot write: {exc.strerror or exc}") from None
         raise
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+@contextlib.contextmanager
+def atomic_dir(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty folder beside ``target``; on success it replaces ``target`` whole.
+
+    The folder is built under a temporary name (``.<name>.*.part``). On success an existing
+    ``target`` is first moved aside (``.<name>.old-*``, see :func:`aside_dirs`), the new folder
+    renamed into place and the old one removed; a process killed between the two renames leaves
+    the old folder aside, complete. On any exception the temporary folder is removed and
+    ``target`` is left as it was. The folder and the files in it get the usual umask-based modes.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    except OSError as exc:
+        raise OutputError(target, f"cannot write here: {exc.strerror or exc}") from None
+    try:
+        yield tmp
+        umask = _umask()
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700
+        for path in tmp.iterdir():
+            if path.is_file():
+                os.chmod(path, 0o666 & ~umask)
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}") if target.exists() else None
+        if old is not None:
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def aside_dirs(target: str | os.PathLike) -> list[Path]:
+    """Folders :func:`atomic_dir` moved aside for ``target`` and did not get to remove (oldest name first)."""
+    target = Path(target)
+    return sorted(p for p in target.parent.glob(f".{glob.escape(target.name)}.old-*") if p.is_dir())
 
 
 def remove_leftovers(target: str | os.PathLike) -> int:

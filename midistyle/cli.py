@@ -12,7 +12,11 @@ from pathlib import Path
 
 import click
 
-from .errors import MidistyleError, OutputError
+from .config import PRESETS
+from .errors import InputError, MidistyleError, OutputError, printable
+from .representation.song import GENRES
+
+GENRE_LIST = ", ".join(GENRES[:-1]) + f" or {GENRES[-1]}"
 
 
 class _Group(click.Group):
@@ -22,7 +26,6 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except MidistyleError as exc:
-            from .representation.midi_io import printable
             click.echo(f"Error: {printable(str(exc), limit=400)}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
@@ -158,21 +161,54 @@ def quantize(file, output, steps_per_beat, tune, force):
 @click.option("--steps-per-beat", "steps_per_beat", type=int, default=None, help="Grid steps per quarter (default 4).")
 def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat):
     """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
-    from .data.corpus import prepare_from_cli
     report = prepare_from_cli([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
                               bars=bars, steps_per_beat=steps_per_beat, progress=True)
     for line in report.summary_lines():
         click.echo(line)
 
 
-def _genre_choice():
-    from .representation.song import GENRES
-    return click.Choice(GENRES)
+def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, config=None, workers: int | None = None,
+                     hop: int | None = None, bars: int | None = None, steps_per_beat: int | None = None,
+                     progress: bool = True):
+    """``midistyle prepare SRC... --genre NAME -o DIR [--config FILE] [--workers N] [--hop N]
+    [--bars N] [--steps-per-beat N]``: resolve the arguments, run :func:`midistyle.data.corpus.prepare`.
+
+    ``--config`` names a TOML/JSON file mapping genres to folders (see
+    :func:`~midistyle.data.units.load_sources_file`); SRC folders add to ``--genre``. Flags
+    override settings in the file. Bad arguments raise InputError with a one-line reason.
+    """
+    from .config import RollConfig
+    from .data.corpus import prepare as run_prepare
+    from .data.units import load_sources_file
+
+    sources: dict[str, list[str]] = {}
+    settings: dict = {}
+    if config is not None:
+        sources, settings = load_sources_file(config)
+    if srcs:
+        if not genre:
+            raise InputError(None, "--genre NAME is required when SRC folders are given")
+        sources.setdefault(genre, []).extend(str(s) for s in srcs)
+    elif genre and genre not in sources:
+        raise InputError(None, f"no SRC folders given for genre {genre!r}")
+    if not sources:
+        raise InputError(None, "nothing to prepare: give SRC... --genre NAME, or --config FILE")
+    flags = {"workers": workers, "hop": hop, "phrase_bars": bars, "steps_per_beat": steps_per_beat}
+    settings.update({k: v for k, v in flags.items() if v is not None})
+    grid = {k: settings.pop(k) for k in ("steps_per_beat", "low_pitch", "high_pitch") if k in settings}
+    allowed = {"phrase_bars", "hop", "phrase_steps", "workers", "val_fraction", "shard_size", "time_limit"}
+    unknown = sorted(set(settings) - allowed)
+    if unknown:
+        raise InputError(config, f"unknown setting(s) {unknown}; valid: {sorted(allowed | set(grid) | {'sources'})}")
+    try:
+        return run_prepare(sources, out, cfg=RollConfig(**grid), progress=progress, **settings)
+    except (ValueError, TypeError) as exc:
+        raise InputError(config, str(exc)) from None
 
 
 @main.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--to", "to", required=True, help="Target genre: jazz, classical, pop, folk or rock.")
+@click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Output MIDI (folder for a folder input). Default: <stem>.<genre>.mid here.")
 @click.option("--from", "from_genre", help="Source genre (default: detected by the shipped classifier).")
@@ -187,7 +223,6 @@ def _genre_choice():
 @tune_option
 def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, force, tune):
     """Convert a whole song (or every file under a folder) to another genre."""
-    from .representation.song import GENRES
     if model is None and to not in GENRES:
         raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
                                  param_hint="--to")
@@ -229,7 +264,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
 def song_path(source: Path, song):
     """A renderable form of the source: the file itself for MIDI, else the song as pretty_midi."""
     from .representation import to_pretty_midi
-    from .representation.midi_io import MIDI_SUFFIXES
+    from .representation.files import MIDI_SUFFIXES
     return source if source.suffix.lower() in MIDI_SUFFIXES else to_pretty_midi(song)
 
 
@@ -281,7 +316,7 @@ def _train_options(f):
         click.option("--data", type=click.Path(path_type=Path), required=True, help="Folder made by `midistyle prepare`."),
         click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
                      help="Run folder: best/, last/, metrics.jsonl, loss_curve.png."),
-        click.option("--preset", type=click.Choice(["brunner", "small", "tiny"]), default="brunner", show_default=True,
+        click.option("--preset", type=click.Choice(list(PRESETS)), default="brunner", show_default=True,
                      help="brunner = Brunner et al.'s sizes; small = 2-core CPU in under 2 h; tiny = smoke tests."),
         click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when present)."),
         click.option("--epochs", type=int, default=None, help="Override the preset's epochs."),
@@ -318,20 +353,13 @@ def _report_run(result) -> None:
                    "to silence; train longer, on a GPU with --preset brunner, or use `train gan`", err=True)
 
 
-def _run_training(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except ValueError as exc:  # bad preset/genre combinations from the library
-        raise click.UsageError(str(exc)) from None
-
-
 @train.command("classifier")
-@click.option("--genres", default="jazz,classical,pop,folk,rock", show_default=True, help="Comma-separated classes.")
+@click.option("--genres", default=",".join(GENRES), show_default=True, help="Comma-separated classes.")
 @_train_options
 def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """Genre classifier: measures how well a transfer worked and detects source genres."""
     from .training.api import train_classifier
-    _report_run(_run_training(train_classifier, data, _genres(genres), out, preset=preset, device=device,
+    _report_run(train_classifier(data, _genres(genres), out, preset=preset, device=device,
                               epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume))
 
 
@@ -344,7 +372,7 @@ def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, b
 def train_cyclegan_cmd(a, b, mixed, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """CycleGAN G: A->B and F: B->A with cycle-consistency (Brunner et al. 2018)."""
     from .training.api import train_cyclegan
-    _report_run(_run_training(train_cyclegan, data, _genres(a, b, data), _genres(b, a, data), out, preset=preset,
+    _report_run(train_cyclegan(data, _genres(a, b, data), _genres(b, a, data), out, preset=preset,
                               device=device, mixed=mixed, epochs=epochs, max_steps=max_steps,
                               batch_size=batch_size, seed=seed, resume=resume))
 
@@ -359,7 +387,7 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
     """GAN: generator(noise z, source bars) judged against real target-genre bars, plus content loss."""
     from .training.api import train_gan
     overrides = {} if content_weight is None else {"lambda_content": content_weight}
-    _report_run(_run_training(train_gan, data, _genres(source, target, data), _genres(target, source, data), out, preset=preset,
+    _report_run(train_gan(data, _genres(source, target, data), _genres(target, source, data), out, preset=preset,
                               device=device, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed,
                               resume=resume, overrides=overrides))
 
@@ -367,7 +395,7 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @main.command("evaluate")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--data", type=click.Path(path_type=Path), help="A folder of songs to evaluate (instead of FILES).")
-@click.option("--to", "to", required=True, help="Target genre: jazz, classical, pop, folk or rock.")
+@click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
 @click.option("--model", type=click.Path(path_type=Path), help="A checkpoint folder instead of the shipped model.")
 @click.option("--classifier", type=click.Path(path_type=Path),
               help="Genre classifier checkpoint that judges style (default: the shipped one).")
@@ -386,7 +414,6 @@ def evaluate_cmd(files, data, to, model, classifier, converted, target_data, max
     """Measure a conversion (style strength, content kept, musicality) against baselines; write a report."""
     from tqdm import tqdm
     from .evaluate.report import evaluate, input_files
-    from .representation.song import GENRES
     if bool(files) == (data is not None):
         raise click.UsageError("give either FILES or --data DIR")
     if model is None and classifier is None and to not in GENRES:

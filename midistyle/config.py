@@ -5,6 +5,8 @@ import dataclasses
 import json
 from typing import Any, TypeVar
 
+from .errors import ConfigError
+
 T = TypeVar("T")
 
 
@@ -14,11 +16,11 @@ def to_dict(cfg: Any) -> dict:
 
 
 def from_dict(cls: type[T], data: dict) -> T:
-    """Build ``cls`` from ``data``; unknown keys raise ValueError naming them and the valid ones."""
+    """Build ``cls`` from ``data``; unknown keys raise ConfigError (a ValueError) naming them and the valid ones."""
     names = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(names))
     if unknown:
-        raise ValueError(f"unknown {cls.__name__} field(s) {unknown}; valid: {sorted(names)}")
+        raise ConfigError(f"unknown {cls.__name__} field(s) {unknown}; valid: {sorted(names)}")
     kwargs = {}
     for key, value in data.items():
         default = names[key].default
@@ -43,9 +45,9 @@ class RollConfig:
 
     def __post_init__(self) -> None:
         if not isinstance(self.steps_per_beat, int) or not 1 <= self.steps_per_beat <= 96:
-            raise ValueError(f"steps_per_beat must be an integer in 1..96, got {self.steps_per_beat!r}")
+            raise ConfigError(f"steps_per_beat must be an integer in 1..96, got {self.steps_per_beat!r}")
         if not 0 <= self.low_pitch <= self.high_pitch <= 127:
-            raise ValueError(f"need 0 <= low_pitch <= high_pitch <= 127, got {self.low_pitch}..{self.high_pitch}")
+            raise ConfigError(f"need 0 <= low_pitch <= high_pitch <= 127, got {self.low_pitch}..{self.high_pitch}")
 
     @property
     def n_pitches(self) -> int:
@@ -64,7 +66,7 @@ CYCLE_LOSSES = ("l1", "mse")
 def _check_positive(cls_name: str, **values: int | float) -> None:
     for key, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise ValueError(f"{cls_name}.{key} must be a positive number, got {value!r}")
+            raise ConfigError(f"{cls_name}.{key} must be a positive number, got {value!r}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,20 +92,20 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
-            raise ValueError(f"unknown model kind {self.kind!r}; valid: {list(MODEL_KINDS)}")
+            raise ConfigError(f"unknown model kind {self.kind!r}; valid: {list(MODEL_KINDS)}")
         if self.norm not in NORMS:
-            raise ValueError(f"unknown norm {self.norm!r}; valid: {list(NORMS)}")
+            raise ConfigError(f"unknown norm {self.norm!r}; valid: {list(NORMS)}")
         _check_positive("ModelConfig", in_channels=self.in_channels, out_channels=self.out_channels,
                         base_channels=self.base_channels, kernel_size=self.kernel_size,
                         n_pitches=self.n_pitches)
         if not isinstance(self.n_res_blocks, int) or self.n_res_blocks < 0:
-            raise ValueError(f"ModelConfig.n_res_blocks must be an integer >= 0, got {self.n_res_blocks!r}")
+            raise ConfigError(f"ModelConfig.n_res_blocks must be an integer >= 0, got {self.n_res_blocks!r}")
         if not isinstance(self.z_dim, int) or self.z_dim < 0:
-            raise ValueError(f"ModelConfig.z_dim must be an integer >= 0, got {self.z_dim!r}")
+            raise ConfigError(f"ModelConfig.z_dim must be an integer >= 0, got {self.z_dim!r}")
         if not isinstance(self.n_classes, int) or self.n_classes < 2:
-            raise ValueError(f"ModelConfig.n_classes must be an integer >= 2, got {self.n_classes!r}")
+            raise ConfigError(f"ModelConfig.n_classes must be an integer >= 2, got {self.n_classes!r}")
         if self.kernel_size % 2 == 0:
-            raise ValueError(f"ModelConfig.kernel_size must be odd, got {self.kernel_size}")
+            raise ConfigError(f"ModelConfig.kernel_size must be odd, got {self.kernel_size}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,24 +148,24 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
-            raise ValueError(f"unknown task {self.task!r}; valid: {list(TASKS)}")
+            raise ConfigError(f"unknown task {self.task!r}; valid: {list(TASKS)}")
         if self.cycle_loss not in CYCLE_LOSSES:
-            raise ValueError(f"unknown cycle loss {self.cycle_loss!r}; valid: {list(CYCLE_LOSSES)}")
+            raise ConfigError(f"unknown cycle loss {self.cycle_loss!r}; valid: {list(CYCLE_LOSSES)}")
         if self.mixed not in MIXED_MODES:
-            raise ValueError(f"unknown mixed discriminator mode {self.mixed!r}; valid: {list(MIXED_MODES)}")
+            raise ConfigError(f"unknown mixed discriminator mode {self.mixed!r}; valid: {list(MIXED_MODES)}")
         _check_positive("TrainConfig", lr=self.lr, batch_size=self.batch_size, epochs=self.epochs,
                         log_every=self.log_every, checkpoint_every=self.checkpoint_every)
         if not 0 <= self.beta1 < 1 or not 0 <= self.beta2 < 1:
-            raise ValueError(f"Adam betas must lie in [0, 1), got {self.beta1}, {self.beta2}")
+            raise ConfigError(f"Adam betas must lie in [0, 1), got {self.beta1}, {self.beta2}")
         if self.max_steps is not None and (not isinstance(self.max_steps, int) or self.max_steps < 1):
-            raise ValueError(f"TrainConfig.max_steps must be a positive integer or None, got {self.max_steps!r}")
+            raise ConfigError(f"TrainConfig.max_steps must be a positive integer or None, got {self.max_steps!r}")
         for key in ("lambda_cycle", "lambda_content", "gamma_mixed", "d_input_noise", "c_input_noise"):
             if getattr(self, key) < 0:
-                raise ValueError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
+                raise ConfigError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
         if not 0 <= self.decay_from <= 1:
-            raise ValueError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
+            raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
         if self.pool_size < 0 or self.num_workers < 0:
-            raise ValueError("TrainConfig.pool_size and num_workers must be >= 0")
+            raise ConfigError("TrainConfig.pool_size and num_workers must be >= 0")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,8 +210,8 @@ PRESETS: dict[str, Preset] = {
 
 
 def get_preset(name: str) -> Preset:
-    """The preset called ``name``; unknown names raise ValueError listing the valid ones."""
+    """The preset called ``name``; unknown names raise ConfigError (a ValueError) listing the valid ones."""
     try:
         return PRESETS[name]
     except KeyError:
-        raise ValueError(f"unknown preset {name!r}; valid: {sorted(PRESETS)}") from None
+        raise ConfigError(f"unknown preset {name!r}; valid: {sorted(PRESETS)}") from None

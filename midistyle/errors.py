@@ -41,3 +41,38 @@ class RenderError(MidistyleError):
     """Audio rendering failed: no libfluidsynth, no soundfont, or the synth broke."""
 
     exit_code = 6
+
+
+class ConfigError(MidistyleError, ValueError):
+    """Settings that do not fit together: an unknown preset, overlapping genre domains, a config field
+    out of range. A ValueError too, so callers that caught ValueError before still do; the CLI
+    reports it as a usage error (exit 2)."""
+
+    exit_code = 2
+
+
+# C0/C1 control characters and DEL: messages quote file contents and reach terminals
+_CONTROLS = {c: " " for c in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def printable(text: str, limit: int = 160) -> str:
+    """``text`` on one line: control characters (ANSI escapes, NUL, newlines) made spaces, cut to ``limit``."""
+    return text.translate(_CONTROLS).strip()[:limit]
+
+
+def one_line(exc: BaseException, *, limit: int = 200, typed: bool = True) -> str:
+    """What went wrong in ``exc``, on one printable line of at most ``limit`` characters.
+
+    A path error gives its ``reason`` (callers name the file beside it), another midistyle error
+    its message. Anything else gives its message with white space folded, prefixed by its type
+    name when ``typed`` (a bare ``KeyError: 'x'`` says little without it); an empty message gives
+    the type name alone.
+    """
+    if isinstance(exc, _PathError):
+        text = exc.reason
+    elif isinstance(exc, MidistyleError):
+        text = str(exc)
+    else:
+        message = " ".join(str(exc).split())
+        text = f"{type(exc).__name__}: {message}" if typed and message else message or type(exc).__name__
+    return printable(" ".join(text.split()), limit)

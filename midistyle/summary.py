@@ -6,17 +6,7 @@ import numpy as np
 from .config import RollConfig
 from .errors import InputError
 from .representation import Song, grid_report, song_to_roll
-
-_KEYS = ["C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
-
-
-def note_name(pitch: int) -> str:
-    return f"{_KEYS[pitch % 12]}{pitch // 12 - 1}"
-
-
-def key_name(number: int) -> str:
-    return f"{_KEYS[number % 12]} {'minor' if number >= 12 else 'major'}"
-
+from .representation.basics import key_name, note_name
 
 def gm_name(program: int, is_drum: bool) -> str:
     if is_drum:

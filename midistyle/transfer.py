@@ -15,10 +15,12 @@ from typing import Any, Callable
 import numpy as np
 
 from .atomic import remove_leftovers
-from .config import RollConfig, from_dict
-from .errors import InputError, ModelError
+from .config import RollConfig
+from .errors import ModelError, one_line
 from .representation import Song, read, roll_to_notes, song_to_roll
+from .representation.files import find_pieces
 from .representation.song import GENRES
+from .representation.windows import overlap_add, windows
 
 PRETRAINED = Path(__file__).parent / "pretrained"
 
@@ -42,14 +44,18 @@ def shipped_classifier() -> Path:
 
 @dataclasses.dataclass
 class Converter:
-    """A loaded generator (and optionally the classifier) ready to convert many songs."""
+    """A loaded generator (and optionally the classifier) ready to convert many songs.
+
+    ``meta`` is the generator's :class:`~midistyle.models.checkpoint.CheckpointMeta`;
+    ``classifier_meta`` the classifier's.
+    """
 
     generator: Any
-    meta: dict
+    meta: Any
     cfg: RollConfig
     window: int
     classifier: Any = None
-    classifier_meta: dict | None = None
+    classifier_meta: Any = None
     device: str = "cpu"
 
     @classmethod
@@ -57,17 +63,13 @@ class Converter:
              classifier: str | os.PathLike | None | bool = True, device: str | None = None) -> "Converter":
         """Load the shipped model for ``to`` (or the checkpoint folder ``model``)."""
         from .models.checkpoint import load_classifier, load_generator
+        from .models.device import resolve_device
 
-        device = device or "cpu"
+        device = str(resolve_device(device, default="cpu"))
         path = Path(model) if model is not None else shipped_model(to)
         gen, meta = load_generator(path, device=device)
-        target = meta.get("target") or []
-        target = [target] if isinstance(target, str) else list(target)
-        if to is not None and target and to not in target:
-            raise ModelError(path, f"this model converts to {'+'.join(target)}, not {to}")
-        roll = meta.get("roll") or {}
-        cfg = roll if isinstance(roll, RollConfig) else from_dict(RollConfig, roll)
-        window = int(meta.get("phrase_steps") or 16 * cfg.steps_per_beat)
+        if to is not None and meta.target and to not in meta.target:
+            raise ModelError(path, f"this model converts to {meta.target_name}, not {to}")
         clf = clf_meta = None
         if classifier is True:
             try:
@@ -76,24 +78,20 @@ class Converter:
                 clf = None
         elif classifier:
             clf, clf_meta = load_classifier(classifier, device=device)
-        return cls(gen, dict(meta, path=str(path)), cfg, window, clf, clf_meta, device)
+        return cls(gen, meta, meta.roll, meta.window, clf, clf_meta, device)
 
     @property
     def target(self) -> str:
-        t = self.meta.get("target") or ["?"]
-        return "+".join([t] if isinstance(t, str) else t)
+        return self.meta.target_name
 
     def detect(self, x: np.ndarray) -> tuple[str, float] | None:
         """Most likely genre of a merged roll [2, T, P] by the classifier (None without one)."""
         if self.classifier is None or x.shape[1] == 0:
             return None
-        import torch
+        from .models.classifier import predict_proba
 
-        windows, _ = _windows(x, self.window)
-        with torch.inference_mode():
-            logits = self.classifier(torch.from_numpy(windows).to(self.device))
-            probs = torch.softmax(logits.float(), dim=-1).mean(0).cpu().numpy()
-        genres = list(self.classifier_meta.get("genres", GENRES))
+        genres = list(self.classifier_meta.genres or GENRES)
+        probs = predict_proba(self.classifier, windows(x, self.window)[0], len(genres), self.device).mean(0)
         i = int(probs.argmax())
         return genres[i], float(probs[i])
 
@@ -101,16 +99,16 @@ class Converter:
         """Generator output for a merged roll [2, T, P], windows cross-faded: float32 [2, T, P]."""
         import torch
 
-        windows, starts = _windows(x, self.window)
+        cut, starts = windows(x, self.window)
         torch.manual_seed(seed)
-        out = np.empty_like(windows)
+        out = np.empty_like(cut)
         with torch.inference_mode():
-            for a in range(0, len(windows), 64):
-                batch = torch.from_numpy(windows[a:a + 64]).to(self.device)
+            for a in range(0, len(cut), 64):
+                batch = torch.from_numpy(cut[a:a + 64]).to(self.device)
                 z = self.generator.sample_z(batch.shape[0], device=self.device) \
                     if getattr(self.generator, "config", None) is not None and self.generator.config.z_dim else None
                 out[a:a + 64] = self.generator(batch, z).float().cpu().numpy()
-        return _overlap_add(out, starts, x.shape[1])
+        return overlap_add(out, starts, x.shape[1])
 
     def convert_song(self, song: Song, *, seed: int = 0, threshold: float = 0.5,
                      from_genre: str | None = None) -> tuple[Song, dict]:
@@ -131,30 +129,6 @@ class Converter:
         tracks = assign_notes(roll, song, s, e, p)
         info["notes_out"] = int(s.size)
         return song.with_tracks(tracks), info
-
-
-def _windows(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cut [2, T, P] into windows of ``window`` steps with hop window/2 (zero-padded at the end)."""
-    hop = max(window // 2, 1)
-    n_steps = x.shape[1]
-    starts = np.arange(0, max(n_steps - window, 0) + hop, hop)
-    starts = starts[(starts == 0) | (starts + window - hop < n_steps)]
-    padded = np.zeros((x.shape[0], int(starts[-1]) + window, x.shape[2]), np.float32)
-    padded[:, :n_steps] = x
-    return np.stack([padded[:, a:a + window] for a in starts]), starts
-
-
-def _overlap_add(out: np.ndarray, starts: np.ndarray, n_steps: int) -> np.ndarray:
-    """Blend window outputs with triangular weights that sum to one everywhere."""
-    window = out.shape[2]
-    ramp = np.minimum(np.arange(window) + 0.5, window - np.arange(window) - 0.5)
-    weight = np.maximum(ramp / ramp.max(), 1e-3).astype(np.float32)
-    total = np.zeros((out.shape[1], int(starts[-1]) + window, out.shape[3]), np.float32)
-    norm = np.zeros(int(starts[-1]) + window, np.float32)
-    for w, a in zip(out, starts):
-        total[:, a:a + window] += w * weight[None, :, None]
-        norm[a:a + window] += weight
-    return (total / norm[None, :, None])[:, :n_steps]
 
 
 def assign_notes(roll, song: Song, start, end, pitch_col) -> list:
@@ -246,35 +220,11 @@ class BatchReport:
     skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # output already there
 
 
-INPUT_SUFFIXES = {".mid", ".midi", ".kar", ".smf", ".xml", ".mxl", ".musicxml", ".krn", ".abc"}
-
-
-def find_inputs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
-
-
 def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
-    """``(source, output)`` for every piece under ``folder``, mirrored under ``output``.
-
-    Each tune of an ABC book is a piece of its own: ``book.abc#12`` -> ``book.12.<to>.mid``.
-    An unreadable book stays one job, so its failure is reported like any other file's.
-    """
-    from .representation.abc import book_tunes, decode
-
-    jobs = []
-    for f in find_inputs(folder):
-        where = output / f.relative_to(folder).parent
-        book = []
-        if f.suffix.lower() == ".abc":
-            try:
-                book = book_tunes(decode(f.read_bytes()))
-            except OSError:
-                pass
-        if len(book) > 1:
-            jobs.extend((f"{f}#{t.label}", where / f"{f.stem}.{t.label}.{to}.mid") for t in book)
-        else:
-            jobs.append((str(f), where / f"{f.stem}.{to}.mid"))
-    return jobs
+    """``(source, output)`` for every piece under ``folder`` (see
+    :func:`~midistyle.representation.files.find_pieces`), mirrored under ``output``: each tune of
+    an ABC book on its own, ``book.abc#12`` -> ``book.12.<to>.mid``."""
+    return [(p.source, output / p.path.relative_to(folder).parent / p.output_name(to)) for p in find_pieces(folder)]
 
 
 _WORKER: dict = {}
@@ -304,12 +254,8 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
             from .render import render
             render(dst, Path(dst).with_suffix(".wav"))
         return src, dst, None, info
-    except (InputError, ModelError) as exc:
-        return src, None, exc.reason, None
     except Exception as exc:  # one bad file must not stop a batch
-        from .errors import MidistyleError
-        reason = str(exc) if isinstance(exc, MidistyleError) else f"{type(exc).__name__}: {exc}"
-        return src, None, " ".join(reason.split())[:200], None
+        return src, None, one_line(exc), None
 
 
 def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers: int | None = None,

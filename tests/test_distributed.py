@@ -66,8 +66,8 @@ def test_torchrun_classifier_matches_one_process_and_resumes_on_one(data, tmp_pa
     keys = load_file(two / "last" / "model.safetensors").keys()
     assert keys and all(k.startswith("C.") and "module." not in k for k in keys)
     modules, meta = load_checkpoint(two / "last")
-    assert meta["step"] == 1 and set(modules) == {"C"}
-    assert load_classifier(two / "best")[1]["genres"] == tuple(GENRES)
+    assert meta.step == 1 and set(modules) == {"C"}
+    assert load_classifier(two / "best")[1].genres == tuple(GENRES)
     rows = [json.loads(line) for line in (two / "metrics.jsonl").read_text().splitlines()]
     assert [(r["step"], r["split"]) for r in rows] == [(1, "train"), (1, "val")]  # written once, by rank 0
     assert json.loads((two / "run.json").read_text())["processes"] == 2
@@ -112,7 +112,7 @@ def test_torchrun_resumes_a_one_process_cyclegan_on_two(data, tmp_path):
     assert len(state["task/pool_a"]) == 6 and len(state["rank1/task/pool_a"]) == 2
     assert len(load_file(tmp_path / "one" / "last" / "training_state.safetensors")["task/pool_a"]) == 8
     modules, meta = load_checkpoint(tmp_path / "two" / "last")
-    assert meta["step"] == 2 and set(modules) == {"G", "F", "D_A", "D_B"}
+    assert meta.step == 2 and set(modules) == {"G", "F", "D_A", "D_B"}
 
 
 def test_a_global_batch_is_shared_out_in_contiguous_slices():

@@ -45,7 +45,8 @@ def test_import_does_not_load_matplotlib():
 
 
 def test_note_name():
-    assert [plots.note_name(p) for p in (24, 60, 61, 107)] == ["C1", "C4", "C#4", "B7"]
+    from midistyle.representation.basics import note_name
+    assert [note_name(p) for p in (24, 60, 61, 107)] == ["C1", "C4", "C#4", "B7"]
 
 
 def test_plot_roll_writes_png(tmp_path):

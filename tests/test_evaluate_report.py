@@ -15,7 +15,7 @@ from midistyle.errors import InputError, OutputError
 from midistyle.evaluate.metrics import CONTENT_KEYS, MUSICALITY_KEYS
 from midistyle.evaluate.report import compare, evaluate, input_files
 from midistyle.evaluate.scoring import Judge, fit_steps, score_song, strength_table
-from midistyle.models.checkpoint import save_checkpoint
+from midistyle.models.checkpoint import CheckpointMeta, save_checkpoint
 from midistyle.models.registry import build_model
 from midistyle.representation import song_to_roll, write_midi
 from midistyle.transfer import Converter
@@ -154,7 +154,7 @@ def test_strength_matches_a_hand_computation():
     dense = song([("P", 0, False, [(0.0, 32.0, p, 80) for p in range(40, 80)])])
     out = song_to_roll(dense, CFG)
     judge = Judge(DensityJudge(), ("pop", "jazz"), "jazz", ("pop",), 64, "<stub>", CFG)
-    back = Converter(Identity(), {}, CFG, 64)
+    back = Converter(Identity(), CheckpointMeta("cyclegan"), CFG, 64)
     score = score_song(src, out, cfg=CFG, source="s", output="o", judge=judge, back=back)
     assert len(score.probs["source"]) == 2  # windows at steps 0 and 64 hold notes, the one at 32 is silent
     table = strength_table([score], judge, has_cycle=True)

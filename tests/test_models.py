@@ -143,10 +143,10 @@ def test_checkpoint_round_trip_is_bit_identical(saved):
         assert torch.equal(modules["G"](x), G(x))
         assert torch.equal(modules["F"](x), F(x))
     assert not modules["G"].training
-    assert meta["format_version"] == ckpt.FORMAT_VERSION and meta["kind"] == "cyclegan"
-    assert meta["roll"] == RollConfig() and meta["step"] == 7 and meta["phrase_steps"] == 64
-    assert meta["source"] == ("pop",) and meta["target"] == ("jazz",)
-    assert meta["modules"]["F"].n_res_blocks == 2
+    assert meta.format_version == ckpt.FORMAT_VERSION and meta.kind == "cyclegan"
+    assert meta.roll == RollConfig() and meta.step == 7 and meta.phrase_steps == 64
+    assert meta.source == ("pop",) and meta.target == ("jazz",)
+    assert meta.modules["F"].n_res_blocks == 2
 
 
 def test_load_generator_picks_direction(saved):
@@ -156,8 +156,8 @@ def test_load_generator_picks_direction(saved):
     f, meta_b = ckpt.load_generator(folder, direction="b2a")
     with torch.no_grad():
         assert torch.equal(g(x), G(x)) and torch.equal(f(x), F(x))
-    assert (meta["source"], meta["target"]) == (("pop",), ("jazz",))
-    assert (meta_b["source"], meta_b["target"]) == (("jazz",), ("pop",))
+    assert (meta.source, meta.target) == (("pop",), ("jazz",))
+    assert (meta_b.source, meta_b.target) == (("jazz",), ("pop",))
     with pytest.raises(ModelError, match="expected a classifier"):
         ckpt.load_classifier(folder)
 
@@ -171,7 +171,7 @@ def test_load_classifier(tmp_path):
     x = _rolls(4, 64)
     with torch.no_grad():
         assert torch.equal(loaded(x), c(x))
-    assert meta["genres"] == ("a", "b", "c")
+    assert meta.genres == ("a", "b", "c")
     with pytest.raises(ModelError, match="holds no generator"):
         ckpt.load_generator(folder)
 
@@ -201,7 +201,7 @@ def test_save_replaces_atomically_and_failure_keeps_old(saved, monkeypatch):
     monkeypatch.undo()
     ckpt.save_checkpoint(folder, {"G": _gen(res=3), "F": G}, _meta(step=9))
     _, meta = ckpt.load_checkpoint(folder)
-    assert meta["step"] == 9 and meta["modules"]["G"].n_res_blocks == 3
+    assert meta.step == 9 and meta.modules["G"].n_res_blocks == 3
     assert sorted(p.name for p in folder.parent.iterdir()) == ["model"]
 
 
@@ -265,7 +265,7 @@ def test_unknown_version_kind_and_bad_json_raise(saved):
     _edit_config(folder, format_version=1, kind="vae")
     _one_line_model_error(folder, "unknown checkpoint kind 'vae'")
     _edit_config(folder, kind="cyclegan", modules={"G": {"kind": "generator", "depth": 3}})
-    _one_line_model_error(folder, "invalid model or roll config")
+    _one_line_model_error(folder, "invalid model, roll or training config")
     (folder / ckpt.CONFIG_NAME).write_text("{not json")
     _one_line_model_error(folder, "unreadable JSON")
 
@@ -316,4 +316,37 @@ def test_gan_generator_checkpoint_keeps_noise_projection(tmp_path):
     x, z = _rolls(2, 64), torch.randn(2, 8)
     with torch.no_grad():
         assert torch.equal(g(x, z), G(x, z)) and torch.equal(g(x), G(x))
-    assert meta["modules"]["G"] == dataclasses.replace(G.config)
+    assert meta.modules["G"] == dataclasses.replace(G.config)
+
+
+# ------------------------------------------------------------------------- typed meta, migration
+def test_meta_is_typed_with_the_training_config_and_the_writer_version(tmp_path):
+    from midistyle import __version__
+    from midistyle.config import TrainConfig
+
+    folder = ckpt.save_checkpoint(tmp_path / "m", {"G": _gen(), "F": _gen()}, _meta(train=TrainConfig()))
+    meta = ckpt.read_meta(folder)
+    assert isinstance(meta, ckpt.CheckpointMeta) and meta.path == folder
+    assert isinstance(meta.train, TrainConfig) and meta.train.lambda_cycle == 10.0
+    assert meta.midistyle_version == __version__ and meta.format_version == ckpt.FORMAT_VERSION == 2
+    assert meta.window == 64 and meta.target_name == "jazz"
+    body = json.loads((folder / ckpt.CONFIG_NAME).read_text())
+    assert ckpt.CheckpointMeta.from_dict(body).to_dict() == body  # parsed once, written back the same
+
+
+def test_format_1_folders_are_migrated_like_the_shipped_ones(tmp_path):
+    """The shipped to_jazz, to_folk and classifier were written before TrainConfig.cycle_loss and
+    before the writer's version was recorded: the migration table fills both in."""
+    from midistyle.config import TrainConfig
+
+    folder = ckpt.save_checkpoint(tmp_path / "m", {"G": _gen(), "F": _gen()}, _meta(train=TrainConfig()))
+    body = json.loads((folder / ckpt.CONFIG_NAME).read_text())
+    train = {k: v for k, v in body["train"].items() if k != "cycle_loss"}
+    body = {k: v for k, v in body.items() if k != "midistyle_version"}
+    (folder / ckpt.CONFIG_NAME).write_text(json.dumps(dict(body, format_version=1, train=train)))
+    meta = ckpt.read_meta(folder)
+    assert meta.format_version == 2 and meta.midistyle_version is None
+    assert meta.train.cycle_loss == "l1"  # every run before the field existed used L1
+    assert 1 in ckpt.MIGRATIONS
+    shipped = ckpt.read_meta(ckpt.Path(__file__).parents[1] / "midistyle" / "pretrained" / "to_jazz")
+    assert shipped.train.preset == "small" and shipped.train.cycle_loss == "l1"

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from corpus_fixtures import ABC_BOOK, abc_tune, make_sources
 
-from midistyle.data.corpus import prepare, prepare_from_cli, split_of
+from midistyle.cli import prepare_from_cli
+from midistyle.data.corpus import prepare, split_of
 from midistyle.data.index import iter_phrases, read_index
 from midistyle.config import RollConfig
 from midistyle.data.phrases import PhraseSpec, cut_phrases, regroup_short_meter

@@ -117,7 +117,7 @@ def test_classifier_separates_triads_from_scales(tmp_path):
     assert result.metrics["accuracy"] > 0.9
     assert {"accuracy_chords", "accuracy_scales"} <= set(result.metrics)
     clf, meta = load_classifier(result.best)
-    assert meta["genres"] == ("chords", "scales") and meta["kind"] == "classifier"
+    assert meta.genres == ("chords", "scales") and meta.kind == "classifier"
     with torch.no_grad():
         x = torch.stack([val[i]["roll"] for i in range(len(val))])
         y = torch.stack([val[i]["label"] for i in range(len(val))])
@@ -140,7 +140,7 @@ def test_cyclegan_losses_fall_and_run_dir_is_complete(tmp_path):
     best, _ = load_checkpoint(result.best)
     last, meta = load_checkpoint(result.last)
     assert set(best) == {"G", "F"} and set(last) == {"G", "F", "D_A", "D_B"}
-    assert meta["step"] == 32 and meta["source"] == ("chords",) and meta["train"]["task"] == "cyclegan"
+    assert meta.step == 32 and meta.source == ("chords",) and meta.train.task == "cyclegan"
     g, meta = load_generator(result.best)
     with torch.no_grad():
         out = g(_pairs("val")[0]["a"][None])
@@ -157,7 +157,7 @@ def test_gan_losses_fall(tmp_path):
     for key in ("g", "content"):
         assert _mean(losses, key, slice(-6, None)) < 0.8 * _mean(losses, key, slice(0, 6)), key
     g, meta = load_generator(result.best)
-    assert meta["kind"] == "gan" and meta["modules"]["G"].z_dim == TINY.gan_z_dim
+    assert meta.kind == "gan" and meta.modules["G"].z_dim == TINY.gan_z_dim
     with torch.no_grad():
         x = _pairs("val")[0]["a"][None]
         assert torch.equal(g(x), g(x))  # z = 0 without noise: deterministic conversion
@@ -184,7 +184,7 @@ def test_resume_after_a_crash_repeats_the_uninterrupted_losses(tmp_path):
     straight = run(tmp_path / "a")
     with pytest.raises(RuntimeError, match="power cut"):
         run(tmp_path / "b", crash_at=8)  # last/ holds step 5, mid-epoch; metrics.jsonl already has steps 6, 7
-    assert load_checkpoint(tmp_path / "b" / "last")[1]["step"] == 5
+    assert load_checkpoint(tmp_path / "b" / "last")[1].step == 5
     torch.manual_seed(12345)  # whatever the caller did in between must not matter
     resumed = run(tmp_path / "b", resume=True)
     assert resumed.step == straight.step == 12
@@ -235,15 +235,15 @@ def test_api_builds_datasets_and_ships_checkpoints(tmp_path, monkeypatch):
 
     common = dict(preset="tiny", device="cpu", max_steps=3, progress=False)
     r = train_classifier(tmp_path / "data", ["chords", "scales"], tmp_path / "clf", **common)
-    assert load_classifier(r.best)[1]["genres"] == ("chords", "scales") and "accuracy" in r.metrics
+    assert load_classifier(r.best)[1].genres == ("chords", "scales") and "accuracy" in r.metrics
     r = train_cyclegan(tmp_path / "data", ["chords"], ["scales"], tmp_path / "cg", mixed="full",
                        mixed_genres=["chords", "scales"], overrides={"lambda_cycle": 5.0}, **common)
     g, meta = load_generator(r.best)
-    assert (meta["source"], meta["target"], meta["phrase_steps"]) == (("chords",), ("scales",), T)
-    assert meta["train"]["mixed"] == "full" and meta["train"]["lambda_cycle"] == 5.0
+    assert (meta.source, meta.target, meta.phrase_steps) == (("chords",), ("scales",), T)
+    assert meta.train.mixed == "full" and meta.train.lambda_cycle == 5.0
     assert set(load_checkpoint(r.last)[0]) == {"G", "F", "D_A", "D_B", "D_A_all", "D_B_all"}
     r = train_gan(tmp_path / "data", ["chords"], ["scales"], tmp_path / "gan", **common)
-    assert load_generator(r.best)[1]["kind"] == "gan"
+    assert load_generator(r.best)[1].kind == "gan"
     with pytest.raises(ValueError, match="disjoint"):
         train_gan(tmp_path / "data", ["chords"], ["chords", "scales"], tmp_path / "bad", **common)
     from midistyle.training.api import _train_config

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from midistyle.cli import main
 from midistyle.config import ModelConfig, RollConfig
-from midistyle.models.checkpoint import save_checkpoint
+from midistyle.models.checkpoint import CheckpointMeta, save_checkpoint
 from midistyle.models.registry import build_model
 from midistyle.representation import quantize, read, write_midi
 from midistyle.transfer import Converter, convert
@@ -38,7 +38,7 @@ class Pattern(torch.nn.Module):
 
 
 def converter(module, window=64):
-    return Converter(module, {"target": ("jazz",)}, RollConfig(), window)
+    return Converter(module, CheckpointMeta("gan", target=("jazz",)), RollConfig(), window)
 
 
 def test_identity_conversion_keeps_every_note_track_and_context():

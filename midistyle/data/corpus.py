@@ -22,11 +22,11 @@ import numpy as np
 
 from ..atomic import atomic_path, write_text
 from ..config import RollConfig, to_dict
-from ..errors import InputError, OutputError
+from ..errors import OutputError
 from . import index as layout
 from .phrases import PhraseSpec
 from .pool import run_units
-from .units import Unit, discover, load_sources_file
+from .units import Unit, discover
 from .worker import load_part, part_path
 
 DEFAULT_TIME_LIMIT_S = 300.0
@@ -146,42 +146,6 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     report.wall_s = time.perf_counter() - t0
     report.cpu_s = {k: round(v, 2) for k, v in cpu.items()}
     return report
-
-
-def prepare_from_cli(srcs: Sequence[str] = (), genre: str | None = None, out: str | os.PathLike = "prepared",
-                     *, config: str | os.PathLike | None = None, workers: int | None = None,
-                     hop: int | None = None, bars: int | None = None, steps_per_beat: int | None = None,
-                     progress: bool = True) -> PrepareReport:
-    """``midistyle prepare SRC... --genre NAME -o DIR [--config FILE] [--workers N] [--hop N]
-    [--bars N] [--steps-per-beat N]``: resolve the arguments, run :func:`prepare`.
-
-    ``--config`` names a TOML/JSON file mapping genres to folders (see
-    :func:`~midistyle.data.units.load_sources_file`); SRC folders add to ``--genre``. Flags
-    override settings in the file. Bad arguments raise InputError with a one-line reason.
-    """
-    sources: dict[str, list[str]] = {}
-    settings: dict = {}
-    if config is not None:
-        sources, settings = load_sources_file(config)
-    if srcs:
-        if not genre:
-            raise InputError(None, "--genre NAME is required when SRC folders are given")
-        sources.setdefault(genre, []).extend(str(s) for s in srcs)
-    elif genre and genre not in sources:
-        raise InputError(None, f"no SRC folders given for genre {genre!r}")
-    if not sources:
-        raise InputError(None, "nothing to prepare: give SRC... --genre NAME, or --config FILE")
-    flags = {"workers": workers, "hop": hop, "phrase_bars": bars, "steps_per_beat": steps_per_beat}
-    settings.update({k: v for k, v in flags.items() if v is not None})
-    grid = {k: settings.pop(k) for k in ("steps_per_beat", "low_pitch", "high_pitch") if k in settings}
-    allowed = {"phrase_bars", "hop", "phrase_steps", "workers", "val_fraction", "shard_size", "time_limit"}
-    unknown = sorted(set(settings) - allowed)
-    if unknown:
-        raise InputError(config, f"unknown setting(s) {unknown}; valid: {sorted(allowed | set(grid) | {'sources'})}")
-    try:
-        return prepare(sources, out, cfg=RollConfig(**grid), progress=progress, **settings)
-    except (ValueError, TypeError) as exc:
-        raise InputError(config, str(exc)) from None
 
 
 def split_of(sha1: str, val_fraction: float) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..errors import ConfigError
 from .index import SPLITS, read_index, roll_config
 
 MAX_OPEN_SHARDS = 64
@@ -45,15 +46,15 @@ class PhraseDataset(Dataset):
                  seed: int = 0):
         index = read_index(root)
         if split not in SPLITS + ("all",):
-            raise ValueError(f"split must be one of {SPLITS + ('all',)}, got {split!r}")
+            raise ConfigError(f"split must be one of {SPLITS + ('all',)}, got {split!r}")
         if not isinstance(transpose, int) or transpose < 0:
-            raise ValueError(f"transpose must be a non-negative integer, got {transpose!r}")
+            raise ConfigError(f"transpose must be a non-negative integer, got {transpose!r}")
         self.root = Path(root)
         self.roll_config = roll_config(index)
         self.stored_steps = int(index["phrase_steps"])
         self.phrase_steps = int(phrase_steps or self.stored_steps)
         if self.phrase_steps < 1:
-            raise ValueError(f"phrase_steps must be positive, got {phrase_steps!r}")
+            raise ConfigError(f"phrase_steps must be positive, got {phrase_steps!r}")
         self.transpose, self.seed, self.split = transpose, seed, split
         label_of, self.genres = _labels(genres, index["genres"])
         self._files = [self.root / s["file"] for s in index["shards"]]
@@ -124,7 +125,7 @@ class UnpairedDataset(Dataset):
 
     def __init__(self, a: Dataset, b: Dataset, seed: int = 0):
         if len(a) == 0 or len(b) == 0:
-            raise ValueError(f"both domains need items (got {len(a)} and {len(b)})")
+            raise ConfigError(f"both domains need items (got {len(a)} and {len(b)})")
         self.a, self.b, self.seed = a, b, seed
         self._perms: collections.OrderedDict = collections.OrderedDict()
 
@@ -177,17 +178,17 @@ def _labels(genres, available: list[str]) -> tuple[dict[str, int], tuple[str, ..
     if isinstance(genres, str):
         genres = [genres]
     if not genres:
-        raise ValueError("give at least one genre")
+        raise ConfigError("give at least one genre")
     label_of: dict[str, int] = {}
     names = []
     for label, entry in enumerate(genres):
         group = set(entry.split("+")) if isinstance(entry, str) else set(entry)
         unknown = sorted(group - set(available))
         if unknown or not group:
-            raise ValueError(f"unknown genre(s) {unknown or [entry]}; this corpus has {available}")
+            raise ConfigError(f"unknown genre(s) {unknown or [entry]}; this corpus has {available}")
         for g in group:
             if g in label_of:
-                raise ValueError(f"genre {g!r} appears under two labels")
+                raise ConfigError(f"genre {g!r} appears under two labels")
             label_of[g] = label
         names.append("+".join(g for g in available if g in group))
     return label_of, tuple(names)

@@ -187,6 +187,3 @@ def load_song(unit: Unit) -> Song:
     check_pitched(song)
     return song
 
-
-def short_reason(exc: BaseException) -> str:
-    return (" ".join(str(exc).split()) or type(exc).__name__)[:160]

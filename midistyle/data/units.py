@@ -19,9 +19,7 @@ from typing import Mapping, Sequence
 
 from ..errors import InputError
 from ..representation.abc import book_tunes, decode
-from ..representation.midi_io import MIDI_SUFFIXES, SCORE_SUFFIXES
-
-MUSIC_SUFFIXES = frozenset(MIDI_SUFFIXES | SCORE_SUFFIXES)
+from ..representation.files import SCORE_SUFFIXES, music_files
 _GENRE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -130,12 +128,7 @@ def _walk(entry: Path) -> list[Path]:
         return [entry]
     if not entry.is_dir():
         raise InputError(entry, "no such file or folder")
-    found = []
-    for root, dirs, names in os.walk(entry):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root) / n for n in sorted(names)
-                     if not n.startswith(".") and Path(n).suffix.lower() in MUSIC_SUFFIXES)
-    return found
+    return music_files(entry)
 
 
 def _book_units(genre: str, path: Path, data: bytes):

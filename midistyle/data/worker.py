@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_path
-from ..errors import InputError
-from .phrases import Phrases, PhraseSpec, cut_phrases, load_song, short_reason
+from ..errors import InputError, one_line
+from .phrases import Phrases, PhraseSpec, cut_phrases, load_song
 from .units import Unit
 
 
@@ -113,7 +113,7 @@ def work_chunk(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str,
         except InputError as exc:
             phrases, reason = None, exc.reason
         except Exception as exc:  # a reader bug on odd input: report it and keep going
-            phrases, reason = None, f"reader error: {type(exc).__name__}: {short_reason(exc)}"
+            phrases, reason = None, f"reader error: {one_line(exc, limit=180)}"
         save_part(path, phrases, "" if phrases is not None else reason)
         cpu = time.process_time() - cpu
         out.append((idx, "ok", "", len(phrases), cpu) if phrases is not None else (idx, "skipped", reason, 0, cpu))

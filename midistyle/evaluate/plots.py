@@ -17,15 +17,10 @@ import numpy as np
 
 from ..atomic import atomic_path
 from ..config import RollConfig
+from ..representation.basics import note_name
 from .metrics import as_tracks, beat_bounds, check_bar_starts, note_array
 
-_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _DPI = 100
-
-
-def note_name(pitch: int) -> str:
-    """MIDI pitch as a name with octave, C4 = 60."""
-    return f"{_NAMES[pitch % 12]}{pitch // 12 - 1}"
 
 
 def _figure(width: float, height: float, **kwargs):

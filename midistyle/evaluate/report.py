@@ -16,22 +16,20 @@ run leaves no half report. :func:`compare` draws two songs bar by bar on the fir
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
-import shutil
-import tempfile
-import uuid
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
+from ..atomic import atomic_dir
 from ..config import RollConfig, to_dict
-from ..errors import InputError, MidistyleError, ModelError, OutputError
+from ..errors import InputError, ModelError, OutputError, one_line
 from ..representation import read, song_to_roll, write_midi
-from ..representation.midi_io import MIDI_SUFFIXES, from_midi_bytes
+from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_pieces
+from ..representation.midi_io import from_midi_bytes, split_tune
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, mean_metrics, musicality
 from .scoring import GROUPS, Judge, SongScore, direction, fit_steps, score_song, strength_table
 
@@ -53,7 +51,8 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
 
     Parameters
     ----------
-    inputs : list of paths, or a folder (every MIDI/score file under it)
+    inputs : list of paths, or a folder (every MIDI/score file under it); each tune of an ABC book
+        is a song of its own
     to : target genre
     out_dir : report folder; an existing one is replaced only with ``force`` and only if it is a report
     model : checkpoint folder (default: the shipped model for ``to``; with ``converted_dir``: none,
@@ -75,6 +74,9 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     ------
     InputError : no usable inputs. ModelError : unusable model/classifier. OutputError : refused out_dir.
     """
+    from ..models.device import resolve_device
+
+    device = str(resolve_device(device, default="cpu"))  # a bad name fails here, not after the inputs
     out_dir = check_report_dir(out_dir, force)
     files = input_files(inputs, max_files, seed)
     reals = input_files(target_real, max_files or MAX_TARGET_FILES, seed) if target_real is not None else []
@@ -84,37 +86,37 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     found = _converted_index(Path(converted_dir), to) if converted_dir is not None else None
 
     real_rolls, real_mus, failed_target = [], [], []
-    for path in reals:
+    for piece in reals:
         try:
-            r = song_to_roll(read(path), cfg)
+            r = song_to_roll(read(piece.source), cfg)
             real_rolls.append(r)
             real_mus.append(musicality(r.onset, r.sustain, cfg, r.bar_starts))
         except Exception as exc:  # one bad reference file must not stop the report
-            failed_target.append({"path": str(path), "reason": _reason(exc)})
+            failed_target.append({"path": piece.source, "reason": one_line(exc)})
 
     rng = np.random.default_rng(seed)
     scores: list[SongScore] = []
     failed: list[dict] = []
     first = None
-    with _staged_dir(out_dir) as tmp:
-        for path in files:
+    with atomic_dir(out_dir) as tmp:
+        for piece in files:
             try:
-                song = read(path)
+                song = read(piece.source)
                 src = song_to_roll(song, cfg)
                 if found is not None:
-                    out_path = _match(found, path, to, converted_dir)
+                    out_path = _match(found, piece, to, converted_dir)
                     out_song, shown = _read_output(out_path), str(out_path)
                 else:
                     out_song, _ = conv.convert_song(song, seed=seed, threshold=threshold)
-                    shown = _unique(tmp / "converted", f"{Path(path).stem}.{to}.mid")
+                    shown = _unique(tmp / "converted", piece.output_name(to))
                     write_midi(out_song, tmp / shown)
                 out = song_to_roll(out_song, cfg)
                 real = real_rolls[rng.integers(len(real_rolls))] if real_rolls else None
-                scores.append(score_song(src, out, cfg=cfg, source=str(path), output=shown, real=real,
+                scores.append(score_song(src, out, cfg=cfg, source=piece.source, output=shown, real=real,
                                          judge=judge, back=back, threshold=threshold))
                 first = first or (song, src, out_song, out)
             except Exception as exc:  # batches finish, then list failures
-                failed.append({"path": str(path), "reason": _reason(exc)})
+                failed.append({"path": piece.source, "reason": one_line(exc)})
             if progress:
                 progress(1)
         if not scores:
@@ -137,22 +139,19 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
 
 
 # --------------------------------------------------------------------------- inputs and models
-def input_files(inputs, max_files: int | None = None, seed: int = 0) -> list[Path]:
-    """Paths of ``inputs`` (a list, or a folder searched recursively), a seeded sample of ``max_files``."""
-    from ..transfer import find_inputs
-
-    if isinstance(inputs, (str, os.PathLike)):
+def input_files(inputs, max_files: int | None = None, seed: int = 0) -> list[Piece]:
+    """The pieces of ``inputs`` (a list of files, or a folder searched recursively; each tune of an
+    ABC book a piece), a seeded sample of ``max_files``."""
+    if isinstance(inputs, (str, os.PathLike)) and not split_tune(inputs)[1]:
         path = Path(inputs)
-        if path.is_dir():
-            files = find_inputs(path)
-            if not files:
-                raise InputError(path, "no MIDI or score files in this folder")
-        elif path.exists():
-            files = [path]
-        else:
+        if not path.exists():
             raise InputError(path, "no such file or folder")
+        files = find_pieces(path)
+        if not files:
+            raise InputError(path, "no MIDI or score files in this folder")
     else:
-        files = [Path(p) for p in inputs]
+        items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+        files = [piece for item in items for piece in file_pieces(*split_tune(item))]
         if not files:
             raise InputError(None, "no input files given")
     if max_files is not None and max_files < 1:
@@ -184,10 +183,10 @@ def _generators(to, model, converted_dir, device):
     if converted_dir is not None and model is None:
         return None, None
     conv = Converter.load(to, model, classifier=False, device=device)
-    if conv.meta.get("kind") != "cyclegan":
+    if conv.meta.kind != "cyclegan":
         return conv, None
-    f, _ = load_generator(conv.meta["path"], direction="b2a", device=conv.device)
-    return conv, dataclasses.replace(conv, generator=f)
+    f, meta = load_generator(conv.meta.path, direction="b2a", device=conv.device)
+    return conv, dataclasses.replace(conv, generator=f, meta=meta)
 
 
 def _judge(classifier, to, conv, device) -> Judge | None:
@@ -200,8 +199,7 @@ def _judge(classifier, to, conv, device) -> Judge | None:
             classifier = shipped_classifier()
         except ModelError:
             return None
-    source = list(conv.meta.get("source") or ()) if conv is not None else []
-    return Judge.load(classifier, to, [source] if isinstance(source, str) else source,
+    return Judge.load(classifier, to, conv.meta.source if conv is not None else (),
                       conv.cfg if conv else None, conv.window if conv else None, device or "cpu")
 
 
@@ -215,16 +213,16 @@ def _converted_index(folder: Path, to: str) -> dict[str, list[Path]]:
     return index
 
 
-def _match(index: dict[str, list[Path]], src: Path, to: str, folder) -> Path:
-    """The converted file for ``src``: ``<stem>.<to>.mid``, disambiguated by the parent folder's name."""
-    src = Path(src)
-    found = index.get(src.stem, [])
+def _match(index: dict[str, list[Path]], piece: Piece, to: str, folder) -> Path:
+    """The converted file for ``piece``: ``<stem>.<to>.mid``, disambiguated by the parent folder's name."""
+    found = index.get(piece.stem, [])
     if len(found) > 1:
-        found = [p for p in found if p.parent.name == src.parent.name] or found
+        found = [p for p in found if p.parent.name == piece.path.parent.name] or found
+    name = piece.output_name(to)
     if not found:
-        raise InputError(src, f"no converted file {src.stem}.{to}.mid under {folder}")
+        raise InputError(piece.source, f"no converted file {name} under {folder}")
     if len(found) > 1:
-        raise InputError(src, f"{len(found)} files named {src.stem}.{to}.mid under {folder}; cannot tell which")
+        raise InputError(piece.source, f"{len(found)} files named {name} under {folder}; cannot tell which")
     return found[0]
 
 
@@ -251,33 +249,6 @@ def _unique(folder: Path, name: str) -> str:
     return f"{folder.name}/{candidate}"
 
 
-def _reason(exc: Exception) -> str:
-    text = exc.reason if isinstance(exc, (InputError, ModelError, OutputError)) else \
-        str(exc) if isinstance(exc, MidistyleError) else f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())[:200]
-
-
-@contextlib.contextmanager
-def _staged_dir(target: Path) -> Iterator[Path]:
-    """Yield an empty folder beside ``target``; on success it replaces ``target``, on error it is removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; reports get the usual mode
-    try:
-        yield tmp
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}") if target.exists() else None
-        if old is not None:
-            os.replace(target, old)
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 # --------------------------------------------------------------------------- numbers
 def _report(scores: list[SongScore], real_mus: list[dict], judge: Judge | None, to: str, cfg: RollConfig,
             conv, has_cycle: bool) -> dict:
@@ -291,7 +262,9 @@ def _report(scores: list[SongScore], real_mus: list[dict], judge: Judge | None, 
         toward = {}
     content = {g: mean_metrics([s.content[g] for s in scores if g in s.content]) for g in GROUPS
                if any(g in s.content for s in scores)}
-    model = None if conv is None else {k: conv.meta.get(k) for k in ("path", "kind", "source", "target", "step")}
+    model = None if conv is None else {"path": str(conv.meta.path), "kind": conv.meta.kind,
+                                       "source": list(conv.meta.source), "target": list(conv.meta.target),
+                                       "step": conv.meta.step}
     clf = None if judge is None else {"path": judge.path, "genres": list(judge.genres), "source": list(judge.source)}
     windows = sum(len(s.probs.get("source", ())) for s in scores)
     return {"format": FORMAT, "version": VERSION, "to": to, "model": model, "classifier": clf,

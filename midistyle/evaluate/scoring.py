@@ -8,7 +8,7 @@ An evaluation compares three "outputs" of each source song on the source's bar g
   source's length (a converter that throws the source away and plays real target music).
 
 The classifier judges each one per phrase window, the same windows the converter runs on
-(:func:`midistyle.transfer._windows`), keeping only windows where the source sounds.
+(:func:`midistyle.representation.windows.windows`), keeping only windows where the source sounds.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import numpy as np
 from ..config import RollConfig, to_dict
 from ..errors import ModelError
 from ..representation import Roll
+from ..representation.windows import windows
 from .metrics import content, mean_gain, musicality, target_rate, transfer_strength
 
 GROUPS = ("model", "identity", "random_target")
@@ -71,14 +72,14 @@ class Judge:
         from ..models.checkpoint import load_classifier
 
         module, meta = load_classifier(directory, device=device)
-        genres = tuple(meta.get("genres") or ())
+        genres = meta.genres
         if to not in genres:
             raise ModelError(directory, f"the classifier tells {', '.join(genres) or 'no genres'} apart, not {to}")
-        roll = meta.get("roll") or RollConfig()
-        if cfg is not None and to_dict(roll) != to_dict(cfg):
-            raise ModelError(directory, f"the classifier was trained on grid {to_dict(roll)}, the model on {to_dict(cfg)}")
-        window = window or int(meta.get("phrase_steps") or 16 * roll.steps_per_beat)
-        return cls(module, genres, to, tuple(g for g in source if g in genres), window, str(directory), roll, device)
+        if cfg is not None and meta.roll != cfg:
+            raise ModelError(directory, f"the classifier was trained on grid {to_dict(meta.roll)}, "
+                                        f"the model on {to_dict(cfg)}")
+        return cls(module, genres, to, tuple(g for g in source if g in genres), window or meta.window,
+                   str(directory), meta.roll, device)
 
     @property
     def target_idx(self) -> int:
@@ -94,23 +95,13 @@ class Judge:
 
     def probs(self, x: np.ndarray, keep: np.ndarray) -> np.ndarray:
         """Probabilities ``[n_kept, n_genres]`` of the kept windows of a merged roll ``x`` [2, T, P]."""
-        import torch
+        from ..models.classifier import predict_proba
 
-        from ..transfer import _windows
-
-        windows = _windows(x, self.window)[0][keep]
-        out = np.zeros((0, len(self.genres)), np.float64)
-        with torch.inference_mode():
-            for a in range(0, len(windows), 128):
-                logits = self.module(torch.from_numpy(windows[a:a + 128]).to(self.device))
-                out = np.concatenate([out, torch.softmax(logits.float(), dim=-1).cpu().numpy()])
-        return out
+        return predict_proba(self.module, windows(x, self.window)[0][keep], len(self.genres), self.device)
 
     def sounding_windows(self, x: np.ndarray) -> np.ndarray:
         """Bool mask of the converter's windows of ``x`` in which some note sounds."""
-        from ..transfer import _windows
-
-        return _windows(x, self.window)[0].any(axis=(1, 2, 3))
+        return windows(x, self.window)[0].any(axis=(1, 2, 3))
 
 
 @dataclasses.dataclass

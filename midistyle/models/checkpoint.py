@@ -1,53 +1,155 @@
 """Checkpoints: a folder with ``config.json`` (versioned, typed configs) and ``model.safetensors``.
 
-Layout (format_version 1)::
+Layout (format_version 2)::
 
-    <dir>/config.json        {"format_version": 1, "kind": "cyclegan" | "gan" | "classifier",
+    <dir>/config.json        {"format_version": 2, "midistyle_version": "0.1.0",
+                              "kind": "cyclegan" | "gan" | "classifier",
                               "modules": {name: ModelConfig}, "roll": RollConfig,
                               "genres": [...], "source": [...], "target": [...], "step": int,
                               "phrase_steps": int, "train": TrainConfig, "metrics": {...}, ...}
     <dir>/model.safetensors  every module's state_dict, keys prefixed "<name>." (e.g. "G.", "F.")
 
 Loading never unpickles: only those two files are read (a stray ``*.pt`` or ``*.pkl`` is ignored),
-and every problem becomes a one-line :class:`~midistyle.errors.ModelError`.
-
-``meta`` (what :func:`load_checkpoint`, :func:`load_generator` and :func:`load_classifier` return)
-is a dict holding:
-
-- ``format_version`` (int), ``kind`` (str), ``step`` (int, optimiser steps trained)
-- ``roll``: the :class:`~midistyle.config.RollConfig` of the training data (steps per beat, pitch range)
-- ``modules``: {name: :class:`~midistyle.config.ModelConfig`}
-- ``genres``: tuple of class names in logit order (classifier) or every genre seen (cyclegan/gan)
-- ``source`` / ``target``: tuples of genres of domain A / B (cyclegan, gan); for
-  ``load_generator(direction="b2a")`` they are swapped so ``source`` is always the input's domain
-- ``phrase_steps`` (int or None): time steps per training phrase
-- ``train`` (dict, the TrainConfig fields) and ``metrics`` (dict, validation at save time), when saved
+and every problem becomes a one-line :class:`~midistyle.errors.ModelError`. ``config.json`` is
+parsed once into a :class:`CheckpointMeta` (typed: RollConfig, ModelConfigs, TrainConfig);
+folders written by older versions are brought up to date by :data:`MIGRATIONS` first.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import shutil
-import tempfile
-import uuid
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from midistyle.config import ModelConfig, RollConfig, from_dict, to_dict
-from midistyle.errors import ModelError
+from midistyle import __version__
+from midistyle.atomic import aside_dirs, atomic_dir
+from midistyle.config import ModelConfig, RollConfig, TrainConfig, from_dict, to_dict
+from midistyle.errors import ModelError, one_line
 from midistyle.models.registry import build_model
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 # Checkpoint kind -> modules an inference checkpoint must hold (training checkpoints add D_A, D_B, ...).
 CHECKPOINT_KINDS: dict[str, tuple[str, ...]] = {"cyclegan": ("G", "F"), "gan": ("G",), "classifier": ("C",)}
-_TUPLE_KEYS = ("genres", "source", "target")
+
+
+def _from_v1(raw: dict) -> dict:
+    """Format 1 (midistyle before 0.1.0's typed meta): no writer version; TrainConfig had no
+    ``cycle_loss`` before the field existed, and every such run used L1 (the shipped ``to_jazz``,
+    ``to_folk`` and ``classifier`` were written then)."""
+    out = dict(raw, format_version=2, midistyle_version=None)
+    if isinstance(out.get("train"), dict):
+        out["train"] = {"cycle_loss": "l1", **out["train"]}
+    return out
+
+
+# format_version -> function turning a config.json dict of that version into the next version's.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _from_v1}
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointMeta:
+    """What ``config.json`` says about a checkpoint, parsed and checked once.
+
+    ``genres`` is the logit order of a classifier, every genre seen for a generator; ``source`` and
+    ``target`` are the genres of domain A and B (swapped by :meth:`reversed` for a CycleGAN's F).
+    ``train`` is None only for folders written without one. ``extra`` keeps keys this version
+    does not know; ``path`` is the folder it was read from (None for a meta not read from disk).
+    """
+
+    kind: str
+    roll: RollConfig = RollConfig()
+    modules: Mapping[str, ModelConfig] = dataclasses.field(default_factory=dict)
+    genres: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    target: tuple[str, ...] = ()
+    step: int = 0
+    phrase_steps: int | None = None
+    train: TrainConfig | None = None
+    metrics: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    midistyle_version: str | None = __version__
+    format_version: int = FORMAT_VERSION
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def window(self) -> int:
+        """Steps per phrase window at inference: the training phrase length, else 4 bars of 4/4."""
+        return int(self.phrase_steps or 16 * self.roll.steps_per_beat)
+
+    @property
+    def target_name(self) -> str:
+        """``"jazz"``, ``"pop+rock"``; ``"?"`` when the checkpoint names no target."""
+        return "+".join(self.target) or "?"
+
+    def reversed(self) -> "CheckpointMeta":
+        """The meta of the opposite direction (a CycleGAN's F: B -> A)."""
+        return dataclasses.replace(self, source=self.target, target=self.source)
+
+    @classmethod
+    def build(cls, fields: Mapping[str, Any]) -> "CheckpointMeta":
+        """From a meta mapping as tasks give it (configs as dataclasses or dicts); ValueError/TypeError
+        on a field that does not fit."""
+        data = dict(fields)
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra", "path"}
+        extra = {k: data.pop(k) for k in list(data) if k not in known}
+        roll = data.pop("roll", None)
+        train = data.pop("train", None)
+        modules = data.pop("modules", None) or {}
+        for key in ("genres", "source", "target"):
+            value = data.get(key) or ()
+            data[key] = (value,) if isinstance(value, str) else tuple(str(g) for g in value)
+        data["metrics"] = dict(data.get("metrics") or {})
+        return cls(
+            roll=roll if isinstance(roll, RollConfig) else from_dict(RollConfig, dict(roll or {})),
+            train=train if isinstance(train, TrainConfig) or train is None else from_dict(TrainConfig, dict(train)),
+            modules={str(n): c if isinstance(c, ModelConfig) else from_dict(ModelConfig, dict(c))
+                     for n, c in dict(modules).items()},
+            extra=extra, **data)
+
+    @classmethod
+    def from_dict(cls, raw: Any, path: str | os.PathLike | None = None) -> "CheckpointMeta":
+        """Parse a ``config.json`` object of any known format version (``path``: the file it came
+        from, named in errors; the meta's ``path`` is its folder). ModelError when it does not fit."""
+        where = path if path is not None else "config.json"
+        if not isinstance(raw, dict):
+            raise ModelError(where, "expected a JSON object")
+        version = raw.get("format_version")
+        while version in MIGRATIONS:
+            raw = MIGRATIONS[version](raw)
+            version = raw.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ModelError(where, f"unknown checkpoint format_version {version!r}; this midistyle reads "
+                                    f"{sorted([*MIGRATIONS, FORMAT_VERSION])}")
+        kind = raw.get("kind")
+        if kind not in CHECKPOINT_KINDS:
+            raise ModelError(where, f"unknown checkpoint kind {kind!r}; valid: {sorted(CHECKPOINT_KINDS)}")
+        try:
+            meta = cls.build(raw)
+        except (TypeError, ValueError) as exc:
+            raise ModelError(where, f"invalid model, roll or training config: {exc}") from None
+        if not isinstance(meta.step, int) or (meta.phrase_steps is not None and not isinstance(meta.phrase_steps, int)):
+            raise ModelError(where, "step and phrase_steps must be whole numbers")
+        missing = [n for n in CHECKPOINT_KINDS[kind] if n not in meta.modules]
+        if missing:
+            raise ModelError(where, f"a {kind} checkpoint needs modules {list(CHECKPOINT_KINDS[kind])}, "
+                                    f"missing {missing}")
+        return meta if path is None else dataclasses.replace(meta, path=Path(path).parent)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object ``config.json`` holds (configs as dicts, ``extra`` keys at top level)."""
+        body = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("extra", "path")}
+        body.update(roll=to_dict(self.roll), modules={n: to_dict(c) for n, c in self.modules.items()},
+                    train=None if self.train is None else to_dict(self.train), genres=list(self.genres),
+                    source=list(self.source), target=list(self.target), metrics=dict(self.metrics))
+        return {**self.extra, **body}
 
 
 def unwrap(module: nn.Module) -> nn.Module:
@@ -61,7 +163,8 @@ def module_state(module: nn.Module) -> dict[str, torch.Tensor]:
     return {k.replace("_orig_mod.", ""): v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
 
 
-def save_checkpoint(directory: str | os.PathLike, modules: Mapping[str, nn.Module], meta: Mapping[str, Any], *,
+def save_checkpoint(directory: str | os.PathLike, modules: Mapping[str, nn.Module],
+                    meta: CheckpointMeta | Mapping[str, Any], *,
                     extra_files: Mapping[str, bytes] | None = None) -> Path:
     """Write ``modules`` and ``meta`` as a checkpoint folder, atomically.
 
@@ -74,8 +177,9 @@ def save_checkpoint(directory: str | os.PathLike, modules: Mapping[str, nn.Modul
         {name: module}; each module (or the one a ``torch.compile`` wrapper holds) must carry the
         ``.config`` ModelConfig it was built from. Names must not contain ".".
     meta
-        Must hold ``kind`` (one of ``CHECKPOINT_KINDS``) and ``roll`` (RollConfig or its dict); any other
-        JSON-serialisable keys (``genres``, ``source``, ``target``, ``step``, ``train``, ``metrics`` ...) are kept.
+        A :class:`CheckpointMeta`, or a mapping of its fields that holds ``kind`` (one of
+        ``CHECKPOINT_KINDS``) and ``roll`` (RollConfig or its dict); other JSON-serialisable keys
+        are kept (``extra``). The modules' configs and this midistyle's version are filled in.
     extra_files
         {file name: bytes} written into the same folder (training state for resume).
 
@@ -84,41 +188,33 @@ def save_checkpoint(directory: str | os.PathLike, modules: Mapping[str, nn.Modul
     Path of the checkpoint folder.
     """
     directory = Path(directory)
-    kind = meta.get("kind")
-    if kind not in CHECKPOINT_KINDS:
-        raise ValueError(f"checkpoint kind must be one of {sorted(CHECKPOINT_KINDS)}, got {kind!r}")
-    missing = [n for n in CHECKPOINT_KINDS[kind] if n not in modules]
+    if not isinstance(meta, CheckpointMeta):
+        kind = meta.get("kind")
+        if kind not in CHECKPOINT_KINDS:
+            raise ValueError(f"checkpoint kind must be one of {sorted(CHECKPOINT_KINDS)}, got {kind!r}")
+        if not meta.get("roll"):
+            raise ValueError("checkpoint meta needs 'roll' (the RollConfig of the training data)")
+        meta = CheckpointMeta.build({k: v for k, v in meta.items() if k not in ("format_version", "modules")})
+    missing = [n for n in CHECKPOINT_KINDS[meta.kind] if n not in modules]
     if missing:
-        raise ValueError(f"a {kind} checkpoint needs modules {list(CHECKPOINT_KINDS[kind])}, missing {missing}")
-    roll = meta.get("roll")
-    roll = to_dict(roll) if isinstance(roll, RollConfig) else dict(roll or {})
-    if not roll:
-        raise ValueError("checkpoint meta needs 'roll' (the RollConfig of the training data)")
+        raise ValueError(f"a {meta.kind} checkpoint needs modules {list(CHECKPOINT_KINDS[meta.kind])}, "
+                         f"missing {missing}")
     tensors: dict[str, torch.Tensor] = {}
-    configs: dict[str, dict] = {}
+    configs: dict[str, ModelConfig] = {}
     for name, module in modules.items():
         config = getattr(unwrap(module), "config", None)
         if not isinstance(config, ModelConfig) or "." in name:
             raise ValueError(f"module {name!r} needs a ModelConfig .config and a name without '.'")
-        configs[name] = to_dict(config)
+        configs[name] = config
         tensors.update({f"{name}.{key}": value for key, value in module_state(module).items()})
-    body = {k: (to_dict(v) if hasattr(v, "__dataclass_fields__") else v) for k, v in meta.items()
-            if k not in ("format_version", "modules", "roll")}
-    body.update(format_version=FORMAT_VERSION, kind=kind, modules=configs, roll=roll)
-    text = json.dumps(body, indent=2, sort_keys=True, default=_json_default)
+    meta = dataclasses.replace(meta, modules=configs, format_version=FORMAT_VERSION, midistyle_version=__version__)
+    text = json.dumps(meta.to_dict(), indent=2, sort_keys=True, default=_json_default)
 
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".part", dir=directory.parent))
-    try:
+    with atomic_dir(directory) as tmp:
         save_file(tensors, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
         for fname, data in (extra_files or {}).items():
             (tmp / fname).write_bytes(data)
         (tmp / CONFIG_NAME).write_text(text, encoding="utf-8")  # last: its presence marks a complete folder
-        _share(tmp)
-        _swap_in(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return directory
 
 
@@ -132,36 +228,15 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _share(folder: Path) -> None:
-    """Give the folder and its files the usual umask-based modes (mkdtemp makes them private)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(folder, 0o777 & ~umask)
-    for path in folder.iterdir():
-        os.chmod(path, 0o666 & ~umask)
-
-
-def _swap_in(tmp: Path, target: Path) -> None:
-    """Rename ``tmp`` to ``target``; an existing ``target`` is moved aside first and removed after."""
-    if not target.exists():
-        os.replace(tmp, target)
-        return
-    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-    os.replace(target, old)
-    os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def previous_checkpoint(directory: str | os.PathLike) -> Path | None:
     """A complete checkpoint left aside by an interrupted replacement of ``directory``, if any."""
-    directory = Path(directory)
-    for old in sorted(directory.parent.glob(f".{directory.name}.old-*")):
+    for old in aside_dirs(directory):
         if (old / CONFIG_NAME).is_file() and (old / WEIGHTS_NAME).is_file():
             return old
     return None
 
 
-def read_meta(directory: str | os.PathLike) -> dict[str, Any]:
+def read_meta(directory: str | os.PathLike) -> CheckpointMeta:
     """Parse and check ``config.json`` of a checkpoint folder (no weights are read)."""
     directory = Path(directory)
     if not directory.is_dir():
@@ -173,32 +248,11 @@ def read_meta(directory: str | os.PathLike) -> dict[str, Any]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(path, f"unreadable JSON ({exc})") from None
-    if not isinstance(raw, dict):
-        raise ModelError(path, "expected a JSON object")
-    version = raw.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelError(path, f"unknown checkpoint format_version {version!r}; this midistyle reads {FORMAT_VERSION}")
-    kind = raw.get("kind")
-    if kind not in CHECKPOINT_KINDS:
-        raise ModelError(path, f"unknown checkpoint kind {kind!r}; valid: {sorted(CHECKPOINT_KINDS)}")
-    try:
-        modules = {str(n): from_dict(ModelConfig, c) for n, c in dict(raw.get("modules") or {}).items()}
-        roll = from_dict(RollConfig, dict(raw.get("roll") or {}))
-    except (TypeError, ValueError) as exc:
-        raise ModelError(path, f"invalid model or roll config: {exc}") from None
-    missing = [n for n in CHECKPOINT_KINDS[kind] if n not in modules]
-    if missing:
-        raise ModelError(path, f"a {kind} checkpoint needs modules {list(CHECKPOINT_KINDS[kind])}, missing {missing}")
-    meta = dict(raw, modules=modules, roll=roll)
-    for key in _TUPLE_KEYS:
-        meta[key] = tuple(meta.get(key) or ())
-    meta.setdefault("step", 0)
-    meta.setdefault("phrase_steps", None)
-    return meta
+    return CheckpointMeta.from_dict(raw, path)
 
 
 def load_checkpoint(directory: str | os.PathLike, *, device: str | torch.device = "cpu",
-                    names: tuple[str, ...] | None = None) -> tuple[dict[str, nn.Module], dict[str, Any]]:
+                    names: tuple[str, ...] | None = None) -> tuple[dict[str, nn.Module], CheckpointMeta]:
     """Build the checkpoint's modules from their configs and load their weights (safetensors only).
 
     Parameters
@@ -212,7 +266,7 @@ def load_checkpoint(directory: str | os.PathLike, *, device: str | torch.device 
 
     Returns
     -------
-    (modules, meta): {name: module in eval mode}, and the meta dict described in the module docstring.
+    (modules, meta): {name: module in eval mode}, and its :class:`CheckpointMeta`.
 
     Raises
     ------
@@ -222,15 +276,15 @@ def load_checkpoint(directory: str | os.PathLike, *, device: str | torch.device 
     """
     directory = Path(directory)
     meta = read_meta(directory)
-    wanted = tuple(meta["modules"]) if names is None else names
-    unknown = [n for n in wanted if n not in meta["modules"]]
+    wanted = tuple(meta.modules) if names is None else names
+    unknown = [n for n in wanted if n not in meta.modules]
     if unknown:
-        raise ModelError(directory, f"no module(s) {unknown} in checkpoint; it holds {sorted(meta['modules'])}")
+        raise ModelError(directory, f"no module(s) {unknown} in checkpoint; it holds {sorted(meta.modules)}")
     weights = load_weights(directory)
     modules: dict[str, nn.Module] = {}
     for name in wanted:
         try:
-            module = build_model(meta["modules"][name])
+            module = build_model(meta.modules[name])
         except (KeyError, ValueError) as exc:
             raise ModelError(directory, f"cannot build module {name!r}: {exc}") from None
         load_state_into(module, weights.get(name, {}), name, directory)
@@ -246,8 +300,7 @@ def load_weights(directory: str | os.PathLike) -> dict[str, dict[str, torch.Tens
     try:
         tensors = load_file(str(weights_path), device="cpu")
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ModelError(weights_path, f"truncated or corrupt safetensors file ({reason})") from None
+        raise ModelError(weights_path, f"truncated or corrupt safetensors file ({one_line(exc, typed=False)})") from None
     grouped: dict[str, dict[str, torch.Tensor]] = {}
     for key, value in tensors.items():
         name, _, rest = key.partition(".")
@@ -275,7 +328,7 @@ def load_state_into(module: nn.Module, state: Mapping[str, torch.Tensor], name: 
 
 
 def load_generator(directory: str | os.PathLike, *, direction: str = "a2b",
-                   device: str | torch.device = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+                   device: str | torch.device = "cpu") -> tuple[nn.Module, CheckpointMeta]:
     """The transfer network of a cyclegan or gan checkpoint, in eval mode, and its meta.
 
     ``direction="a2b"`` gives G (source -> target); ``"b2a"`` gives a CycleGAN's F with ``source`` and
@@ -284,22 +337,20 @@ def load_generator(directory: str | os.PathLike, *, direction: str = "a2b",
     if direction not in ("a2b", "b2a"):
         raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
     meta = read_meta(directory)
-    if meta["kind"] not in ("cyclegan", "gan"):
-        raise ModelError(directory, f"a {meta['kind']} checkpoint holds no generator")
-    if direction == "b2a" and meta["kind"] != "cyclegan":
+    if meta.kind not in ("cyclegan", "gan"):
+        raise ModelError(directory, f"a {meta.kind} checkpoint holds no generator")
+    if direction == "b2a" and meta.kind != "cyclegan":
         raise ModelError(directory, "only a cyclegan checkpoint can transfer b2a")
     name = "G" if direction == "a2b" else "F"
     modules, meta = load_checkpoint(directory, device=device, names=(name,))
-    if direction == "b2a":
-        meta = dict(meta, source=meta["target"], target=meta["source"])
-    return modules[name], meta
+    return modules[name], meta.reversed() if direction == "b2a" else meta
 
 
 def load_classifier(directory: str | os.PathLike, *,
-                    device: str | torch.device = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+                    device: str | torch.device = "cpu") -> tuple[nn.Module, CheckpointMeta]:
     """The genre classifier of a classifier checkpoint (eval mode) and its meta (``genres`` = logit order)."""
     meta = read_meta(directory)
-    if meta["kind"] != "classifier":
-        raise ModelError(directory, f"expected a classifier checkpoint, got kind {meta['kind']!r}")
+    if meta.kind != "classifier":
+        raise ModelError(directory, f"expected a classifier checkpoint, got kind {meta.kind!r}")
     modules, meta = load_checkpoint(directory, device=device, names=("C",))
     return modules["C"], meta

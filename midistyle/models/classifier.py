@@ -45,3 +45,20 @@ class Classifier(nn.Module):
         windows = self.head(self.features(x * 2.0 - 1.0))  # [B, n_classes, T_pad / 8, 1]
         n_real = -(-t // _TIME_STRIDE)  # windows that overlap real steps
         return windows[:, :, :n_real, 0].mean(dim=2)
+
+
+def predict_proba(module: nn.Module, windows, n_classes: int, device: str | torch.device = "cpu",
+                  batch_size: int = 128):
+    """Softmax class probabilities of phrase windows: numpy [n, C, T, P] -> float64 [n, n_classes].
+
+    One batched inference pass, shared by the converter's source-genre detection and by
+    evaluation's judge.
+    """
+    import numpy as np
+
+    out = [np.zeros((0, n_classes), np.float64)]
+    with torch.inference_mode():
+        for a in range(0, len(windows), batch_size):
+            logits = module(torch.from_numpy(np.ascontiguousarray(windows[a:a + batch_size])).to(device))
+            out.append(torch.softmax(logits.float(), dim=-1).cpu().numpy().astype(np.float64))
+    return np.concatenate(out)

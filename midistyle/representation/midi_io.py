@@ -15,13 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import write_bytes
-from ..errors import InputError, OutputError
+from ..errors import InputError, OutputError, one_line, printable
+from .basics import check_tempo, key_fields, key_number
+from .files import MIDI_SUFFIXES, SCORE_SUFFIXES
 from .song import Song, Track
 
-MIDI_SUFFIXES = {".mid", ".midi", ".kar", ".smf", ".rmi"}
-SCORE_SUFFIXES = {".xml", ".mxl", ".musicxml", ".krn", ".abc"}
 MAX_TICKS_PER_QUARTER = 32_767
-MIN_QPM, MAX_QPM = 1.0, 2000.0  # tempi outside are corrupt data, refused with the value named
 MAX_WRITE_TICK = 0x0FFFFFFF  # the largest MIDI delta time; later events come back at wrong times
 _OVERFLOW = "malformed MIDI: event times overflow (a track runs past 2^31 ticks)"
 
@@ -113,21 +112,8 @@ def from_midi_bytes(data: bytes, source: str = "<bytes>") -> Song:
     try:
         score = symusic.Score.from_midi(data)
     except Exception as exc:  # symusic raises bare RuntimeError/ValueError on corrupt data
-        raise InputError(source, f"malformed MIDI: {_short(exc)}") from None
+        raise InputError(source, f"malformed MIDI: {one_line(exc, limit=160, typed=False)}") from None
     return _from_symusic(score, source)
-
-
-# C0/C1 control characters and DEL: names and messages come from the file and reach terminals
-_CONTROLS = {c: " " for c in (*range(0x20), *range(0x7F, 0xA0))}
-
-
-def printable(text: str, limit: int = 160) -> str:
-    """``text`` on one line: control characters (ANSI escapes, NUL, newlines) made spaces, cut to ``limit``."""
-    return text.translate(_CONTROLS).strip()[:limit]
-
-
-def _short(exc: Exception) -> str:
-    return printable(" ".join(str(exc).split())) or type(exc).__name__
 
 
 def _from_symusic(score, source: str) -> Song:
@@ -209,34 +195,13 @@ def _tempos(arr: dict, tpq: int, source: str) -> list[tuple[float, float]]:
     return out
 
 
-def check_tempo(qpm: float, source: str) -> float:
-    """``qpm`` if it is a plausible tempo, else InputError naming it."""
-    if not MIN_QPM <= qpm <= MAX_QPM:
-        raise InputError(source, f"absurd tempo {qpm:.4g} qpm (expected {MIN_QPM:g} to {MAX_QPM:g})")
-    return qpm
-
-
-def key_number(sharps: int, minor: int) -> int:
-    """Sharps/flats count and mode -> pretty_midi key number (0-11 major, 12-23 minor)."""
-    tonic = (sharps * 7) % 12
-    return ((tonic + 9) % 12 + 12) if minor else tonic
-
-
-def _key_fields(number: int) -> tuple[int, int]:
-    """pretty_midi key number -> (sharps in -6..6 or 7, tonality)."""
-    minor = number >= 12
-    tonic = (number % 12 + (3 if minor else 0)) % 12  # relative major
-    sharps = (tonic * 7) % 12
-    return (sharps - 12 if sharps > 6 else sharps), int(minor)
-
-
 def from_pretty_midi(pm) -> Song:
     """Convert a pretty_midi.PrettyMIDI object into a Song."""
     buf = io.BytesIO()
     try:
         pm.write(buf)
     except Exception as exc:
-        raise InputError("<PrettyMIDI>", f"cannot serialise: {_short(exc)}") from None
+        raise InputError("<PrettyMIDI>", f"cannot serialise: {one_line(exc, limit=160, typed=False)}") from None
     return from_midi_bytes(buf.getvalue(), source="<PrettyMIDI>")
 
 
@@ -255,7 +220,7 @@ def to_midi_bytes(song: Song) -> bytes:
     for q, num, den in song.time_signatures:
         score.time_signatures.append(symusic.TimeSignature(_tick(q, tpq), int(num), int(den)))
     for q, number in song.key_signatures:
-        sharps, minor = _key_fields(int(number))
+        sharps, minor = key_fields(int(number))
         score.key_signatures.append(symusic.KeySignature(_tick(q, tpq), sharps, minor))
     for tr in song.tracks:
         track = symusic.Track(tr.name, int(tr.program), bool(tr.is_drum))

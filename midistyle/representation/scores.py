@@ -14,9 +14,9 @@ import zlib
 from fractions import Fraction
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, one_line, printable
 from . import abc
-from .midi_io import check_tempo, key_number, printable
+from .basics import check_tempo, key_number
 from .song import Song, Track
 
 
@@ -47,7 +47,7 @@ def check_score_bytes(data: bytes, source: str) -> None:
                 data = b"".join(z.read(i) for i in infos if i.filename.lower().endswith((".xml", ".musicxml")))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, OSError,
                 EOFError, ValueError) as exc:
-            raise InputError(source, f"not a readable .mxl archive ({_reason(exc)})") from None
+            raise InputError(source, f"not a readable .mxl archive ({one_line(exc, limit=160, typed=False)})") from None
     for what, pattern, num_limit, den_limit in _FIELDS:
         for num, den in pattern.findall(data):
             if _too_big(num, num_limit) or _too_big(den, den_limit):
@@ -96,15 +96,11 @@ def bounded(source: str, seconds: float | None = None):
     except InputError:
         raise
     except Exception as exc:  # music21 raises anything from anywhere on corrupt scores
-        raise InputError(source, f"cannot parse score: {_reason(exc)}") from None
+        raise InputError(source, f"cannot parse score: {one_line(exc, limit=160, typed=False)}") from None
     finally:
         if armed:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
-
-
-def _reason(exc: Exception) -> str:
-    return printable(" ".join(str(exc).split())) or type(exc).__name__
 
 
 def _parse(path_or_name, source: str, corpus: bool = False):
@@ -120,7 +116,7 @@ def _parse(path_or_name, source: str, corpus: bool = False):
             return music21.corpus.parse(path_or_name)
         return music21.converter.parse(str(path_or_name), forceSource=True)
     except Exception as exc:
-        raise InputError(source, f"cannot parse score: {_reason(exc)}") from None
+        raise InputError(source, f"cannot parse score: {one_line(exc, limit=160, typed=False)}") from None
 
 
 def tunes(obj) -> list:

@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import Dataset
 
 from midistyle.config import TrainConfig, get_preset
-from midistyle.errors import InputError
+from midistyle.errors import ConfigError, InputError
 from midistyle.training.loop import FitResult, fit
 from midistyle.training.runtime import resolve_runtime
 from midistyle.training.task import TaskInfo
@@ -115,7 +115,7 @@ def _genre_list(genres: Sequence[str], what: str) -> list[str]:
         genres = [genres]
     out = [str(g) for g in genres]
     if not out or len(set(out)) != len(out):
-        raise ValueError(f"{what} must be a non-empty list of distinct genres, got {out}")
+        raise ConfigError(f"{what} must be a non-empty list of distinct genres, got {out}")
     return out
 
 
@@ -123,7 +123,7 @@ def _domains(a: Sequence[str], b: Sequence[str]) -> tuple[list[str], list[str]]:
     a, b = _genre_list(a, "source domain"), _genre_list(b, "target domain")
     shared = sorted(set(a) & set(b))
     if shared:
-        raise ValueError(f"the two domains share genre(s) {shared}; they must be disjoint")
+        raise ConfigError(f"the two domains share genre(s) {shared}; they must be disjoint")
     return a, b
 
 
@@ -140,7 +140,7 @@ def _train_config(task: str, preset: str, seed: int, max_steps: int | None, epoc
             changes[key] = value
     unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(TrainConfig)})
     if unknown:
-        raise ValueError(f"unknown training setting(s) {unknown}")
+        raise ConfigError(f"unknown training setting(s) {unknown}")
     return dataclasses.replace(get_preset(preset).train, **changes)
 
 

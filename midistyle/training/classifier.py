@@ -9,6 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from midistyle.config import Preset, TrainConfig
+from midistyle.errors import ConfigError
 from midistyle.models.registry import build_model
 from midistyle.training.adversarial import make_adam
 from midistyle.training.runtime import Runtime
@@ -29,7 +30,7 @@ class ClassifierTask(Task):
     def __init__(self, preset: Preset, cfg: TrainConfig, runtime: Runtime, info: TaskInfo):
         super().__init__(cfg, runtime, info)
         if len(info.genres) < 2:
-            raise ValueError(f"a classifier needs at least 2 genres, got {list(info.genres)}")
+            raise ConfigError(f"a classifier needs at least 2 genres, got {list(info.genres)}")
         self.C = build_model(dataclasses.replace(preset.classifier, n_classes=len(info.genres),
                                                  n_pitches=info.roll.n_pitches))
         self.opt = make_adam(self.C.parameters(), cfg)

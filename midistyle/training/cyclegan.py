@@ -10,6 +10,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from midistyle.config import Preset, TrainConfig
+from midistyle.errors import ConfigError
 from midistyle.models.registry import build_model
 from midistyle.training.adversarial import Adversary, ImagePool, make_adam
 from midistyle.training.runtime import Runtime
@@ -58,7 +59,7 @@ class CycleGANTask(Task):
             return None
         if self.cfg.mixed == "full":
             if "mixed" not in batch:
-                raise ValueError("mixed='full' needs batches with a 'mixed' entry (phrases of all genres)")
+                raise ConfigError("mixed='full' needs batches with a 'mixed' entry (phrases of all genres)")
             return self.rt.prep(batch["mixed"])
         both = torch.cat([a, b])
         return both[torch.randperm(len(both))[: len(a)].to(both.device)]
@@ -134,7 +135,7 @@ class WithMixed(Dataset):
 
     def __init__(self, pairs: Dataset, mixed: Dataset, seed: int = 0):
         if len(mixed) == 0:
-            raise ValueError("the mixed dataset is empty")
+            raise ConfigError("the mixed dataset is empty")
         self.pairs, self.mixed = pairs, mixed
         self.order = torch.randperm(len(mixed), generator=torch.Generator().manual_seed(seed)).tolist()
 

@@ -29,7 +29,8 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import torch
 from torch import nn
 
-from midistyle.errors import InputError, ModelError, OutputError
+from midistyle.errors import ConfigError, InputError, ModelError, OutputError
+from midistyle.models.device import resolve_device
 
 _ERRORS = {cls.__name__: cls for cls in (InputError, OutputError, ModelError)}
 
@@ -61,7 +62,7 @@ class Group:
 
     def check_batch(self, smallest: int) -> None:
         if smallest < self.world:
-            raise ValueError(f"a batch of {smallest} phrases cannot be shared by {self.world} processes: "
+            raise ConfigError(f"a batch of {smallest} phrases cannot be shared by {self.world} processes: "
                              f"raise --batch-size to at least {self.world} or use fewer processes")
 
     def share(self, local: int, total: int) -> None:
@@ -213,10 +214,8 @@ def from_env(device: str | torch.device | None = None) -> tuple[Group, torch.dev
     import torch.distributed as dist
 
     rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
-    wanted = torch.device(device) if device is not None else None
+    wanted = resolve_device(device) if device is not None else None  # a bad name: one-line ConfigError
     cuda = torch.cuda.is_available() and (wanted is None or wanted.type == "cuda")
-    if wanted is not None and wanted.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for but torch sees no CUDA GPU")
     dev = torch.device("cuda", local) if cuda else torch.device("cpu")
     if not dist.is_initialized():
         if cuda:
@@ -293,5 +292,5 @@ def _rebuild(info: Mapping[str, Any]) -> BaseException:
     cls = _ERRORS.get(info.get("type", ""))
     if cls is not None:
         return cls(info.get("path"), info["reason"])
-    return ValueError(info["reason"]) if info.get("type") == "ValueError" else RuntimeError(info["reason"])
+    return ConfigError(info["reason"]) if info.get("type") == "ValueError" else RuntimeError(info["reason"])
 

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from midistyle.atomic import write_text
 from midistyle.config import TrainConfig, to_dict
-from midistyle.errors import ModelError, OutputError
+from midistyle.errors import ConfigError, ModelError, OutputError, one_line
 from midistyle.models.checkpoint import (load_state_into, load_weights, previous_checkpoint, read_meta,
                                          save_checkpoint, unwrap)
 from midistyle.models.registry import count_parameters
@@ -129,7 +129,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
     last_dir, best_dir = run_dir / "last", run_dir / "best"
     n_items = len(train_data)
     if n_items == 0:
-        raise ValueError("the training set is empty")
+        raise ConfigError("the training set is empty")
     group: Group = task.rt.group
     n_batches = len(_batches(n_items, cfg.batch_size, cfg.seed, 0))
     group.check_batch(min(n_items, cfg.batch_size))
@@ -273,11 +273,11 @@ def _restore(task: Task, source: Path, cfg: TrainConfig, rank: int = 0) -> dict[
     """Load weights, optimisers, pools and RNG from a ``last/`` checkpoint; check it fits this run."""
     meta = read_meta(source)
     for name, module in task.modules().items():
-        saved = meta["modules"].get(name)
+        saved = meta.modules.get(name)
         if saved != unwrap(module).config:
             raise ModelError(source, f"module {name!r} was saved with another architecture ({saved}); "
                                      "resume with the same preset or choose another folder")
-    saved_train = dict(meta.get("train") or {})
+    saved_train = to_dict(meta.train) if meta.train is not None else {}
     changed = sorted(k for k, v in to_dict(cfg).items()
                      if k not in RESUMABLE_CHANGES and k in saved_train and saved_train[k] != v)
     if changed:
@@ -291,7 +291,7 @@ def _restore(task: Task, source: Path, cfg: TrainConfig, rank: int = 0) -> dict[
     try:
         return train_state.unpack(task, tensors_path.read_bytes(), json_path.read_bytes(), rank)
     except (KeyError, ValueError, RuntimeError, json.JSONDecodeError) as exc:
-        raise ModelError(source, f"unreadable training state ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
+        raise ModelError(source, f"unreadable training state ({one_line(exc, typed=False)})") from None
 
 
 def _run_info(task: Task, cfg: TrainConfig, n_items: int, n_batches: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from midistyle.config import TrainConfig
+from midistyle.models.device import resolve_device
 from midistyle.training.distributed import SINGLE, Group, from_env
 
 
@@ -43,16 +44,6 @@ class Runtime:
         if self.compile:
             module.compile()  # in place: state_dict keys stay free of "_orig_mod."
         return module
-
-
-def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``device`` as given, else CUDA when available, else CPU."""
-    if device is None:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for but torch sees no CUDA GPU")
-    return device
 
 
 def resolve_runtime(cfg: TrainConfig, device: str | torch.device | None = None) -> Runtime:

@@ -19,8 +19,8 @@ from ..representation.midi_io import check_pitched
 from .units import Unit
 
 PART_VERSION = 1
-_CODE_FILES = ("representation/abc.py", "representation/midi_io.py", "representation/roll.py",
-               "representation/scores.py", "representation/song.py", "data/phrases.py")
+_CODE_FILES = ("representation/abc.py", "representation/basics.py", "representation/midi_io.py",
+               "representation/roll.py", "representation/scores.py", "representation/song.py", "data/phrases.py")
 
 
 @dataclasses.dataclass(frozen=True)

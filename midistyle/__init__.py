@@ -5,13 +5,14 @@ mirror the CLI; they are imported on first use so ``import midistyle`` stays che
 """
 from __future__ import annotations
 
-from .representation.song import GENRES
-
 __version__ = "0.1.0"
 __all__ = ["GENRES", "convert", "render", "render_compare", "__version__"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str):  # nothing is imported with the package: each layer loads only what it uses
+    if name == "GENRES":
+        from .representation.song import GENRES
+        return GENRES
     if name == "convert":
         from .transfer import convert
         return convert

@@ -6,8 +6,10 @@ Exit codes: 0 ok, 1 some files of a batch failed, 2 usage, 3 bad input, 4 output
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -68,6 +70,7 @@ def _roll_config(steps_per_beat: int):
         raise click.BadParameter(str(exc), param_hint="--steps-per-beat") from None
 
 
+LONG_ROLL_BARS = 48  # more bars than this draw too small to read on one picture
 steps_option = click.option("--steps-per-beat", "steps_per_beat", type=int, default=4, show_default=True,
                             help="Grid steps per quarter note (4 = 16th notes; 12 for triplets/swing).")
 tune_option = click.option("--tune", type=int, default=None,
@@ -120,15 +123,19 @@ def _parse_bars(text: str | None):
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 def roll(file, output, bars, steps_per_beat, tune, force):
     """Draw FILE as a piano roll with bar lines, one colour per instrument."""
-    from .evaluate.plots import plot_roll
+    from .evaluate.plots import plot_roll, select_bars
     from .representation import read, song_to_roll
     song = read(file, tune=tune)
     check_output(output, [Path(file)], force)
     r = song_to_roll(song, _roll_config(steps_per_beat))
+    chosen = select_bars(_parse_bars(bars), r.n_bars, file)
     names = [song.tracks[i].name or f"track {i}" for i in r.track_index]
     plot_roll(r.sustain, r.onset, r.bar_starts, r.cfg, output, track_names=names,
-              bars=_parse_bars(bars), title=Path(song.source).name)
-    click.echo(f"wrote {output} ({r.n_bars} bars, {len(names)} instruments)")
+              bars=(chosen.start, chosen.stop), title=Path(song.source).name)
+    shown = f"bars {chosen.start}:{chosen.stop} of {r.n_bars}" if len(chosen) < r.n_bars else f"{r.n_bars} bars"
+    click.echo(f"wrote {output} ({shown}, {len(names)} instruments)")
+    if len(chosen) > LONG_ROLL_BARS:
+        click.echo(f"{len(chosen)} bars make a crowded picture: pick some with --bars, e.g. --bars 0:16")
 
 
 @main.command()
@@ -216,8 +223,9 @@ def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, confi
 @click.option("--wav", is_flag=True, help="Also render a WAV preview beside each MIDI.")
 @click.option("--compare", is_flag=True, help="Also write <out>.compare.wav: original, then converted.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Noise seed (GAN models).")
-@click.option("--threshold", type=float, default=0.5, show_default=True, help="Note probability threshold.")
-@click.option("--workers", type=int, default=None, help="Processes for a folder (default: all cores).")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
+              show_default=True, help="Note probability threshold, between 0 and 1.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for a folder (default: all cores).")
 @click.option("--device", default=None, help="torch device (default cpu).")
 @click.option("--force", is_flag=True, help="Replace existing outputs.")
 @tune_option
@@ -226,7 +234,13 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     if model is None and to not in GENRES:
         raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
                                  param_hint="--to")
+    _check_from(from_genre, model)
     if source.is_dir():
+        if compare:
+            raise click.UsageError("--compare works on one input file (a folder would make one WAV per piece "
+                                   "to listen to in turn); use --wav for a folder, or compare single files")
+        if tune is not None:
+            raise click.UsageError("--tune picks a tune of one ABC book; a folder converts every tune")
         return _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force)
     from .representation import read, write_midi
     from .transfer import Converter
@@ -259,6 +273,20 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
             c = check_output(out.with_name(out.stem + ".compare.wav"), [], force)
             render_compare(song_path(source, song), out, c)
             click.echo(f"wrote {c} (original, then {to})")
+
+
+def _check_from(from_genre: str | None, model: Path | None) -> None:
+    """``--from`` must name a genre: a shipped one, or one the given model was trained on."""
+    if from_genre is None:
+        return
+    known = list(GENRES)
+    if model is not None:
+        from .models.checkpoint import read_meta
+        meta = read_meta(model)
+        known += [g for g in (*meta.genres, *meta.source, *meta.target) if g not in known]
+    if from_genre not in known:
+        raise click.BadParameter(f"{from_genre!r} is not a genre{' this model knows' if model else ''}; "
+                                 f"choose from {', '.join(known)}", param_hint="--from")
 
 
 def song_path(source: Path, song):
@@ -299,9 +327,12 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
 @click.option("--rate", type=int, default=44100, show_default=True, help="Sample rate.")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 def render(midi, output, soundfont, rate, force):
-    """Render a MIDI file to WAV through FluidSynth."""
+    """Render a MIDI file (or a score, or BOOK.abc#N) to WAV through FluidSynth."""
     from .render import render as do_render
-    out = check_output(output or midi.with_suffix(".wav"), [midi], force)
+    from .representation.files import Piece
+    from .representation.midi_io import split_tune
+    path, number = split_tune(midi)
+    out = check_output(output or path.with_name(Piece(path, number).stem + ".wav"), [path], force)
     do_render(midi, out, soundfont=soundfont, rate=rate)
     click.echo(f"wrote {out}")
 
@@ -316,8 +347,9 @@ def _train_options(f):
         click.option("--data", type=click.Path(path_type=Path), required=True, help="Folder made by `midistyle prepare`."),
         click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
                      help="Run folder: best/, last/, metrics.jsonl, loss_curve.png."),
-        click.option("--preset", type=click.Choice(list(PRESETS)), default="brunner", show_default=True,
-                     help="brunner = Brunner et al.'s sizes; small = 2-core CPU in under 2 h; tiny = smoke tests."),
+        click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
+                     help="brunner = Brunner et al.'s sizes (a GPU); small = 2-core CPU in under 2 h; tiny = smoke "
+                          "tests. Default: small on a CPU, brunner on a GPU, the run's own with --resume."),
         click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when present)."),
         click.option("--epochs", type=int, default=None, help="Override the preset's epochs."),
         click.option("--max-steps", type=int, default=None, help="Stop after this many optimiser steps."),
@@ -339,18 +371,65 @@ def _genres(text: str, other: str | None = None, data: Path | None = None) -> li
     return [g.strip() for g in text.split(",") if g.strip()]
 
 
-def _report_run(result) -> None:
-    if int(os.environ.get("RANK", "0") or 0) > 0:  # torchrun: rank 0 reports for all
+@contextlib.contextmanager
+def warnings_as_lines():
+    """Show the library's MidistyleWarnings as ``warning: ...`` lines on stderr, every time."""
+    from .errors import MidistyleWarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, MidistyleWarning):
+            click.echo(f"warning: {printable(str(message), limit=600)}", err=True)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", MidistyleWarning)
+        default, warnings.showwarning = warnings.showwarning, show
+        yield
+
+
+def _main_rank() -> bool:
+    """False in every torchrun process but rank 0, which reports for all."""
+    return int(os.environ.get("RANK", "0") or 0) == 0
+
+
+def _pick_preset(preset: str | None, device: str | None, resume: bool, out: Path) -> str:
+    """The preset named, else the resumed run's, else the one sized for the device (said so)."""
+    if preset is not None:
+        return preset
+    import json
+
+    run_file = out / "run.json"
+    if resume and run_file.is_file():
+        try:
+            saved = json.loads(run_file.read_text(encoding="utf-8"))["train"]["preset"]
+        except (OSError, ValueError, KeyError, TypeError):
+            saved = None
+        if saved in PRESETS:
+            if _main_rank():
+                click.echo(f"preset: {saved} (the run's own)")
+            return saved
+    from .training.runtime import default_preset, resolve_device
+
+    dev = resolve_device(device)
+    chosen = default_preset(dev)
+    why = ("sized for a CPU; --preset brunner is Brunner et al.'s size, a GPU job" if dev.type == "cpu"
+           else f"Brunner et al.'s sizes on {dev.type.upper()}")
+    if _main_rank():
+        click.echo(f"preset: {chosen} ({why})")
+    return chosen
+
+
+def _train(fn, *args, preset, device, resume, **kwargs) -> None:
+    """Run ``fn(*args, preset=..., ...)`` (args end with the run folder) and say what came of it."""
+    preset = _pick_preset(preset, device, resume, Path(args[-1]))
+    with warnings_as_lines():
+        result = fn(*args, preset=preset, device=device, resume=resume, **kwargs)
+    if not _main_rank():
         return
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted((result.metrics or {}).items())
                         if isinstance(v, (int, float)))
     click.echo(f"trained {result.step} steps; best checkpoint {result.best}; {metrics}")
-    m = result.metrics or {}
-    fake, real = (m.get(f"density_{k}", m.get(f"density_{k}_b")) for k in ("fake", "real"))
-    if fake is not None and real and fake < 0.1 * real:
-        click.echo(f"warning: the generator's output is nearly empty (note density {fake:.2g} against "
-                   f"{real:.2g} in real target phrases): this run has collapsed and will convert songs "
-                   "to silence; train longer, on a GPU with --preset brunner, or use `train gan`", err=True)
 
 
 @train.command("classifier")
@@ -359,8 +438,8 @@ def _report_run(result) -> None:
 def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """Genre classifier: measures how well a transfer worked and detects source genres."""
     from .training.api import train_classifier
-    _report_run(train_classifier(data, _genres(genres), out, preset=preset, device=device,
-                              epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume))
+    _train(train_classifier, data, _genres(genres), out, preset=preset, device=device, epochs=epochs,
+           max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume)
 
 
 @train.command("cyclegan")
@@ -372,9 +451,8 @@ def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, b
 def train_cyclegan_cmd(a, b, mixed, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """CycleGAN G: A->B and F: B->A with cycle-consistency (Brunner et al. 2018)."""
     from .training.api import train_cyclegan
-    _report_run(train_cyclegan(data, _genres(a, b, data), _genres(b, a, data), out, preset=preset,
-                              device=device, mixed=mixed, epochs=epochs, max_steps=max_steps,
-                              batch_size=batch_size, seed=seed, resume=resume))
+    _train(train_cyclegan, data, _genres(a, b, data), _genres(b, a, data), out, preset=preset, device=device,
+           mixed=mixed, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume)
 
 
 @train.command("gan")
@@ -387,9 +465,9 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
     """GAN: generator(noise z, source bars) judged against real target-genre bars, plus content loss."""
     from .training.api import train_gan
     overrides = {} if content_weight is None else {"lambda_content": content_weight}
-    _report_run(train_gan(data, _genres(source, target, data), _genres(target, source, data), out, preset=preset,
-                              device=device, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed,
-                              resume=resume, overrides=overrides))
+    _train(train_gan, data, _genres(source, target, data), _genres(target, source, data), out, preset=preset,
+           device=device, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
+           overrides=overrides)
 
 
 @main.command("evaluate")
@@ -406,7 +484,8 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--max-files", type=click.IntRange(min=1), help="A random sample of at most N inputs (and N real songs).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Report folder (default: eval-<genre> here).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for noise and random samples.")
-@click.option("--threshold", type=float, default=0.5, show_default=True, help="Note probability threshold.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
+              show_default=True, help="Note probability threshold, between 0 and 1.")
 @click.option("--device", default=None, help="torch device (default cpu).")
 @click.option("--force", is_flag=True, help="Replace an existing report folder.")
 def evaluate_cmd(files, data, to, model, classifier, converted, target_data, max_files, output, seed, threshold,

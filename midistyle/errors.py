@@ -76,3 +76,8 @@ def one_line(exc: BaseException, *, limit: int = 200, typed: bool = True) -> str
         message = " ".join(str(exc).split())
         text = f"{type(exc).__name__}: {message}" if typed and message else message or type(exc).__name__
     return printable(" ".join(text.split()), limit)
+
+
+class MidistyleWarning(UserWarning):
+    """Something the user should know that does not stop the work (a collapsed training run, no
+    validation data, a preset too large for the device). The CLI prints it as ``warning: ...``."""

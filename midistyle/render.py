@@ -150,7 +150,14 @@ def _load_midi(midi: str | os.PathLike | pretty_midi.PrettyMIDI) -> pretty_midi.
         return midi
     if not isinstance(midi, (str, os.PathLike)):
         raise TypeError(f"midi must be a path or pretty_midi.PrettyMIDI, not {type(midi).__name__}")
-    path = Path(midi)
+    from midistyle.representation.files import SCORE_SUFFIXES
+    from midistyle.representation.midi_io import split_tune
+
+    path, tune = split_tune(midi)
+    if tune is not None or path.suffix.lower() in SCORE_SUFFIXES or os.fspath(midi).startswith("corpus:"):
+        from midistyle.representation import read, to_pretty_midi  # a score or a tune of a book: rendered as read
+
+        return to_pretty_midi(read(midi, require_pitched=False))
     if not path.is_file():
         raise InputError(path, "no such file")
     try:
@@ -313,7 +320,8 @@ def render(midi: str | os.PathLike | pretty_midi.PrettyMIDI, out_wav: str | os.P
     Parameters
     ----------
     midi : path or pretty_midi.PrettyMIDI
-        The song. Every instrument gets its own channel and explicit program (drums:
+        The song: a MIDI file, a score (MusicXML, kern, ABC; ``book.abc#3`` for a tune of a
+        book; ``corpus:NAME``) as midistyle reads it, or a PrettyMIDI. Every instrument gets its own channel and explicit program (drums:
         bank 128); control changes and pitch bends are played, program changes in the
         file are not (each instrument has one program in pretty_midi).
     out_wav : path

@@ -50,8 +50,10 @@ def describe(song: Song, cfg: RollConfig = RollConfig()) -> str:
                      f"{note_name(cfg.low_pitch)}-{note_name(cfg.high_pitch)}, "
                      f"{rep['shorter_than_step']} notes shorter than a step, {rep['merged']} merged")
         if rep["off_grid_onsets"] > 0.2 * n:
-            warnings.append("many onsets are off the grid (performance timing or triplets): "
-                            "try --steps-per-beat 12, or expect them to be moved")
+            warnings.append("many onsets are off the grid (performance timing or triplets): convert and the "
+                            f"shipped models move them to {cfg.steps_per_beat} steps per quarter; "
+                            "`quantize --steps-per-beat 12` lets you hear a finer grid, and a model for one is "
+                            "trained from `prepare --steps-per-beat 12`")
         if rep["out_of_range"] > 0.05 * n:
             warnings.append("many pitches fall outside the models' range and will be dropped")
         if all(num * 4 / den < 2 for _, num, den in song.time_signatures):

@@ -16,7 +16,7 @@ import numpy as np
 
 from .atomic import remove_leftovers
 from .config import RollConfig
-from .errors import ModelError, one_line
+from .errors import ConfigError, ModelError, one_line
 from .representation import Song, read, roll_to_notes, song_to_roll
 from .representation.files import find_pieces
 from .representation.song import GENRES
@@ -57,19 +57,25 @@ class Converter:
     classifier: Any = None
     classifier_meta: Any = None
     device: str = "cpu"
+    direction: str = "a2b"  # which network of the checkpoint: "a2b" (G) or, for a CycleGAN, "b2a" (F)
 
     @classmethod
     def load(cls, to: str | None = None, model: str | os.PathLike | None = None, *,
              classifier: str | os.PathLike | None | bool = True, device: str | None = None) -> "Converter":
         """Load the shipped model for ``to`` (or the checkpoint folder ``model``)."""
-        from .models.checkpoint import load_classifier, load_generator
+        from .models.checkpoint import load_classifier, load_generator, read_meta
         from .models.device import resolve_device
 
         device = str(resolve_device(device, default="cpu"))
         path = Path(model) if model is not None else shipped_model(to)
-        gen, meta = load_generator(path, device=device)
-        if to is not None and meta.target and to not in meta.target:
-            raise ModelError(path, f"this model converts to {meta.target_name}, not {to}")
+        meta = read_meta(path)
+        # a CycleGAN holds G (A -> B) and F (B -> A): --to picks the one that converts into it
+        direction = "b2a" if meta.kind == "cyclegan" and to not in meta.target and to in meta.source else "a2b"
+        if to is not None and meta.target and to not in meta.target and direction == "a2b":
+            both = f"{meta.target_name} (G) and {'+'.join(meta.source)} (F)" if meta.kind == "cyclegan" else \
+                meta.target_name
+            raise ModelError(path, f"this model converts to {both}, not {to}")
+        gen, meta = load_generator(path, direction=direction, device=device)
         clf = clf_meta = None
         if classifier is True:
             try:
@@ -78,7 +84,7 @@ class Converter:
                 clf = None
         elif classifier:
             clf, clf_meta = load_classifier(classifier, device=device)
-        return cls(gen, meta, meta.roll, meta.window, clf, clf_meta, device)
+        return cls(gen, meta, meta.roll, meta.window, clf, clf_meta, device, direction)
 
     @property
     def target(self) -> str:
@@ -113,6 +119,8 @@ class Converter:
     def convert_song(self, song: Song, *, seed: int = 0, threshold: float = 0.5,
                      from_genre: str | None = None) -> tuple[Song, dict]:
         """Convert a whole song. Returns the new song and an info dict (source genre, note counts)."""
+        if not 0 < threshold < 1:
+            raise ConfigError(f"threshold must lie between 0 and 1 (a note probability), got {threshold!r}")
         roll = song_to_roll(song, self.cfg)
         x = roll.merged()
         info: dict[str, Any] = {"source": song.source, "to": self.target, "bars": roll.n_bars,

@@ -138,3 +138,28 @@ def test_failed_write_leaves_no_file_and_keeps_old(tmp_path, monkeypatch):
         plots.plot_compare((on, sus), (on, sus), bars, CFG, old)
     assert old.read_bytes() == b"previous picture"
     assert [p.name for p in tmp_path.iterdir()] == ["old.png"]
+
+
+def test_metric_bars_keep_rates_in_0_1_say_what_error_bars_are_and_label_clear_of_them(tmp_path):
+    assert plots.bar_stats([0.9, 1.0, 1.0, 0.5], unit=True)[2] <= 1.0 - 0.85 + 1e-12  # mean + error <= 1
+    mean, lo, hi = plots.bar_stats([0.0, 0.0, 0.3], unit=True)
+    assert mean - lo >= 0.0 and hi > lo  # cut at 0 below, not above
+    assert plots.bar_stats([2.0, 4.0])[1:] == (1.0, 1.0)
+    groups = {"sources": {"onset_f1": [0.9, 1.0, 1.0, 0.5], "polyphony": [1.0, 3.0]},
+              "outputs": {"onset_f1": [0.2, 0.4], "polyphony": [2.0, 2.0]}}
+    fig = plots.plot_metrics_bars(groups, tmp_path / "bars.png", unit_keys={"onset_f1"})
+    read_png(tmp_path / "bars.png")
+    rate, other = fig.axes[:2]
+    assert rate.get_ylim() == (0.0, 1.05) and other.get_ylim()[1] > 3.0
+    assert [t.get_text() for t in rate.get_xticklabels()] == ["sources\n0.85", "outputs\n0.3"]
+    assert not rate.texts and not other.texts  # no value labels drawn over the error bars
+    assert "standard deviation" in fig._supxlabel.get_text()
+
+
+def test_report_links_work_with_spaces_in_file_names():
+    from midistyle.evaluate.writeup import _songs
+
+    rec = {"source": "in/my song.mid", "output": "converted/my song.jazz.mid", "bars": 4, "notes_in": 3,
+           "notes_out": 3, "content": {"model": {"onset_f1": 1.0}}}
+    text = _songs({"to": "jazz", "songs": [rec]})
+    assert "[my song.jazz.mid](converted/my%20song.jazz.mid)" in text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus_fixtures import ABC_BOOK, abc_tune, make_sources
+from corpus_fixtures import ABC_BOOK, BAD, abc_tune, make_sources
 
 from midistyle.cli import prepare_from_cli
 from midistyle.data.corpus import prepare, split_of
@@ -273,3 +273,40 @@ def test_pickups_lead_in_and_do_not_name_the_meter():
     assert ph.info["grid"] == "meter" and ph.info["meter"] == "3/4"
     short = cut_phrases(_song([(0.0, 1, 4), (1.0, 3, 4)], 10.0), spec)  # 1 + 3 bars: keep the pickup
     assert short.bars.tolist() == [0] and short.steps.tolist() == [40] and short.meters == ["3/4"]
+
+
+def test_prepare_into_an_existing_folder_adds_the_genre_and_keeps_the_others(tmp_path):
+    """`prepare a --genre jazz -o prep` then `prepare b --genre pop -o prep` used to leave pop only."""
+    sources = make_sources(tmp_path / "src")
+    out = tmp_path / "prep"
+    first = prepare_from_cli([str(sources["band"][0])], "band", out, workers=1, progress=False)
+    assert first.kept == first.replaced == ()
+    second = prepare_from_cli([str(sources["tunes"][0])], "tunes", out, workers=1, progress=False)
+    index = read_index(out)
+    assert index["genres"] == ["band", "tunes"] and second.kept == ("band",)
+    assert second.cached == sum(first.pieces["band"].values()) + len(BAD)  # band pieces and reasons: cached
+    assert second.phrases["band"] == first.phrases["band"]
+    assert any(line.startswith("kept band") for line in second.summary_lines())
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "four.mid").write_bytes((sources["band"][0] / "four.mid").read_bytes())
+    third = prepare_from_cli([str(tmp_path / "other")], "band", out, workers=1, progress=False)
+    assert third.replaced == ("band",) and third.kept == ("tunes",)
+    assert read_index(out)["genres"] == ["band", "tunes"]
+    assert {g: sum(s.values()) for g, s in third.pieces.items()} == {"band": 1, "tunes": 3}
+    assert any(line.startswith("replaced band") for line in third.summary_lines())
+    again = prepare_from_cli([str(tmp_path / "other")], "band", out, workers=1, progress=False)
+    assert again.replaced == () and again.kept == ("tunes",)  # the same folders again: a rerun, nothing said
+
+
+def test_a_kept_genre_whose_folders_are_gone_is_named(tmp_path):
+    import shutil
+
+    sources = make_sources(tmp_path / "src")
+    out = tmp_path / "prep"
+    prepare({"tunes": sources["tunes"]}, out, workers=1, progress=False)
+    shutil.rmtree(sources["tunes"][0])
+    with pytest.raises(InputError, match="genre 'tunes' already in .* gone"):
+        prepare({"band": sources["band"]}, out, workers=1, progress=False)
+    assert read_index(out)["genres"] == ["tunes"]  # untouched
+    report = prepare({"band": sources["band"]}, out, workers=1, progress=False, keep_genres=False)
+    assert report.genres == ("band",)

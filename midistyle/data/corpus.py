@@ -22,7 +22,7 @@ import numpy as np
 
 from ..atomic import atomic_path, write_text
 from ..config import RollConfig, to_dict
-from ..errors import OutputError
+from ..errors import InputError, OutputError
 from . import index as layout
 from .phrases import PhraseSpec
 from .pool import run_units
@@ -49,6 +49,8 @@ class PrepareReport:
     cached: int
     wall_s: float
     cpu_s: dict[str, float] = dataclasses.field(default_factory=dict)
+    kept: tuple[str, ...] = ()  # genres the folder already held, kept
+    replaced: tuple[str, ...] = ()  # genres the folder already held, prepared again
 
     def summary_lines(self) -> list[str]:
         """A small table for people: per genre files, tunes, pieces and phrases by split, then skips."""
@@ -62,6 +64,10 @@ class PrepareReport:
         cpu = ", ".join(f"{k} {v:.0f}" for k, v in sorted(self.cpu_s.items()))
         lines.append(f"{total} phrases in {self.out_dir} ({self.wall_s:.1f} s wall; worker CPU s: "
                      f"{cpu or 'none'}; {self.cached} pieces cached)")
+        if self.kept:
+            lines.append(f"kept {', '.join(self.kept)} from the earlier run in {self.out_dir} (unchanged pieces cached)")
+        if self.replaced:
+            lines.append(f"replaced {', '.join(self.replaced)}: prepared again from the folders given now")
         n_skip = sum(self.skipped.values())
         lines.append(f"skipped {n_skip} (see {layout.SKIPPED_NAME})" + (":" if n_skip else ""))
         lines.extend(f"  {n:>6}  {reason}" for reason, n in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
@@ -77,7 +83,7 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
             cfg: RollConfig = RollConfig(), phrase_bars: int = 4, hop: int | None = None,
             phrase_steps: int | None = None, workers: int | None = None, val_fraction: float = 0.1,
             shard_size: int = 4096, time_limit: float | None = DEFAULT_TIME_LIMIT_S,
-            progress: bool = True) -> PrepareReport:
+            progress: bool = True, keep_genres: bool = True) -> PrepareReport:
     """Cut every piece under ``sources`` into phrases and write a training corpus to ``out_dir``.
 
     Parameters
@@ -99,6 +105,9 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     time_limit : CPU seconds one piece may take before it is skipped as a timeout (None: no
         limit); a piece stuck without progress is stopped after about 3x that in wall time.
     progress : show a progress bar on stderr.
+    keep_genres : when ``out_dir`` already holds genres not in ``sources``, keep them (their
+        folders are read again; unchanged pieces come from the cache); a genre given again is
+        replaced. False: the folder holds ``sources`` only.
 
     Raises
     ------
@@ -116,7 +125,8 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     hop = phrase_bars if hop is None else hop
     spec = PhraseSpec(cfg, phrase_bars, hop, phrase_steps or phrase_bars * 4 * cfg.steps_per_beat)
     workers = max(1, workers or os.cpu_count() or 1)
-    out = _claim(Path(out_dir))
+    sources, kept, replaced = merge_sources(Path(out_dir), sources) if keep_genres else (sources, (), ())
+    out = _claim(Path(out_dir), sources)
     found = discover(sources)
     cache = out / layout.CACHE_DIR / spec.key()
     _tidy_cache(out / layout.CACHE_DIR, keep=cache)
@@ -143,6 +153,7 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
         bar.close()
     report = _assemble(out, sources, found, spec, cache, transient, val_fraction, shard_size, progress)
     report.cached = len(items) - len(todo)
+    report.kept, report.replaced = tuple(kept), tuple(replaced)
     report.wall_s = time.perf_counter() - t0
     report.cpu_s = {k: round(v, 2) for k, v in cpu.items()}
     return report
@@ -163,16 +174,49 @@ def reason_kind(reason: str) -> str:
 
 # ---- output ------------------------------------------------------------------------------------
 
-def _claim(out: Path) -> Path:
-    """Create ``out`` and mark it unfinished (no index) before anything in it changes."""
+def _claim(out: Path, sources) -> Path:
+    """Create ``out``, record every genre's folders, and mark it unfinished (no index) before
+    anything in it changes: a run killed now still knows the genres a rerun must keep."""
     if out.exists() and not out.is_dir():
         raise OutputError(out, "exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
+        write_text(out / layout.SOURCES_NAME, json.dumps(
+            {g: [os.path.abspath(p) for p in _entries(v)] for g, v in sources.items()}, indent=1))
         (out / layout.INDEX_NAME).unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(out, f"cannot write here: {exc.strerror or exc}") from None
     return out
+
+
+def _entries(value) -> list[str]:
+    return [str(p) for p in ([value] if isinstance(value, (str, os.PathLike)) else value)]
+
+
+def merge_sources(out: Path, sources: Mapping[str, Sequence[str | os.PathLike]]):
+    """``(all sources, genres kept, genres replaced)``: the genres ``out`` already holds (from its
+    sources.json, else its index) with ``sources`` added; a genre in both takes the new folders
+    (replaced when they differ from the old ones). InputError when a kept genre's folders are gone."""
+    old: dict = {}
+    for name in (layout.SOURCES_NAME, layout.INDEX_NAME):
+        try:
+            data = json.loads((out / name).read_text(encoding="utf-8"))
+            old = data if name == layout.SOURCES_NAME else data.get("sources", {})
+            break
+        except (OSError, ValueError, AttributeError):
+            continue
+    if not isinstance(old, dict):
+        old = {}
+    kept = [g for g in old if g not in sources]
+    for genre in kept:
+        for entry in _entries(old[genre]):
+            if not os.path.exists(entry):
+                raise InputError(entry, f"genre {genre!r} already in {out} was prepared from here, which is gone: "
+                                        f"give its folders again (--config), or prepare into a new folder")
+    merged = {g: (sources[g] if g in sources else _entries(old[g])) for g in old}
+    merged.update({g: v for g, v in sources.items() if g not in old})
+    absolute = lambda v: sorted(os.path.abspath(p) for p in _entries(v))  # noqa: E731
+    return merged, kept, [g for g in sources if g in old and absolute(sources[g]) != absolute(old[g])]
 
 
 def _tidy_cache(cache_root: Path, keep: Path) -> None:

@@ -4,6 +4,7 @@ A prepared folder holds::
 
     index.json        what is there: settings, pieces, phrases, shards (written last)
     skipped.csv       path,reason for every file or tune that yielded nothing
+    sources.json      genre -> folders (absolute) of every genre in the folder: a later run adds to them
     shards/*.npy      uint8 [rows, 2, phrase_steps, n_pitches] (0 onset, 1 sustain; values 0/1)
     cache/            per-piece results keyed by content hash + settings (makes re-runs resumable)
 
@@ -23,6 +24,7 @@ from ..errors import InputError
 
 INDEX_NAME = "index.json"
 SKIPPED_NAME = "skipped.csv"
+SOURCES_NAME = "sources.json"  # genre -> absolute folders of the run in progress or last run (written first)
 SHARD_DIR = "shards"
 CACHE_DIR = "cache"
 FORMAT = "midistyle-phrases"

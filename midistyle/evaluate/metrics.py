@@ -33,6 +33,9 @@ CONTENT_KEYS = (
     "pitch_class_overlap", "onset_precision", "onset_recall", "onset_f1",
     "chroma_similarity", "note_count_ratio",
 )
+# metrics that are rates or similarities in 0-1 (pictures keep their axes and error bars there)
+UNIT_KEYS = frozenset({"scale_consistency", "polyphony_rate", "empty_beat_rate", "groove_consistency",
+                       "pitch_class_overlap", "onset_precision", "onset_recall", "onset_f1", "chroma_similarity"})
 
 
 # --------------------------------------------------------------------------- roll helpers

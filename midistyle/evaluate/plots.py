@@ -11,12 +11,13 @@ A "roll" argument of :func:`plot_compare` is either a pair ``(onset, sustain)`` 
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
 from ..atomic import atomic_path
 from ..config import RollConfig
+from ..errors import InputError
 from ..representation.basics import note_name
 from .metrics import as_tracks, beat_bounds, check_bar_starts, note_array
 
@@ -40,6 +41,17 @@ def _plain(text) -> str:
 def _save(fig, out_png: str | os.PathLike) -> None:
     with atomic_path(out_png) as tmp:
         fig.savefig(tmp, format="png", dpi=_DPI)
+
+
+def select_bars(bars, n_bars: int, source) -> range:
+    """The bars ``bars`` (a pair (A, B) like a Python slice, or None for all) picks of ``n_bars``;
+    InputError naming ``source`` when it picks none (a reversed range, or one past the end)."""
+    chosen = range(n_bars) if bars is None else range(n_bars)[slice(*bars)]
+    if len(chosen) == 0:
+        a, b = ("" if v is None else v for v in bars)
+        raise InputError(source, f"bars {a}:{b} select none of its {n_bars} bars "
+                                 f"(numbered from 0, end excluded: e.g. --bars 0:{min(8, n_bars)})")
+    return chosen
 
 
 def _bar_window(bar_starts: Sequence[int], bars, n_steps: int) -> tuple[int, int, int]:
@@ -187,42 +199,66 @@ def plot_compare(before_roll_tracks, after_roll_tracks, bar_starts, cfg: RollCon
     _save(fig, out_png)
 
 
+ERROR_BARS = "bars: mean over songs; error bars: one standard deviation across songs"
+
+
+def bar_stats(values, unit: bool = False) -> tuple[float, float, float]:
+    """(mean, error below, error above) of per-song ``values`` (NaNs ignored): one standard
+    deviation each way, cut at 0 and 1 when ``unit`` (a rate cannot leave 0-1)."""
+    v = np.atleast_1d(np.asarray(values, float))
+    ok = v[np.isfinite(v)]
+    if not len(ok):
+        return float("nan"), 0.0, 0.0
+    mean, sd = float(ok.mean()), float(ok.std()) if len(ok) > 1 else 0.0
+    if not unit:
+        return mean, sd, sd
+    return mean, mean - max(0.0, mean - sd), min(1.0, mean + sd) - mean
+
+
 def plot_metrics_bars(groups: Mapping[str, Mapping[str, float | Sequence[float]]], out_png, *,
-                      keys: Sequence[str] | None = None, title: str | None = None) -> None:
+                      keys: Sequence[str] | None = None, title: str | None = None,
+                      unit_keys: Collection[str] = ()):
     """Grouped bars of metrics, one panel per metric (each with its own scale).
 
     Parameters
     ----------
     groups : mapping name -> {metric: value or per-song values}
         E.g. ``{"sources": ..., "outputs": ..., "target genre (real)": ...}``. Per-song values are
-        drawn as their mean with a standard-deviation error bar; NaNs are ignored.
+        drawn as their mean with a standard-deviation error bar (said under the panels); NaNs are
+        ignored. Each mean is written under its bar, clear of the error bars.
     keys : list of str, optional
         Metrics to draw, in order (default: every key of the first group).
+    unit_keys : metrics that are rates in 0-1: their axis and error bars stay within 0-1.
+
+    Returns
+    -------
+    The matplotlib Figure (already written to ``out_png``).
     """
     keys = list(keys) if keys is not None else list(next(iter(groups.values()), {}))
     if not groups or not keys:
         raise ValueError("plot_metrics_bars needs at least one group and one metric")
     cols = min(3, len(keys))
     rows = int(np.ceil(len(keys) / cols))
-    fig = _figure(4.0 * cols, 3.0 * rows + 0.6, layout="constrained")
+    fig = _figure(4.0 * cols, 3.2 * rows + 0.8, layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
     x = np.arange(len(groups))
     for ax, key in zip(axes, keys):
-        means, errs = [], []
-        for values in groups.values():
-            v = np.atleast_1d(np.asarray(values.get(key, np.nan), float))
-            ok = v[np.isfinite(v)]
-            means.append(ok.mean() if len(ok) else np.nan)
-            errs.append(ok.std() if len(ok) > 1 else 0.0)
-        drawn = ax.bar(x, means, yerr=errs, color=[f"C{i % 10}" for i in x], capsize=3)
-        ax.bar_label(drawn, fmt="%.3g", fontsize="x-small", label_type="center")
-        ax.set_xticks(x, list(groups), rotation=20, fontsize="small")
+        stats = [bar_stats(values.get(key, np.nan), key in unit_keys) for values in groups.values()]
+        means = [m for m, _, _ in stats]
+        ax.bar(x, means, yerr=np.array([[lo for _, lo, _ in stats], [hi for _, _, hi in stats]]),
+               color=[f"C{i % 10}" for i in x], capsize=3)
+        ax.set_xticks(x, [f"{_plain(name)}\n{m:.3g}" for name, m in zip(groups, means)], fontsize="small")
         ax.set_title(key.replace("_", " "), fontsize="medium")
+        if key in unit_keys:
+            ax.set_ylim(0, 1.05)
+            ax.set_ylabel("rate (0-1)", fontsize="small")
     for ax in axes[len(keys):]:
         ax.set_visible(False)
     if title:
         fig.suptitle(_plain(title))
+    fig.supxlabel(ERROR_BARS + (" (kept within 0-1 for rates)" if unit_keys else ""), fontsize="small")
     _save(fig, out_png)
+    return fig
 
 
 def plot_target_hist(p_before, p_after, out_png, *, target_name: str = "target",

@@ -30,7 +30,7 @@ from ..errors import InputError, ModelError, OutputError, one_line
 from ..representation import read, song_to_roll, write_midi
 from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_pieces
 from ..representation.midi_io import from_midi_bytes, split_tune
-from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, mean_metrics, musicality
+from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, UNIT_KEYS, mean_metrics, musicality
 from .scoring import GROUPS, Judge, SongScore, direction, fit_steps, score_song, strength_table
 
 REPORT_MD, REPORT_JSON = "report.md", "report.json"
@@ -176,7 +176,7 @@ def check_report_dir(out_dir: str | os.PathLike, force: bool) -> Path:
 
 
 def _generators(to, model, converted_dir, device):
-    """(Converter for G, Converter for a CycleGAN's F or None); no generator for converted-only runs."""
+    """(Converter into ``to``, Converter back for a CycleGAN or None); no generator for converted-only runs."""
     from ..models.checkpoint import load_generator
     from ..transfer import Converter
 
@@ -185,8 +185,9 @@ def _generators(to, model, converted_dir, device):
     conv = Converter.load(to, model, classifier=False, device=device)
     if conv.meta.kind != "cyclegan":
         return conv, None
-    f, meta = load_generator(conv.meta.path, direction="b2a", device=conv.device)
-    return conv, dataclasses.replace(conv, generator=f, meta=meta)
+    back = "b2a" if conv.direction == "a2b" else "a2b"
+    net, meta = load_generator(conv.meta.path, direction=back, device=conv.device)
+    return conv, dataclasses.replace(conv, generator=net, meta=meta, direction=back)
 
 
 def _judge(classifier, to, conv, device) -> Judge | None:
@@ -304,13 +305,14 @@ def _plots(folder: Path, scores, real_mus, judge, first, cfg: RollConfig, to: st
               "outputs": _per_song([s.musicality_output for s in scores], MUSICALITY_KEYS)}
     if real_mus:
         groups[f"real {to}"] = _per_song(real_mus, MUSICALITY_KEYS)
-    plot_metrics_bars(groups, folder / PLOT_FILES["musicality"], keys=MUSICALITY_KEYS,
+    plot_metrics_bars(groups, folder / PLOT_FILES["musicality"], keys=MUSICALITY_KEYS, unit_keys=UNIT_KEYS,
                       title=f"Musicality: sources, outputs (to {to}) and real {to}")
     drawn["musicality"] = PLOT_FILES["musicality"]
     names = {"model": "model", "identity": "identity", "random_target": f"random real {to}"}
     groups = {names[g]: _per_song([s.content[g] for s in scores if g in s.content], CONTENT_KEYS)
               for g in GROUPS if any(g in s.content for s in scores)}
-    plot_metrics_bars(groups, folder / PLOT_FILES["content"], keys=CONTENT_KEYS, title="Content kept from the source")
+    plot_metrics_bars(groups, folder / PLOT_FILES["content"], keys=CONTENT_KEYS, unit_keys=UNIT_KEYS,
+                      title="Content kept from the source")
     drawn["content"] = PLOT_FILES["content"]
     ok = [s for s in scores if len(s.probs.get("source", ()))]
     if judge is not None and ok:
@@ -353,12 +355,11 @@ def compare(a_path: str | os.PathLike, b_path: str | os.PathLike, out_png: str |
     ------
     InputError : unreadable input, or ``bars`` selecting none of A's bars.
     """
-    from .plots import plot_compare
+    from .plots import plot_compare, select_bars
 
     song_a, song_b = read(a_path), _read_output(b_path) if Path(b_path).exists() else read(b_path)
     a, b = song_to_roll(song_a, cfg), song_to_roll(song_b, cfg)
-    if bars is not None and len(range(a.n_bars)[slice(*bars)]) == 0:
-        raise InputError(a_path, f"bars {bars[0]}:{bars[1]} select none of its {a.n_bars} bars")
+    select_bars(bars, a.n_bars, a_path)
     plot_compare((a.onset, a.sustain), (fit_steps(b.onset, a.n_steps), fit_steps(b.sustain, a.n_steps)),
                  a.bar_starts, cfg, out_png, names=(Path(a_path).name, Path(b_path).name), bars=bars,
                  track_names=(_track_names(song_a, a), _track_names(song_b, b)))

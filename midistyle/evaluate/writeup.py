@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from urllib.parse import quote
 
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, metrics_table
 
@@ -126,7 +127,7 @@ def _songs(report: dict) -> str:
     for rec in report["songs"][:MAX_SONG_ROWS]:
         p = rec.get("p_target") or {}
         prob = f"{_num(p['source']):.2f} -> {_num(p['model']):.2f}" if p else "n/a"
-        out = f"[{Path(rec['output']).name}]({rec['output']})" if rec.get("output") else ""
+        out = f"[{Path(rec['output']).name}]({quote(rec['output'])})" if rec.get("output") else ""
         lines.append(f"| {Path(rec['source']).name} | {rec['bars']} | {rec['notes_in']} -> {rec['notes_out']} | {prob} "
                      f"| {_num(rec['content']['model']['onset_f1']):.2f} | {out} |")
     if len(report["songs"]) > MAX_SONG_ROWS:
@@ -149,7 +150,9 @@ def markdown(report: dict) -> str:
               "## Musicality\n", _table(report["musicality"], names, list(MUSICALITY_KEYS) + ["n_notes"])]
     titles = {"musicality": "Musicality", "content": "Content kept", "target_hist": f"P({to}) per window",
               "compare": "First song, before and after"}
-    parts += ["## Pictures\n"] + [f"### {titles.get(k, k)}\n\n![{k}]({f})\n" for k, f in report.get("plots", {}).items()]
+    parts += ["## Pictures\n", "In the bar charts a bar is the mean over songs and its error bar one standard "
+              "deviation across songs (kept within 0-1 for rates); the mean is written under each bar.\n"]
+    parts += [f"### {titles.get(k, k)}\n\n![{k}]({quote(f)})\n" for k, f in report.get("plots", {}).items()]
     parts += ["## Songs\n", _songs(report)]
     if report.get("failed") or report.get("failed_target"):
         parts.append("## Failed\n")

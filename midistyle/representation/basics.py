@@ -34,6 +34,23 @@ def key_fields(number: int) -> tuple[int, int]:
     return (sharps - 12 if sharps > 6 else sharps), int(minor)
 
 
+START_SLACK = 1 / 16  # quarters: an event this close to the start is meant at the start
+
+
+def changes(events: list[tuple], repeats: bool = True) -> list[tuple]:
+    """Time-ordered ``(quarter, value...)`` events as changes: of several at one time the last
+    counts (files repeat a meta event on every track); with ``repeats=False`` an event repeating
+    the value in force is dropped too (a key restated changes nothing; a meter restated mid-bar
+    starts a new bar, so meters keep it)."""
+    out: list[tuple] = []
+    for event in sorted(events, key=lambda e: e[0]):
+        if out and abs(out[-1][0] - event[0]) < 1e-9:
+            out[-1] = event
+        elif repeats or not out or out[-1][1:] != event[1:]:
+            out.append(event)
+    return out
+
+
 def note_name(pitch: int) -> str:
     """MIDI pitch as a name with octave, C4 = 60, black keys as sharps (C#4 = 61)."""
     return f"{_SHARP_NAMES[pitch % 12]}{pitch // 12 - 1}"
@@ -47,4 +64,4 @@ def key_name(number: int) -> str:
     return f"{names[tonic]} {'minor' if minor else 'major'}"
 
 
-__all__ = ["MAX_QPM", "MIN_QPM", "check_tempo", "key_fields", "key_name", "key_number", "note_name", "printable"]
+__all__ = ["MAX_QPM", "MIN_QPM", "START_SLACK", "changes", "check_tempo", "key_fields", "key_name", "key_number", "note_name", "printable"]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..atomic import write_bytes
 from ..errors import InputError, OutputError, one_line, printable
-from .basics import check_tempo, key_fields, key_number
+from .basics import START_SLACK, changes, check_tempo, key_fields, key_number
 from .files import MIDI_SUFFIXES, SCORE_SUFFIXES
 from .song import Song, Track
 
@@ -59,8 +59,9 @@ def read(source, *, tune: int | None = None, require_pitched: bool = True) -> So
             song = read_corpus(text[len("corpus:"):], tune=tune)
         else:
             path, book_tune = split_tune(text)
-            tune = tune if tune is not None else book_tune
-            song = _read_path(path, tune)
+            if tune is not None and book_tune is not None and tune != book_tune:
+                raise InputError(text, f"--tune {tune} and #{book_tune} name different tunes; give one")
+            song = _read_path(path, tune if tune is not None else book_tune)
     if require_pitched:
         check_pitched(song)
     elif song.n_notes() == 0:
@@ -90,6 +91,9 @@ def _read_path(path: Path, tune: int | None) -> Song:
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     if suffix in MIDI_SUFFIXES or data[:4] == b"MThd":
+        if tune is not None:
+            raise InputError(path, f"tune {tune} asked for, but a MIDI file holds one piece "
+                                   "(tunes are for ABC books and score collections)")
         return from_midi_bytes(data, source=str(path))
     raise InputError(path, f"unsupported file type '{suffix or path.name}' "
                            "(expected MIDI, MusicXML, kern or ABC)")
@@ -147,10 +151,13 @@ def _from_symusic(score, source: str) -> Song:
         raise InputError(source, _OVERFLOW)
     sigs = [(int(t) / tpq, int(n), int(d)) for t, n, d in zip(ts["time"], ts["numerator"], ts["denominator"])
             if n > 0 and d > 0 and (d & (d - 1)) == 0]
+    sigs = changes(sigs)
+    if sigs and sigs[0][0] < START_SLACK:  # a meter a tick or two in is the file's first meter
+        sigs[0] = (0.0, *sigs[0][1:])
     if not sigs or sigs[0][0] > 0:
         sigs.insert(0, (0.0, 4, 4))
-    keys = [(int(k.time) / tpq, key_number(int(k.key), int(k.tonality)))
-            for k in score.key_signatures if -7 <= k.key <= 7 and k.time >= 0]
+    keys = changes([(int(k.time) / tpq, key_number(int(k.key), int(k.tonality)))
+                    for k in score.key_signatures if -7 <= k.key <= 7 and k.time >= 0], repeats=False)
     song = Song(tracks, tempos, sigs, keys, resolution=min(max(tpq, 24), 960), source=source)
     if song.end > 0 and not math.isfinite(song.end):
         raise InputError(source, "malformed MIDI: note times overflow")
@@ -190,6 +197,8 @@ def _tempos(arr: dict, tpq: int, source: str) -> list[tuple[float, float]]:
             out[-1] = (q, qpm)
         else:
             out.append((q, qpm))
+    if out and out[0][0] < START_SLACK:
+        out[0] = (0.0, out[0][1])
     if not out or out[0][0] > 0:
         out.insert(0, (0.0, 120.0))
     return out

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import InputError, one_line, printable
 from . import abc
-from .basics import check_tempo, key_number
+from .basics import changes, check_tempo, key_number
 from .song import Song, Track
 
 
@@ -232,7 +232,7 @@ def score_to_song(score, source: str) -> Song:
     for ks in parts[0].flatten().getElementsByClass(music21.key.KeySignature):
         mode = getattr(ks, "mode", "major")
         keys.append((float(ks.offset), key_number(int(ks.sharps), int(mode == "minor"))))
-    return Song(tracks, tempos, sigs, keys, resolution=480, source=source)
+    return Song(tracks, tempos, sigs, changes(keys, repeats=False), resolution=480, source=source)
 
 
 def _part_tracks(part, n: int, music21) -> list[Track]:

@@ -10,14 +10,14 @@ import torch
 from torch.utils.data import Dataset
 
 from midistyle.config import TrainConfig, get_preset
-from midistyle.errors import ConfigError, InputError
+from midistyle.errors import ConfigError, InputError, MidistyleWarning
 from midistyle.training.loop import FitResult, fit
-from midistyle.training.runtime import resolve_runtime
+from midistyle.training.runtime import default_preset, resolve_device, resolve_runtime
 from midistyle.training.task import TaskInfo
 
 
 def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir: str | os.PathLike, *,
-                     preset: str = "brunner", device: str | torch.device | None = None,
+                     preset: str | None = None, device: str | torch.device | None = None,
                      max_steps: int | None = None, epochs: int | None = None, batch_size: int | None = None,
                      resume: bool = False, seed: int = 0, phrase_steps: int | None = None,
                      progress: bool = True, overrides: Mapping[str, Any] | None = None) -> FitResult:
@@ -33,7 +33,8 @@ def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir
         Run folder: ``best/`` (load with :func:`midistyle.models.checkpoint.load_classifier`), ``last/``,
         ``metrics.jsonl``, ``loss_curve.png``, ``run.json``.
     preset
-        "brunner" (paper sizes), "small" (CPU) or "tiny" (tests).
+        "brunner" (paper sizes), "small" (CPU) or "tiny" (tests); default "small" on a CPU and
+        "brunner" on a GPU (:func:`~midistyle.training.runtime.default_preset`).
     device
         "cpu", "cuda", "cuda:1"...; default CUDA when available.
     max_steps, epochs, batch_size, seed, phrase_steps
@@ -54,6 +55,7 @@ def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir
     from midistyle.training.classifier import ClassifierTask
 
     genres = _genre_list(genres, "genres")
+    preset = preset or default_preset(resolve_device(device))
     cfg = _train_config("classifier", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
     train = PhraseDataset(data_dir, genres, "train", phrase_steps=cfg.phrase_steps, transpose=cfg.transpose,
                           seed=cfg.seed)
@@ -63,7 +65,7 @@ def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir
 
 
 def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[str], out_dir: str | os.PathLike, *,
-                   preset: str = "brunner", device: str | torch.device | None = None, mixed: str = "none",
+                   preset: str | None = None, device: str | torch.device | None = None, mixed: str = "none",
                    mixed_genres: Sequence[str] | None = None, max_steps: int | None = None,
                    epochs: int | None = None, batch_size: int | None = None, resume: bool = False, seed: int = 0,
                    phrase_steps: int | None = None, progress: bool = True,
@@ -78,6 +80,7 @@ def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[st
     from midistyle.training.cyclegan import CycleGANTask, WithMixed
 
     a, b = _domains(a, b)
+    preset = preset or default_preset(resolve_device(device))
     cfg = _train_config("cyclegan", preset, seed, max_steps, epochs, batch_size, phrase_steps,
                         dict(overrides or {}, mixed=mixed))
     train, val, info = _unpaired(data_dir, a, b, cfg)
@@ -92,7 +95,7 @@ def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[st
 
 
 def train_gan(data_dir: str | os.PathLike, source: Sequence[str], target: Sequence[str], out_dir: str | os.PathLike,
-              *, preset: str = "brunner", device: str | torch.device | None = None, max_steps: int | None = None,
+              *, preset: str | None = None, device: str | torch.device | None = None, max_steps: int | None = None,
               epochs: int | None = None, batch_size: int | None = None, resume: bool = False, seed: int = 0,
               phrase_steps: int | None = None, progress: bool = True,
               overrides: Mapping[str, Any] | None = None) -> FitResult:
@@ -104,6 +107,7 @@ def train_gan(data_dir: str | os.PathLike, source: Sequence[str], target: Sequen
     from midistyle.training.gan import GANTask
 
     source, target = _domains(source, target)
+    preset = preset or default_preset(resolve_device(device))
     cfg = _train_config("gan", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
     train, val, info = _unpaired(data_dir, source, target, cfg)
     return _run(GANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
@@ -154,10 +158,13 @@ def _optional(make: Callable[[], Dataset]) -> Dataset | None:
     """The validation split, or None (with a warning) when the corpus has none."""
     try:
         data = make()
+        if not len(data):
+            raise InputError(None, "its validation split holds no phrases (too few pieces for one to land there)")
     except (InputError, FileNotFoundError) as exc:
-        warnings.warn(f"no validation data, so best/ is the final model: {exc}", stacklevel=3)
+        warnings.warn(f"no validation data, so best/ is the final model and the loss curve shows training "
+                      f"losses only: {exc}", MidistyleWarning, stacklevel=3)
         return None
-    return data if len(data) else None
+    return data
 
 
 def _steps(data: Dataset, key: str) -> int | None:
@@ -187,4 +194,20 @@ def _run(task_cls, preset: str, cfg: TrainConfig, info: TaskInfo, train: Dataset
     runtime = resolve_runtime(cfg, device)
     torch.manual_seed(cfg.seed)  # network initialisation
     task = task_cls(get_preset(preset), cfg, runtime, info)
-    return fit(task, train, cfg, out_dir, val_data=val, resume=resume, progress=progress)
+    result = fit(task, train, cfg, out_dir, val_data=val, resume=resume, progress=progress)
+    advice = collapse_advice(task.kind, result.metrics)
+    if advice:
+        warnings.warn(advice, MidistyleWarning, stacklevel=3)
+    return result
+
+
+def collapse_advice(kind: str, metrics: Mapping[str, float]) -> str | None:
+    """A warning when validation says the generator's output is nearly empty (None otherwise)."""
+    fake, real = (metrics.get(f"density_{k}", metrics.get(f"density_{k}_b")) for k in ("fake", "real"))
+    if fake is None or not real or fake >= 0.1 * real:
+        return None
+    advice = ("train longer, or on a GPU with --preset brunner; `train gan` learned where this did not"
+              if kind == "cyclegan" else
+              "train longer, or raise --content-weight to hold the output closer to its source")
+    return (f"the generator's output is nearly empty (note density {fake:.2g} against {real:.2g} in real "
+            f"target phrases): this run has collapsed and will convert songs to silence; {advice}")

@@ -22,32 +22,58 @@ def read_metrics(path: str | os.PathLike) -> list[dict]:
     return records
 
 
+# (axis label, does a key belong here?) in drawing order: quantities of one scale share an axis
+_SCALES = (
+    ("loss", lambda k: not k.startswith(("density", "accuracy", "kept", "cycle_recall"))),
+    ("share of notes or phrases (0-1)", lambda k: k.startswith(("accuracy", "kept", "cycle_recall"))),
+    ("note density (share of cells on)", lambda k: k.startswith("density")),
+)
+
+
+def _panels(records: list[dict]) -> list[tuple[str, str, list[str]]]:
+    """(split, axis label, keys) for every split and scale that has numbers, in drawing order."""
+    panels = []
+    for split in ("train", "val"):
+        keys = sorted({k for r in records if r.get("split") == split for k, v in r.items()
+                       if isinstance(v, (int, float)) and k not in ("step", "epoch", "lr")})
+        for label, belongs in _SCALES:
+            mine = [k for k in keys if belongs(k)]
+            if mine:
+                panels.append((split, label, mine))
+    return panels
+
+
 def plot_curves(metrics_path: str | os.PathLike, png_path: str | os.PathLike) -> Path | None:
-    """Draw training losses (top) and validation metrics (bottom) against the step; None if no records."""
+    """Draw training losses and validation metrics against the step; None if no records.
+
+    One panel per split and scale (losses, shares in 0-1, note densities), each y axis labelled;
+    a run without validation data gets no empty validation panel.
+    """
     records = read_metrics(metrics_path)
-    if not records:
+    panels = _panels(records)
+    if not panels:
         return None
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
 
-    fig = Figure(figsize=(9, 6.5), tight_layout=True)
-    for row, split in enumerate(("train", "val")):
-        ax = fig.add_subplot(2, 1, row + 1)
+    fig = Figure(figsize=(9, 1.2 + 2.6 * len(panels)), tight_layout=True)
+    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    for ax, (split, label, keys) in zip(axes, panels):
         rows = [r for r in records if r.get("split") == split]
-        keys = sorted({k for r in rows for k, v in r.items()
-                       if isinstance(v, (int, float)) and k not in ("step", "epoch", "lr")})
         for key in keys:
             pts = [(r["step"], r[key]) for r in rows if isinstance(r.get(key), (int, float))]
             if pts:
                 xs, ys = zip(*pts)
                 ax.plot(xs, ys, marker="o" if split == "val" else None, markersize=3, linewidth=1, label=key)
-        ax.set_title("training losses" if split == "train" else "validation")
-        ax.set_xlabel("step")
+        ax.set_title("training" if split == "train" else "validation", fontsize="medium", loc="left")
+        ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-        if keys:
-            ax.legend(fontsize=7, ncol=4)
+        ax.legend(fontsize=7, ncol=4)
+    axes[-1].set_xlabel("step")
+    if not any(split == "val" for split, _, _ in panels):
+        fig.suptitle("no validation data in this run: training losses only", fontsize="small")
     png_path = Path(png_path)
     with atomic_path(png_path) as tmp:
         fig.savefig(tmp, format="png", dpi=100)

@@ -7,6 +7,8 @@ import json
 import math
 import os
 import tempfile
+import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,14 @@ from tqdm.auto import tqdm
 
 from midistyle.atomic import write_text
 from midistyle.config import TrainConfig, to_dict
-from midistyle.errors import ConfigError, ModelError, OutputError, one_line
+from midistyle.errors import ConfigError, MidistyleWarning, ModelError, OutputError, one_line
 from midistyle.models.checkpoint import (load_state_into, load_weights, previous_checkpoint, read_meta,
                                          save_checkpoint, unwrap)
 from midistyle.models.registry import count_parameters
 from midistyle.training import state as train_state
 from midistyle.training.distributed import Group, pack_files, stream_seed, unpack_files
 from midistyle.training.curves import plot_curves, read_metrics
+from midistyle.training.runtime import CPU_PRESETS
 from midistyle.training.task import Task
 
 METRICS_NAME = "metrics.jsonl"
@@ -150,6 +153,8 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
     log = _Log(run_dir / METRICS_NAME, step if resumed else None, enabled=group.main)
     show = progress and group.main
 
+    drawn = [step]  # the loss picture is redrawn with checkpoints only: drawing costs more than tiny steps
+
     def checkpoint_last() -> None:
         group.average_buffers(task.modules())
         ranks = group.gather_bytes(train_state.rank_state(task))
@@ -157,10 +162,14 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
             scalars = {"step": step, "best": best, "metrics": metrics, "train": to_dict(cfg)}
             meta = dict(task.checkpoint_meta(), step=step, metrics=metrics)
             save_checkpoint(last_dir, task.modules(), meta, extra_files=train_state.pack(task, scalars, ranks))
+            if step - drawn[0] >= cfg.checkpoint_every:
+                plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
+                drawn[0] = step
 
     bar = tqdm(total=total, initial=step, desc=task.kind, unit="step", disable=not show, dynamic_ncols=True)
     running: dict[str, list[float]] = {}
     pin = task.rt.device.type == "cuda"
+    eta = _EtaCheck(task, cfg, step, total)
     try:
         while step < total:
             epoch, skip = divmod(step, n_batches)
@@ -174,6 +183,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                 group.share(len(local), size)
                 losses = task.step(batch)
                 step += 1
+                eta.after(step)
                 for key, value in losses.items():
                     running.setdefault(key, []).append(value)
                 bar.update(1)
@@ -199,17 +209,39 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                 if show:
                     bar.write(f"step {step} epoch {epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
             checkpoint_last()
-            if group.main:
-                plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
     finally:
         bar.close()
     if group.main:
         if not (best_dir / "config.json").is_file() or val_data is None or not len(val_data):
             _save_best(task, best_dir, step, metrics)
-        if not (run_dir / CURVE_NAME).is_file():
+        if drawn[0] != step or not (run_dir / CURVE_NAME).is_file():
             plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
     group.barrier()  # no rank returns before rank 0 has written best/
     return FitResult(run_dir=run_dir, best=best_dir, last=last_dir, step=step, metrics=metrics)
+
+
+class _EtaCheck:
+    """Warn once, a few steps in, when a preset sized for a GPU runs on a CPU: with the time it will take."""
+
+    STEPS = 3  # steps timed after the first (which pays for warm-up)
+
+    def __init__(self, task: Task, cfg: TrainConfig, step: int, total: int):
+        self.total, self.first, self.t0, self.preset = total, step + 1, None, cfg.preset
+        self.armed = (task.rt.device.type == "cpu" and cfg.preset not in CPU_PRESETS and task.rt.group.main
+                      and total - step > self.STEPS + 1)
+
+    def after(self, step: int) -> None:
+        if not self.armed:
+            return
+        if step == self.first:
+            self.t0 = time.perf_counter()
+        elif step == self.first + self.STEPS:
+            self.armed = False
+            per_step = (time.perf_counter() - self.t0) / self.STEPS
+            hours = per_step * (self.total - step) / 3600
+            warnings.warn(f"the {self.preset!r} preset is sized for a GPU and runs on a CPU: {per_step:.3g} s "
+                          f"per step, so the {self.total - step:,} steps left take about {hours:,.1f} hours; "
+                          "--preset small is sized for a CPU", MidistyleWarning, stacklevel=2)
 
 
 def _better(value: float, best: float | None, mode: str) -> bool:

@@ -46,6 +46,14 @@ class Runtime:
         return module
 
 
+CPU_PRESETS = ("small", "tiny")  # sized for a CPU; the others need a GPU to finish in reasonable time
+
+
+def default_preset(device: torch.device) -> str:
+    """The preset a run gets without one named: ``small`` on a CPU, ``brunner`` (Brunner et al.'s sizes) on a GPU."""
+    return "small" if device.type == "cpu" else "brunner"
+
+
 def resolve_runtime(cfg: TrainConfig, device: str | torch.device | None = None) -> Runtime:
     """Pick device and speed settings: each ``None`` option of ``cfg`` means "on CUDA only".
 

@@ -2,7 +2,7 @@
 
 Heavy modules (torch, music21, matplotlib) are imported inside the commands that need them.
 Exit codes: 0 ok, 1 some files of a batch failed, 2 usage, 3 bad input, 4 output refused,
-5 bad model, 6 rendering failed, 130 interrupted.
+5 bad model, 6 rendering failed, 7 cluster engine failed, 130 interrupted.
 """
 from __future__ import annotations
 
@@ -75,6 +75,13 @@ steps_option = click.option("--steps-per-beat", "steps_per_beat", type=int, defa
                             help="Grid steps per quarter note (4 = 16th notes; 12 for triplets/swing).")
 tune_option = click.option("--tune", type=int, default=None,
                            help="Tune number in an ABC book (X: number); same as FILE#N.")
+
+
+def engine_options(f):
+    f = click.option("--engine-address", default=None, metavar="URL",
+                     help="Dask scheduler to use, e.g. tcp://host:8786 (default: a local cluster).")(f)
+    return click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                        help="Run on local processes or on a Dask cluster (pip install 'midistyle[dask]').")(f)
 
 
 @main.command()
@@ -166,19 +173,22 @@ def quantize(file, output, steps_per_beat, tune, force):
 @click.option("--bars", type=int, default=None, help="Bars per phrase (default 4).")
 @click.option("--hop", type=int, default=None, help="Bars between phrase starts (default: --bars).")
 @click.option("--steps-per-beat", "steps_per_beat", type=int, default=None, help="Grid steps per quarter (default 4).")
-def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat):
+@engine_options
+def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, engine, engine_address):
     """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
     report = prepare_from_cli([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
-                              bars=bars, steps_per_beat=steps_per_beat, progress=True)
+                              bars=bars, steps_per_beat=steps_per_beat, progress=True, engine=engine,
+                              engine_address=engine_address)
     for line in report.summary_lines():
         click.echo(line)
 
 
 def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, config=None, workers: int | None = None,
                      hop: int | None = None, bars: int | None = None, steps_per_beat: int | None = None,
-                     progress: bool = True):
+                     progress: bool = True, engine: str = "local", engine_address: str | None = None):
     """``midistyle prepare SRC... --genre NAME -o DIR [--config FILE] [--workers N] [--hop N]
-    [--bars N] [--steps-per-beat N]``: resolve the arguments, run :func:`midistyle.data.corpus.prepare`.
+    [--bars N] [--steps-per-beat N] [--engine dask [--engine-address URL]]``: resolve the
+    arguments, run :func:`midistyle.data.corpus.prepare`.
 
     ``--config`` names a TOML/JSON file mapping genres to folders (see
     :func:`~midistyle.data.units.load_sources_file`); SRC folders add to ``--genre``. Flags
@@ -208,7 +218,8 @@ def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, confi
     if unknown:
         raise InputError(config, f"unknown setting(s) {unknown}; valid: {sorted(allowed | set(grid) | {'sources'})}")
     try:
-        return run_prepare(sources, out, cfg=RollConfig(**grid), progress=progress, **settings)
+        return run_prepare(sources, out, cfg=RollConfig(**grid), progress=progress, engine=engine,
+                           engine_address=engine_address, **settings)
     except (ValueError, TypeError) as exc:
         raise InputError(config, str(exc)) from None
 
@@ -229,7 +240,9 @@ def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, confi
 @click.option("--device", default=None, help="torch device (default cpu).")
 @click.option("--force", is_flag=True, help="Replace existing outputs.")
 @tune_option
-def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, force, tune):
+@engine_options
+def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, force, tune,
+            engine, engine_address):
     """Convert a whole song (or every file under a folder) to another genre."""
     if model is None and to not in GENRES:
         raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
@@ -241,7 +254,10 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
                                    "to listen to in turn); use --wav for a folder, or compare single files")
         if tune is not None:
             raise click.UsageError("--tune picks a tune of one ABC book; a folder converts every tune")
-        return _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force)
+        return _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
+                               engine, engine_address)
+    if engine != "local" or engine_address:
+        raise click.UsageError("--engine and --engine-address are for a folder input")
     from .representation import read, write_midi
     from .transfer import Converter
     from .representation.midi_io import split_tune
@@ -296,7 +312,8 @@ def song_path(source: Path, song):
     return source if source.suffix.lower() in MIDI_SUFFIXES else to_pretty_midi(song)
 
 
-def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force):
+def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
+                    engine="local", engine_address=None):
     from tqdm import tqdm
     from .transfer import convert_many, folder_jobs
     if output is None:
@@ -308,7 +325,8 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
         raise click.UsageError(f"no MIDI or score files under {source}")
     with tqdm(total=len(jobs), unit="file", desc=f"to {to}", disable=None) as bar:
         report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
-                              from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update)
+                              from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update,
+                              engine=engine, engine_address=engine_address)
     done = f"converted {len(report.written)} of {len(jobs)} pieces into {output}"
     if report.skipped:
         done += f" ({len(report.skipped)} already there, kept; --force redoes them)"

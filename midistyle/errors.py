@@ -81,3 +81,9 @@ def one_line(exc: BaseException, *, limit: int = 200, typed: bool = True) -> str
 class MidistyleWarning(UserWarning):
     """Something the user should know that does not stop the work (a collapsed training run, no
     validation data, a preset too large for the device). The CLI prints it as ``warning: ...``."""
+
+
+class EngineError(_PathError):
+    """A cluster engine is not installed, cannot be reached, or a task failed on it."""
+
+    exit_code = 7

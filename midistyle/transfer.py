@@ -245,6 +245,18 @@ def _init_worker(to, model, device, threads) -> None:
     _WORKER["conv"] = Converter.load(to, model, device=device)
 
 
+def _engine_convert(jobs, to, model, device) -> list:
+    """(On a Dask worker.) Convert a chunk of jobs with the local pool's per-file function; the
+    model is loaded once per worker process."""
+    key = (to, None if model is None else str(model), device)
+    if _WORKER.get("key") != key:
+        from dask.distributed import get_worker
+
+        _init_worker(to, model, device, max(1, (os.cpu_count() or 1) // get_worker().state.nthreads))
+        _WORKER["key"] = key
+    return [_convert_one(job) for job in jobs]
+
+
 def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
     """Convert ``src`` to ``dst`` in a worker; returns (src, dst, error, info)."""
     from .representation import write_midi
@@ -269,17 +281,30 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
 def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers: int | None = None,
                  seed: int = 0, threshold: float = 0.5, from_genre: str | None = None, force: bool = False,
                  wav: bool = False, device: str | None = None,
-                 progress: Callable[[int], None] | None = None) -> BatchReport:
+                 progress: Callable[[int], None] | None = None, engine: str = "local",
+                 engine_address: str | None = None) -> BatchReport:
     """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised.
 
     Outputs that already exist are kept and counted as skipped unless ``force``, so re-running an
-    interrupted batch finishes the rest.
+    interrupted batch finishes the rest. ``engine="dask"`` runs the same per-file work on the
+    Dask cluster at ``engine_address`` (a local one of ``workers`` processes when None); its
+    workers must see the model, inputs and outputs at the same paths.
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing as mp
+    from .engine import check_engine
 
+    check_engine(engine, engine_address)
     report = BatchReport()
     args = [(str(s), str(d), seed, threshold, from_genre, force, wav) for s, d in jobs]
+    if engine == "dask":
+        from .engine import dask_client, run_chunks, threads
+
+        with dask_client(engine_address, workers) as client:
+            size = max(1, min(16, len(args) // (4 * threads(client))))  # >= 4 tasks per slot, <= 16 files each
+            chunks = [args[i:i + size] for i in range(0, len(args), size)]
+            _collect(run_chunks(client, _engine_convert, chunks, to=to, model=model, device=device), report, progress)
+        return report
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
     if workers == 1:
         _init_worker(to, model, device, max(1, os.cpu_count() or 1))

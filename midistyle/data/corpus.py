@@ -83,7 +83,8 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
             cfg: RollConfig = RollConfig(), phrase_bars: int = 4, hop: int | None = None,
             phrase_steps: int | None = None, workers: int | None = None, val_fraction: float = 0.1,
             shard_size: int = 4096, time_limit: float | None = DEFAULT_TIME_LIMIT_S,
-            progress: bool = True, keep_genres: bool = True) -> PrepareReport:
+            progress: bool = True, keep_genres: bool = True, engine: str = "local",
+            engine_address: str | None = None) -> PrepareReport:
     """Cut every piece under ``sources`` into phrases and write a training corpus to ``out_dir``.
 
     Parameters
@@ -108,6 +109,10 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     keep_genres : when ``out_dir`` already holds genres not in ``sources``, keep them (their
         folders are read again; unchanged pieces come from the cache); a genre given again is
         replaced. False: the folder holds ``sources`` only.
+    engine : ``"local"`` (worker processes here) or ``"dask"``: the same per-piece work on a Dask
+        cluster, with the same results (see :mod:`midistyle.engine`).
+    engine_address : the Dask scheduler, e.g. ``tcp://host:8786``; None starts a local cluster
+        of ``workers`` processes.
 
     Raises
     ------
@@ -116,7 +121,12 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
         listed in ``skipped.csv`` with the reason.
     OutputError
         ``out_dir`` cannot be used.
+    EngineError
+        The engine is not installed or cannot be reached, or a task failed on it.
     """
+    from ..engine import check_engine
+
+    check_engine(engine, engine_address)
     t0 = time.perf_counter()
     if not 0.0 <= val_fraction < 1.0:
         raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction!r}")
@@ -148,7 +158,11 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
             bar.update(1)
 
     try:
-        run_units(todo, spec, str(cache), workers, time_limit, on_result)
+        if engine == "dask":
+            from .sandbox import run_units_on_engine
+            run_units_on_engine(todo, spec, str(cache), workers, time_limit, on_result, engine_address)
+        else:
+            run_units(todo, spec, str(cache), workers, time_limit, on_result)
     finally:
         bar.close()
     report = _assemble(out, sources, found, spec, cache, transient, val_fraction, shard_size, progress)

@@ -1,0 +1,111 @@
+"""The style judge: standardised musical features -> multinomial logistic regression. numpy only.
+
+Stored as a folder: ``config.json`` (format version, genres, feature names, what it was trained
+on and how well it did) and ``model.safetensors`` (``mean``, ``scale``, ``coef``, ``intercept``
+as float64 arrays). No pickle: scikit-learn is only needed to fit one (:mod:`midistyle.style.fit`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from .features import FEATURE_NAMES, piece_features
+
+FORMAT = "midistyle-style-judge"
+VERSION = 1
+CONFIG_NAME, WEIGHTS_NAME = "config.json", "model.safetensors"
+SHIPPED = Path(__file__).resolve().parent.parent / "pretrained" / "style_judge"
+
+
+@dataclasses.dataclass(frozen=True)
+class StyleJudge:
+    """A fitted judge. ``coef``: ``[n_genres, n_features]``; ``mean``/``scale``: the standardiser;
+    ``info``: what it was trained on (free-form, written to config.json)."""
+
+    genres: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    info: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        f, c = len(self.feature_names), len(self.genres)
+        shapes = {"mean": (f,), "scale": (f,), "coef": (c, f), "intercept": (c,)}
+        for name, shape in shapes.items():
+            if np.shape(getattr(self, name)) != shape:
+                raise ModelError(None, f"style judge {name} has shape {np.shape(getattr(self, name))}, expected {shape}")
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike | None = None) -> "StyleJudge":
+        """Load a judge folder (default: the one shipped with midistyle).
+
+        Raises
+        ------
+        ModelError
+            Missing or damaged files, or a judge fitted on other features than this version computes.
+        """
+        path = Path(directory) if directory is not None else SHIPPED
+        try:
+            config = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelError(path, "no style judge here (config.json missing)") from None
+        except (OSError, ValueError) as exc:
+            raise ModelError(path, f"unreadable style judge config: {exc}") from None
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
+            raise ModelError(path, "config.json is not a style judge's")
+        if config.get("version") != VERSION:
+            raise ModelError(path, f"style judge format version {config.get('version')!r}; this midistyle reads {VERSION}")
+        try:
+            from safetensors.numpy import load_file
+            arrays = load_file(str(path / WEIGHTS_NAME))
+        except FileNotFoundError:
+            raise ModelError(path, f"{WEIGHTS_NAME} missing") from None
+        except Exception as exc:  # safetensors raises its own error types on damaged files
+            raise ModelError(path, f"damaged {WEIGHTS_NAME}: {exc}") from None
+        missing = {"mean", "scale", "coef", "intercept"} - set(arrays)
+        if missing:
+            raise ModelError(path, f"{WEIGHTS_NAME} lacks {', '.join(sorted(missing))}")
+        names = tuple(config.get("feature_names", ()))
+        if names != tuple(FEATURE_NAMES):
+            raise ModelError(path, "this style judge was fitted on other features than this midistyle computes; refit it")
+        return cls(tuple(config["genres"]), names, *(arrays[k].astype(np.float64) for k in
+                                                      ("mean", "scale", "coef", "intercept")),
+                   info=config.get("info", {}))
+
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Write ``config.json`` + ``model.safetensors`` into ``directory`` (replaced whole, atomically)."""
+        from safetensors.numpy import save_file
+
+        from ..atomic import atomic_dir
+
+        directory = Path(directory)
+        config = {"format": FORMAT, "version": VERSION, "genres": list(self.genres),
+                  "feature_names": list(self.feature_names), "info": self.info}
+        with atomic_dir(directory) as tmp:
+            (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+            save_file({k: np.ascontiguousarray(getattr(self, k), np.float64)
+                       for k in ("mean", "scale", "coef", "intercept")}, str(tmp / WEIGHTS_NAME))
+        return directory
+
+    def predict_proba(self, features: np.ndarray) -> np.ndarray:
+        """Genre probabilities of feature rows: ``[n, F]`` (or ``[F]``) -> ``[n, n_genres]`` (or ``[n_genres]``)."""
+        x = np.asarray(features, np.float64)
+        z = (x - self.mean) / self.scale
+        logits = z @ self.coef.T + self.intercept
+        logits -= logits.max(axis=-1, keepdims=True)
+        p = np.exp(logits)
+        return p / p.sum(axis=-1, keepdims=True)
+
+    def classify(self, source, *, tune: int | None = None) -> dict[str, float]:
+        """``{genre: probability}`` for one piece (any input :func:`piece_features` takes)."""
+        return dict(zip(self.genres, map(float, self.predict_proba(piece_features(source, tune=tune)))))
+
+
+__all__ = ["SHIPPED", "StyleJudge"]

@@ -1,0 +1,205 @@
+"""The style judge's features and inference on hand-built pieces whose answers are known."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pretty_midi
+import pytest
+
+from midistyle.errors import InputError, ModelError
+from midistyle.representation import Song, to_pretty_midi
+from midistyle.representation.files import find_pieces
+from midistyle.style import FEATURE_GROUPS, FEATURE_NAMES, StyleJudge, piece_features, segment_features
+from midistyle.style.frame import beat_notes, meter_beat
+from midistyle.style.harmony import SONORITIES, sonority_table
+from tests.fuzz_corpus import ABC_BOOK, KERN, MUSICXML
+from tests.midi_fixtures import song
+
+
+def feats(x) -> dict[str, float]:
+    return dict(zip(FEATURE_NAMES, piece_features(x)))
+
+
+def swung_line() -> Song:
+    """Swung 8ths: every beat split long-short at 2/3 (the triplet feel), 8 bars of 4/4."""
+    notes = []
+    for beat in range(32):
+        notes += [(beat, beat + 2 / 3, 60 + beat % 7, 90), (beat + 2 / 3, beat + 1, 62 + beat % 5, 70)]
+    return song([("Sax", 65, False, notes)])
+
+
+def ii_v_i() -> Song:
+    """Dm7 | G7 | Cmaj7 | Cmaj7 as whole-bar block chords, 2 choruses."""
+    chords = [(50, 53, 57, 60), (55, 59, 62, 65), (48, 52, 55, 59), (48, 52, 55, 59)]
+    notes = [(4 * bar, 4 * bar + 4, p, 80) for bar in range(8) for p in chords[bar % 4]]
+    return song([("Piano", 0, False, notes)])
+
+
+def waltz(sig=(3, 4)) -> Song:
+    """Oom-pah-pah: bass on beat 1, a chord on beats 2 and 3, 8 bars."""
+    notes = []
+    for bar in range(8):
+        q = 3 * bar
+        notes.append((q, q + 1, 43, 90))
+        notes += [(q + b, q + b + 1, p, 60) for b in (1, 2) for p in (59, 62, 67)]
+    return song([("Piano", 0, False, notes)], sigs=((0.0, *sig),))
+
+
+def test_swung_triplet_line_gives_triplet_onsets():
+    f = feats(swung_line())
+    assert f["onset_triplet"] == pytest.approx(0.5)
+    assert f["onset_on"] == pytest.approx(0.5)
+    assert f["onset_8th"] == f["onset_16th"] == f["onset_other"] == 0.0
+    straight = song([("Sax", 65, False, [(b / 2, b / 2 + 0.5, 60, 90) for b in range(64)])])
+    g = feats(straight)
+    assert g["onset_8th"] == pytest.approx(0.5) and g["onset_triplet"] == 0.0
+
+
+def test_ii_v_i_with_sevenths_gives_seventh_sonorities():
+    f = feats(ii_v_i())
+    assert f["son_minor7"] == pytest.approx(0.25)
+    assert f["son_dominant7"] == pytest.approx(0.25)
+    assert f["son_major7"] == pytest.approx(0.5)
+    assert f["son_major"] == f["son_minor"] == f["son_larger"] == 0.0
+    # the piece is in C major: its tonic is degree 1 and it uses the 7 diatonic notes only
+    assert f["minor"] == 0.0 and f["degree_b2"] == f["degree_#4"] == f["degree_b6"] == 0.0
+
+
+def test_sonority_table_names_chords_in_any_transposition():
+    table = sonority_table()
+
+    def name(*pcs):
+        return SONORITIES[table[sum(1 << (p % 12) for p in pcs)]]
+
+    assert name() == "rest" and name(3) == "single" and name(0, 7) == "dyad"
+    assert name(2, 6, 9) == "major" and name(9, 0, 4) == "minor" and name(11, 2, 5) == "diminished"
+    assert name(0, 4, 8) == "augmented" and name(0, 5, 7) == "suspended"
+    assert name(7, 11, 2, 5) == "dominant7" and name(7, 11, 5) == "dominant7"  # shell: root, 3rd, 7th
+    assert name(5, 9, 0, 4) == "major7" and name(2, 5, 9, 0) == "minor7" and name(11, 2, 5, 9) == "other7"
+    assert name(0, 1, 2) == "other3" and name(0, 2, 4, 5, 7) == "larger"
+
+
+def test_waltz_uses_its_own_beats():
+    three = feats(waltz((3, 4)))
+    assert three["downbeat_share"] == pytest.approx(1 / 3)  # one beat in three starts a bar
+    assert three["onset_on"] == 1.0
+    four = feats(waltz((4, 4)))  # the same notes read as 4/4: every fourth beat is a downbeat
+    assert four["downbeat_share"] == pytest.approx(0.25, abs=0.02)
+    # a jig: 8ths in 6/8 are thirds of its dotted-quarter beat
+    jig = song([("Fiddle", 40, False, [(q / 2, q / 2 + 0.5, 62 + q % 5, 80) for q in range(48)])],
+               sigs=((0.0, 6, 8),))
+    f = feats(jig)
+    assert f["onset_triplet"] == pytest.approx(2 / 3) and f["onset_on"] == pytest.approx(1 / 3)
+    assert f["downbeat_share"] == pytest.approx(0.5)
+
+
+def test_meter_beats():
+    assert meter_beat(4, 4) == (1.0, 4) and meter_beat(3, 4) == (1.0, 3) and meter_beat(2, 2) == (2.0, 2)
+    assert meter_beat(6, 8) == (1.5, 2) and meter_beat(12, 8) == (1.5, 4) and meter_beat(3, 8) == (0.5, 3)
+    assert meter_beat(1, 4) == (1.0, 4)  # POP909's 1/4: beats grouped in fours
+
+
+def test_meter_change_starts_new_bars():
+    s = song([("P", 0, False, [(q, q + 1, 60, 80) for q in range(10)])], sigs=((0.0, 4, 4), (4.0, 3, 4)))
+    assert beat_notes(s).downbeats.tolist() == [0, 4, 7, 10]
+
+
+def test_constant_grid_offset_is_aligned():
+    late = song([("P", 0, False, [(b / 2 + 0.06, b / 2 + 0.5, 60 + b % 3, 80) for b in range(64)])])
+    f = feats(late)
+    assert f["onset_on"] == pytest.approx(0.5) and f["onset_8th"] == pytest.approx(0.5)
+
+
+def test_drums_programs_velocities_tempo_and_key_do_not_change_the_verdict():
+    base = ii_v_i()
+    notes = base.tracks[0].notes()
+    drums = [(q / 2, q / 2 + 0.25, 36 + q % 3, 120) for q in range(32)]
+    dressed = song([("Organ", 19, False, [(a, b, p, 127 - v // 2) for a, b, p, v in notes]),
+                    ("Drums", 0, True, drums)], tempos=((0.0, 63.0), (8.0, 180.0)))
+    a, b = piece_features(base), piece_features(dressed)
+    np.testing.assert_array_equal(a, b)
+    # moved to another key: only register features may move, never the key-relative ones
+    up = song([("Piano", 0, False, [(s, e, p + 3, v) for s, e, p, v in notes])])
+    c = piece_features(up)
+    moved = {n for n, x, y in zip(FEATURE_NAMES, a, c) if abs(x - y) > 1e-9}
+    assert moved <= set(FEATURE_GROUPS["register"])
+    judge = random_judge()
+    np.testing.assert_array_equal(judge.predict_proba(a), judge.predict_proba(b))
+
+
+def random_judge(seed=0) -> StyleJudge:
+    rng = np.random.default_rng(seed)
+    f = len(FEATURE_NAMES)
+    return StyleJudge(("jazz", "classical", "pop", "folk", "rock"), tuple(FEATURE_NAMES), rng.normal(size=f),
+                      rng.uniform(0.5, 2, size=f), rng.normal(size=(5, f)), rng.normal(size=5), info={"fit": "test"})
+
+
+def test_every_input_format(tmp_path):
+    s = ii_v_i()
+    pm = to_pretty_midi(s)
+    mid = tmp_path / "a.mid"
+    pm.write(str(mid))
+    (tmp_path / "b.krn").write_bytes(KERN)
+    (tmp_path / "c.musicxml").write_bytes(MUSICXML)
+    (tmp_path / "d.abc").write_bytes(ABC_BOOK)
+    np.testing.assert_allclose(piece_features(mid), piece_features(s), atol=1e-9)
+    np.testing.assert_allclose(piece_features(pm), piece_features(s), atol=1e-9)
+    pieces = find_pieces(tmp_path)
+    assert [p.source.rsplit("/", 1)[-1] for p in pieces] == ["a.mid", "b.krn", "c.musicxml", "d.abc#1", "d.abc#2"]
+    rows = [piece_features(p) for p in pieces]
+    assert all(r.shape == (len(FEATURE_NAMES),) and np.isfinite(r).all() for r in rows)
+    assert not np.allclose(rows[3], rows[4])  # each tune of the book on its own
+    np.testing.assert_array_equal(rows[4], piece_features(tmp_path / "d.abc", tune=2))
+    with pytest.raises(InputError):
+        piece_features(tmp_path / "missing.mid")
+    drums_only = pretty_midi.PrettyMIDI()
+    drums_only.instruments.append(pretty_midi.Instrument(0, is_drum=True))
+    drums_only.instruments[0].notes.append(pretty_midi.Note(100, 36, 0.0, 0.5))
+    with pytest.raises(InputError):
+        piece_features(drums_only)
+
+
+def test_segments():
+    rows = segment_features(swung_line(), beats=8)
+    assert rows.shape == (4, len(FEATURE_NAMES))
+    assert np.allclose(rows[:, FEATURE_NAMES.index("onset_triplet")], 0.5)
+
+
+def test_judge_round_trip_and_checks(tmp_path):
+    judge = random_judge()
+    judge.save(tmp_path / "j")
+    assert json.loads((tmp_path / "j" / "config.json").read_text())["info"] == {"fit": "test"}
+    again = StyleJudge.load(tmp_path / "j")
+    x = np.stack([piece_features(ii_v_i()), piece_features(waltz())])
+    p = again.predict_proba(x)
+    np.testing.assert_allclose(p, judge.predict_proba(x))
+    np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    verdict = again.classify(waltz())
+    assert set(verdict) == set(judge.genres) and abs(sum(verdict.values()) - 1) < 1e-9
+    config = json.loads((tmp_path / "j" / "config.json").read_text())
+    config["feature_names"] = config["feature_names"][:-1]
+    (tmp_path / "j" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelError, match="other features"):
+        StyleJudge.load(tmp_path / "j")
+    with pytest.raises(ModelError, match="config.json missing"):
+        StyleJudge.load(tmp_path / "nothing")
+    (tmp_path / "j" / "config.json").write_text(json.dumps({**config, "feature_names": FEATURE_NAMES}))
+    (tmp_path / "j" / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(ModelError, match="damaged"):
+        StyleJudge.load(tmp_path / "j")
+
+
+def test_polyphony_against_a_loop():
+    """Notes sounding at once, counted cell by cell in plain Python."""
+    rng = np.random.default_rng(3)
+    notes = [(float(a), float(a + d), int(p), 80) for a, d, p in
+             zip(rng.integers(0, 64, 40) / 4, rng.integers(1, 8, 40) / 4, rng.integers(48, 72, 40))]
+    f = feats(song([("P", 0, False, notes)]))
+    counts = []
+    for cell in range(int(max(e for _, e, _, _ in notes) * 12)):
+        t = (cell + 0.5) / 12
+        counts.append(len({p for a, e, p, _ in notes if a <= t < e}))
+    sounding = [c for c in counts if c]
+    assert f["poly_mean"] == pytest.approx(np.mean(sounding))
+    assert f["poly_1"] == pytest.approx(np.mean(np.array(sounding) == 1))

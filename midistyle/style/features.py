@@ -76,7 +76,11 @@ def piece_features(source, *, tune: int | None = None) -> np.ndarray:
 def segment_features(source, *, beats: int = SEGMENT_BEATS, min_notes: int = 8,
                      tune: int | None = None) -> np.ndarray:
     """Features of consecutive ``beats``-beat segments holding at least ``min_notes`` notes: ``[n, F]``."""
-    notes = beat_notes(as_song(source, tune=tune))
+    return segment_rows(beat_notes(as_song(source, tune=tune)), beats, min_notes)
+
+
+def segment_rows(notes: Notes, beats: int = SEGMENT_BEATS, min_notes: int = 8) -> np.ndarray:
+    """:func:`segment_features` of notes already in the beat frame."""
     rows = []
     for b0 in range(0, max(1, notes.n_beats), beats):
         part = notes.window(b0, b0 + beats)
@@ -252,4 +256,4 @@ def _pitch_classes(pc_beat: np.ndarray) -> dict:
 
 
 __all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "SEGMENT_BEATS", "as_song", "note_features", "piece_features",
-           "segment_features", "song_features"]
+           "segment_features", "segment_rows", "song_features"]

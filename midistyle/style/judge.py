@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from .features import FEATURE_NAMES, piece_features
+from .features import FEATURE_NAMES, as_song, segment_features, song_features
 
 FORMAT = "midistyle-style-judge"
 VERSION = 1
@@ -25,7 +25,9 @@ SHIPPED = Path(__file__).resolve().parent.parent / "pretrained" / "style_judge"
 @dataclasses.dataclass(frozen=True)
 class StyleJudge:
     """A fitted judge. ``coef``: ``[n_genres, n_features]``; ``mean``/``scale``: the standardiser;
-    ``info``: what it was trained on (free-form, written to config.json)."""
+    ``info``: what it was trained on (free-form, written to config.json); ``rows``: ``"piece"``
+    (fitted on whole pieces) or ``"segments"`` (on 32-beat segments: a piece's verdict is the
+    normalised geometric mean of its segments' probabilities)."""
 
     genres: tuple[str, ...]
     feature_names: tuple[str, ...]
@@ -34,10 +36,13 @@ class StyleJudge:
     coef: np.ndarray
     intercept: np.ndarray
     info: dict = dataclasses.field(default_factory=dict)
+    rows: str = "piece"  # what it was fitted on: "piece" or "segments" (then a piece is judged by its segments)
 
     def __post_init__(self) -> None:
         f, c = len(self.feature_names), len(self.genres)
         shapes = {"mean": (f,), "scale": (f,), "coef": (c, f), "intercept": (c,)}
+        if self.rows not in ("piece", "segments"):
+            raise ModelError(None, f"style judge rows must be 'piece' or 'segments', not {self.rows!r}")
         for name, shape in shapes.items():
             if np.shape(getattr(self, name)) != shape:
                 raise ModelError(None, f"style judge {name} has shape {np.shape(getattr(self, name))}, expected {shape}")
@@ -77,7 +82,7 @@ class StyleJudge:
             raise ModelError(path, "this style judge was fitted on other features than this midistyle computes; refit it")
         return cls(tuple(config["genres"]), names, *(arrays[k].astype(np.float64) for k in
                                                       ("mean", "scale", "coef", "intercept")),
-                   info=config.get("info", {}))
+                   info=config.get("info", {}), rows=config.get("rows", "piece"))
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``config.json`` + ``model.safetensors`` into ``directory`` (replaced whole, atomically)."""
@@ -87,7 +92,7 @@ class StyleJudge:
 
         directory = Path(directory)
         config = {"format": FORMAT, "version": VERSION, "genres": list(self.genres),
-                  "feature_names": list(self.feature_names), "info": self.info}
+                  "feature_names": list(self.feature_names), "rows": self.rows, "info": self.info}
         with atomic_dir(directory) as tmp:
             (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
             save_file({k: np.ascontiguousarray(getattr(self, k), np.float64)
@@ -103,9 +108,19 @@ class StyleJudge:
         p = np.exp(logits)
         return p / p.sum(axis=-1, keepdims=True)
 
+    def song_proba(self, song) -> np.ndarray:
+        """Genre probabilities ``[n_genres]`` of one Song, by whole piece or by its segments."""
+        if self.rows == "segments":
+            segs = segment_features(song)
+            if len(segs):
+                logp = np.log(self.predict_proba(segs) + 1e-12).mean(axis=0)
+                p = np.exp(logp - logp.max())
+                return p / p.sum()
+        return self.predict_proba(song_features(song))
+
     def classify(self, source, *, tune: int | None = None) -> dict[str, float]:
         """``{genre: probability}`` for one piece (any input :func:`piece_features` takes)."""
-        return dict(zip(self.genres, map(float, self.predict_proba(piece_features(source, tune=tune)))))
+        return dict(zip(self.genres, map(float, self.song_proba(as_song(source, tune=tune)))))
 
 
 __all__ = ["SHIPPED", "StyleJudge"]

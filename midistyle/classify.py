@@ -1,0 +1,139 @@
+"""Genre probabilities of pieces from both classifiers: the style judge and the CNN.
+
+The style judge (:mod:`midistyle.style`) reads the musical features of the raw file's pitched
+notes; the CNN (the shipped piano-roll classifier) judges the song's roll window by window, and
+its verdict is the mean over the windows in which some note sounds. Folders are walked as
+``convert`` walks them: every MIDI/score file, each tune of an ABC book on its own.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .errors import one_line
+from .representation.files import Piece, find_pieces, file_pieces
+
+
+@dataclasses.dataclass
+class Verdict:
+    """One piece's result: ``style``/``cnn`` map genre -> probability, or ``error`` says why not."""
+
+    file: str
+    tune: int | None
+    style: dict[str, float] | None = None
+    cnn: dict[str, float] | None = None
+    error: str | None = None
+
+    def record(self) -> dict:
+        """The ``--json`` line: ``{file, tune, style, cnn}`` or ``{file, error}``."""
+        if self.error is not None:
+            return {"file": self.file, "error": self.error}
+        return {"file": self.file, "tune": self.tune, "style": self.style, "cnn": self.cnn}
+
+
+def pieces_of(inputs: list[str | os.PathLike]) -> list[tuple[str, Piece]]:
+    """``(file as given or found, piece)`` for every input: a folder's pieces, a book's tunes
+    (or only ``book.abc#N``), a file as given. A missing path is kept, to fail when read."""
+    from .representation.midi_io import split_tune
+
+    out = []
+    for item in inputs:
+        path, tune = split_tune(item)
+        if path.is_dir():
+            out.extend((str(p.path), p) for p in find_pieces(path))
+        else:
+            out.extend((os.fspath(path), p) for p in file_pieces(path, tune))
+    return out
+
+
+class CNNJudge:
+    """The shipped CNN classifier over a song's merged piano roll (torch imported on first use)."""
+
+    def __init__(self, directory: str | os.PathLike | None = None, device: str = "cpu"):
+        from .evaluate.scoring import Judge
+        from .models.checkpoint import read_meta
+        from .transfer import shipped_classifier
+
+        directory = directory or shipped_classifier()
+        genres = read_meta(directory).genres
+        self.judge = Judge.load(directory, to=genres[0] if genres else "", source=(), device=device)
+
+    @property
+    def genres(self) -> tuple[str, ...]:
+        return tuple(self.judge.genres)
+
+    def classify(self, song) -> dict[str, float]:
+        from .representation import song_to_roll
+
+        x = song_to_roll(song, self.judge.cfg).merged()
+        keep = self.judge.sounding_windows(x) if x.shape[1] else np.zeros(0, bool)
+        if not keep.any():
+            return {g: float("nan") for g in self.genres}
+        probs = self.judge.probs(x, keep).mean(axis=0)
+        return dict(zip(self.genres, map(float, probs)))
+
+
+def classify(inputs: list[str | os.PathLike], *, judge=None, cnn: CNNJudge | None | bool = True,
+             progress=None) -> Iterator[Verdict]:
+    """Verdicts for every piece of ``inputs`` (files, folders, ``book.abc#N``), in order.
+
+    ``judge``: a :class:`~midistyle.style.StyleJudge` (default: the shipped one); ``cnn``: a
+    :class:`CNNJudge`, True for the shipped one, or False for none. A piece that cannot be read
+    gives a Verdict with ``error`` set; models that cannot be loaded raise ModelError.
+    """
+    from .representation import read
+    from .style import StyleJudge
+    from .style.features import song_features
+
+    judge = judge or StyleJudge.load()
+    cnn = CNNJudge() if cnn is True else (cnn or None)
+    for name, piece in pieces_of(inputs):
+        try:
+            song = read(piece.source)
+            style = dict(zip(judge.genres, map(float, judge.predict_proba(song_features(song)))))
+            verdict = Verdict(name, piece.tune, style, cnn.classify(song) if cnn else None)
+        except Exception as exc:  # one piece failing never stops the batch
+            why = one_line(exc)
+            verdict = Verdict(name, piece.tune, error=why if piece.tune is None else f"tune {piece.tune}: {why}")
+        if progress:
+            progress(1)
+        yield verdict
+
+
+def table(verdicts: list[Verdict]) -> str:
+    """A readable table: per piece the style judge's probabilities and verdict, then the CNN's."""
+    ok = [v for v in verdicts if v.error is None]
+    if not ok:
+        return ""
+    genres = list(ok[0].style)
+    cnn_genres = list(ok[0].cnn) if ok[0].cnn else []
+    names = [v.file if v.tune is None else f"{v.file}#{v.tune}" for v in ok]
+    width = min(max(len("piece"), *map(len, names)), 60)
+    short = [g[:5] for g in genres]
+    cols = " ".join(f"{s:>5}" for s in short)
+    head = f"{'piece':<{width}}  style judge: {cols}  verdict"
+    if cnn_genres:
+        head += f"   | cnn: {' '.join(f'{g[:5]:>5}' for g in cnn_genres)}  verdict"
+    lines = [head, "-" * len(head)]
+    for name, v in zip(names, ok):
+        name = name if len(name) <= width else "..." + name[-(width - 3):]
+        line = f"{name:<{width}}  {'':13}" + " ".join(f"{v.style[g]:5.2f}" for g in genres) + f"  {_top(v.style)}"
+        if cnn_genres:
+            line += f" | {'':4} " + " ".join(f"{v.cnn[g]:5.2f}" for g in cnn_genres) + f"  {_top(v.cnn)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _top(probs: dict[str, float]) -> str:
+    finite = {g: p for g, p in probs.items() if p == p}
+    if not finite:
+        return "-".ljust(9)
+    g = max(finite, key=finite.get)
+    return f"{g} {finite[g]:.2f}".ljust(9)
+
+
+__all__ = ["CNNJudge", "Verdict", "classify", "pieces_of", "table"]

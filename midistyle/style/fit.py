@@ -1,0 +1,285 @@
+"""Fit the style judge on a genre-labelled corpus (needs scikit-learn: ``pip install midistyle[train]``).
+
+The split is the one ``midistyle prepare`` makes: each piece (a file, or one tune of an ABC
+book) goes to validation when its content hash falls in the first ``val_fraction`` of hashes
+(:func:`midistyle.data.corpus.split_of`, 0.1 by default), so the judge is validated on the same
+pieces the generators never trained on. Duplicates (same content) are counted once.
+
+Features are extracted once per piece, in worker processes, and cached under a folder of
+``.npz`` chunks keyed by content hash (re-running resumes). Run as::
+
+    python -m midistyle.style.fit --data ../shared/data --cache runs/features --out judge/
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import multiprocessing
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..data.corpus import split_of
+from ..data.units import Unit, discover
+from ..errors import MidistyleError, one_line
+from .features import FEATURE_NAMES, note_features, segment_rows
+from .frame import beat_notes
+from .judge import StyleJudge
+
+VAL_FRACTION = 0.1
+_CHUNK = 200
+
+
+@dataclasses.dataclass
+class Table:
+    """Extracted features of a corpus: one row per piece, and segments pointing at their piece."""
+
+    genre: np.ndarray  # str [n]
+    source: np.ndarray  # str [n]: the collection below the genre folder (e.g. "pop909")
+    split: np.ndarray  # str [n]: "train" / "val"
+    name: np.ndarray  # str [n]: path or path#tune
+    piece: np.ndarray  # float64 [n, F]
+    seg: np.ndarray  # float64 [m, F]
+    seg_piece: np.ndarray  # int64 [m]: row of the piece each segment belongs to
+
+    def select(self, keep: np.ndarray) -> "Table":
+        rows = np.flatnonzero(keep)
+        remap = -np.ones(len(self.genre), np.int64)
+        remap[rows] = np.arange(rows.size)
+        seg_keep = remap[self.seg_piece] >= 0
+        return Table(self.genre[rows], self.source[rows], self.split[rows], self.name[rows], self.piece[rows],
+                     self.seg[seg_keep], remap[self.seg_piece[seg_keep]])
+
+
+def corpus_units(data: str | os.PathLike, genres: list[str] | None = None) -> list[Unit]:
+    """The pieces of a corpus laid out as ``data/<genre>/<collection>/...``, duplicates dropped."""
+    data = Path(data)
+    genres = genres or sorted(p.name for p in data.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return discover({g: [data / g] for g in genres}).units
+
+
+def collection(unit: Unit, data: str | os.PathLike) -> str:
+    """The first folder below the genre folder (the source collection)."""
+    parts = Path(unit.path).resolve().relative_to(Path(data).resolve()).parts
+    return parts[1] if len(parts) > 2 else parts[0]
+
+
+def unit_features(unit: Unit) -> tuple[np.ndarray, np.ndarray]:
+    """(piece features [F], segment features [m, F]) of one unit; InputError when unreadable."""
+    from ..representation import read
+    from ..representation.scores import read_abc_text
+
+    song = read_abc_text(unit.text, unit.source) if unit.kind == "abc" else read(unit.path)
+    notes = beat_notes(song)
+    if notes.pitch.size == 0:
+        raise MidistyleError(f"{unit.source}: no pitched notes")
+    return note_features(notes), segment_rows(notes)
+
+
+def _work(unit: Unit):
+    try:
+        piece, segs = unit_features(unit)
+        return unit.sha1, piece, segs, ""
+    except Exception as exc:  # one bad piece is reported, not fatal
+        return unit.sha1, None, None, one_line(exc)
+
+
+def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, progress: bool = True) -> dict:
+    """Features of every unit, cached in ``cache``: sha1 -> (piece [F], segments [m, F]) or error str."""
+    cache = Path(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    done = load_cache(cache)
+    todo = [u for u in units if u.sha1 not in done]
+    todo.sort(key=lambda u: -u.cost)  # big ones first: the pool stays busy at the end
+    buffer: list = []
+
+    def flush():
+        if buffer:
+            _write_chunk(cache, buffer)
+            buffer.clear()
+
+    from tqdm import tqdm
+
+    with multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else _Serial() as pool, \
+            tqdm(total=len(units), initial=len(units) - len(todo), disable=not progress, unit="piece") as bar:
+        for sha, piece, segs, err in pool.imap_unordered(_work, todo, chunksize=4):
+            done[sha] = err if piece is None else (piece, segs)
+            buffer.append((sha, piece, segs, err))
+            if len(buffer) >= _CHUNK:
+                flush()
+            bar.update(1)
+    flush()
+    return done
+
+
+class _Serial:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def imap_unordered(self, fn, items, chunksize=1):
+        return map(fn, items)
+
+
+def _write_chunk(cache: Path, rows: list) -> None:
+    from ..atomic import atomic_path
+
+    shas = np.array([r[0] for r in rows])
+    ok = [r for r in rows if r[1] is not None]
+    piece = np.array([r[1] for r in ok], np.float64).reshape(-1, len(FEATURE_NAMES))
+    segs = [r[2] for r in ok]
+    seg = np.concatenate(segs or [np.zeros((0, len(FEATURE_NAMES)))])
+    owner = np.repeat(np.arange(len(ok)), [len(s) for s in segs])
+    name = hashlib.sha1("".join(shas.tolist()).encode()).hexdigest()[:16]
+    with atomic_path(cache / f"chunk-{name}.npz") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, sha=shas, ok_sha=np.array([r[0] for r in ok]), error=np.array([r[3] for r in rows]),
+                     piece=piece, seg=seg, owner=owner, names=np.array(FEATURE_NAMES))
+
+
+def load_cache(cache: Path) -> dict:
+    """sha1 -> (piece, segments) or an error string, from every chunk whose feature names match."""
+    out: dict = {}
+    for path in sorted(Path(cache).glob("chunk-*.npz")):
+        z = np.load(path, allow_pickle=False)
+        if z["names"].tolist() != FEATURE_NAMES:
+            continue
+        out.update({s: e for s, e in zip(z["sha"].tolist(), z["error"].tolist()) if e})
+        for i, s in enumerate(z["ok_sha"].tolist()):
+            out[s] = (z["piece"][i], z["seg"][z["owner"] == i])
+    return out
+
+
+def table(units: list[Unit], features: dict, data: str | os.PathLike, val_fraction: float = VAL_FRACTION) -> Table:
+    """The extracted features of ``units`` (failed ones left out) as a :class:`Table`."""
+    rows = [(u, features[u.sha1]) for u in units if isinstance(features.get(u.sha1), tuple)]
+    segs = [f[1] for _, f in rows]
+    return Table(np.array([u.genre for u, _ in rows]), np.array([collection(u, data) for u, _ in rows]),
+                 np.array([split_of(u.sha1, val_fraction) for u, _ in rows]), np.array([u.source for u, _ in rows]),
+                 np.array([f[0] for _, f in rows], np.float64).reshape(-1, len(FEATURE_NAMES)),
+                 np.concatenate(segs or [np.zeros((0, len(FEATURE_NAMES)))]),
+                 np.repeat(np.arange(len(rows)), [len(s) for s in segs]))
+
+
+def fit_judge(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], *, weight: np.ndarray | None = None,
+              c: float = 1.0, info: dict | None = None) -> StyleJudge:
+    """Standardise, then fit an L2-regularised multinomial logistic regression with class weights
+    balanced over ``genres`` (times ``weight`` per row, e.g. 1/segments of the row's piece)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    y_idx = np.array([genres.index(g) for g in y])
+    counts = np.bincount(y_idx, weights=weight, minlength=len(genres))
+    w = (weight if weight is not None else np.ones(len(y))) * (counts.sum() / (len(genres) * counts))[y_idx]
+    scaler = StandardScaler().fit(x)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    model = LogisticRegression(C=c, max_iter=3000).fit((x - scaler.mean_) / scale, y_idx, sample_weight=w)
+    coef, intercept = model.coef_, model.intercept_
+    if coef.shape[0] == 1:  # two genres: sklearn keeps one logit; softmax([0, z]) is its sigmoid
+        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+    return StyleJudge(tuple(genres), tuple(FEATURE_NAMES), scaler.mean_, scale, coef, intercept, info=info or {})
+
+
+def piece_proba(judge: StyleJudge, t: Table, how: str = "piece") -> np.ndarray:
+    """Per-piece probabilities: from piece features (``"piece"``), or the mean of the piece's segment
+    log-probabilities (``"segments"``; pieces without a segment fall back to their piece features)."""
+    p = judge.predict_proba(t.piece)
+    if how == "segments" and len(t.seg):
+        logp = np.log(judge.predict_proba(t.seg) + 1e-12)
+        total = np.zeros_like(p)
+        np.add.at(total, t.seg_piece, logp)
+        n = np.bincount(t.seg_piece, minlength=len(p))
+        has = n > 0
+        q = np.exp(total[has] / n[has, None] - (total[has] / n[has, None]).max(axis=1, keepdims=True))
+        p[has] = q / q.sum(axis=1, keepdims=True)
+    return p
+
+
+def scores(truth: np.ndarray, predicted: np.ndarray, genres: tuple[str, ...]) -> dict:
+    """Per-genre recall, balanced accuracy and the confusion matrix (rows: truth, columns: predicted)."""
+    cm = np.zeros((len(genres), len(genres)), np.int64)
+    for t, p in zip(truth, predicted):
+        cm[genres.index(t), genres.index(p)] += 1
+    recall = {g: (cm[i, i] / cm[i].sum() if cm[i].sum() else float("nan")) for i, g in enumerate(genres)}
+    present = [r for r in recall.values() if r == r]
+    return {"recall": recall, "balanced_accuracy": float(np.mean(present)) if present else float("nan"),
+            "confusion": cm.tolist(), "n": int(cm.sum())}
+
+
+__all__ = ["Table", "corpus_units", "extract", "fit_judge", "piece_proba", "scores", "table"]
+
+
+def fit_corpus(t: Table, genres: tuple[str, ...], *, how: str = "piece", c: float = 1.0,
+               exclude: tuple[str, ...] = (), balance: str = "genre", info: dict | None = None) -> StyleJudge:
+    """Fit on the training split of ``t``, leaving out the collections in ``exclude``.
+
+    ``how="piece"`` fits one row per piece; ``"segments"`` one row per segment, each piece's
+    segments weighted to sum to one (a long piece counts as much as a short one). Genres weigh
+    the same; with ``balance="collection"`` so do the collections inside a genre (POP909's 909
+    piano ballads do not outvote the Western pop files; 12k folk tunes from books do not outvote
+    Nottingham's arrangements).
+    """
+    train = t.select((t.split == "train") & ~np.isin(t.source, list(exclude)))
+    weight = np.ones(len(train.genre))
+    if balance == "collection":
+        keys = np.char.add(np.char.add(train.genre.astype(str), "/"), train.source.astype(str))
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        weight = 1.0 / counts[inverse]
+    if how == "segments":
+        n = np.bincount(train.seg_piece, minlength=len(train.genre))
+        w = (weight / n)[train.seg_piece]
+        judge = fit_judge(train.seg, train.genre[train.seg_piece], genres, weight=w, c=c, info=info)
+        return dataclasses.replace(judge, rows="segments")
+    return fit_judge(train.piece, train.genre, genres, weight=weight, c=c, info=info)
+
+
+def validate(judge: StyleJudge, t: Table, how: str = "piece") -> dict:
+    """Scores on the validation split of ``t``: overall and recall per collection."""
+    val = t.select(t.split == "val")
+    predicted = np.array(judge.genres)[piece_proba(judge, val, how).argmax(axis=1)]
+    out = scores(val.genre, predicted, judge.genres)
+    out["by_collection"] = {f"{g}/{s}": {"n": int(m.sum()), "recall": float(np.mean(predicted[m] == g))}
+                            for g, s in sorted(set(zip(val.genre.tolist(), val.source.tolist())))
+                            for m in [(val.genre == g) & (val.source == s)]}
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+    import json
+
+    ap = argparse.ArgumentParser(prog="python -m midistyle.style.fit", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", required=True, help="corpus folder: <genre>/<collection>/...")
+    ap.add_argument("--cache", required=True, help="feature cache folder (kept between runs)")
+    ap.add_argument("--out", help="write the fitted judge here")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--how", choices=("piece", "segments"), default="piece")
+    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
+    ap.add_argument("--exclude", nargs="*", default=[], help="collections left out of training")
+    ap.add_argument("--balance", choices=("genre", "collection"), default="genre")
+    args = ap.parse_args(argv)
+    units = corpus_units(args.data)
+    features = extract(units, args.cache, workers=args.workers)
+    t = table(units, features, args.data)
+    genres = tuple(g for g in ("jazz", "classical", "pop", "folk", "rock") if g in set(t.genre)) + \
+        tuple(sorted(set(t.genre) - {"jazz", "classical", "pop", "folk", "rock"}))
+    info = {"trained_on": {f"{g}/{s}": int(((t.genre == g) & (t.source == s) & (t.split == "train")).sum())
+                           for g, s in sorted(set(zip(t.genre.tolist(), t.source.tolist())))
+                           if s not in args.exclude},
+            "excluded": list(args.exclude), "balance": args.balance, "C": args.c, "val_fraction": VAL_FRACTION,
+            "split": "midistyle prepare's: sha1 of the piece's content, first 8 hex digits / 2^32 < 0.1 -> val"}
+    judge = fit_corpus(t, genres, how=args.how, c=args.c, exclude=tuple(args.exclude), balance=args.balance,
+                       info=info)
+    result = validate(judge, t, judge.rows)
+    judge.info["validation"] = {k: result[k] for k in ("balanced_accuracy", "recall", "confusion", "n")}
+    print(json.dumps(result, indent=1))
+    if args.out:
+        judge.save(args.out)
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

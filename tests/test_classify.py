@@ -1,0 +1,111 @@
+"""``midistyle classify``: the JSON-lines contract, the table, folder walking, failures; fitting a judge."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from midistyle.cli import main
+from midistyle.representation import to_pretty_midi
+from midistyle.representation.song import GENRES
+from midistyle.style import FEATURE_NAMES, StyleJudge
+from tests.fuzz_corpus import ABC_BOOK, KERN, MUSICXML
+from tests.test_style import ii_v_i, swung_line, waltz
+
+
+def run(*args):
+    result = CliRunner().invoke(main, ["classify", *map(str, args)])
+    return result, [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture()
+def folder(tmp_path):
+    d = tmp_path / "music"
+    (d / "sub").mkdir(parents=True)
+    to_pretty_midi(ii_v_i()).write(str(d / "chords.mid"))
+    to_pretty_midi(waltz()).write(str(d / "sub" / "waltz.mid"))
+    (d / "book.abc").write_bytes(ABC_BOOK)
+    (d / "bach.krn").write_bytes(KERN)
+    (d / "flute.musicxml").write_bytes(MUSICXML)
+    (d / "notes.txt").write_text("not music")
+    return d
+
+
+def check_probs(probs: dict) -> None:
+    assert set(probs) == set(GENRES)
+    assert all(0.0 <= p <= 1.0 for p in probs.values())
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_shipped_judge_loads_and_matches_the_features():
+    judge = StyleJudge.load()
+    assert judge.feature_names == tuple(FEATURE_NAMES) and set(judge.genres) == set(GENRES)
+    assert judge.info["validation"]["balanced_accuracy"] > 0.5  # the number is measured in benchmarks/
+
+
+def test_json_lines_for_every_format_in_a_folder(folder):
+    result, rows = run("--json", folder)
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == len(rows) == 6  # one line per piece, nothing else on stdout
+    found = {(r["file"].replace(str(folder) + "/", ""), r["tune"]) for r in rows}
+    assert found == {("bach.krn", None), ("book.abc", 1), ("book.abc", 2), ("chords.mid", None),
+                     ("flute.musicxml", None), ("sub/waltz.mid", None)}
+    for r in rows:
+        assert set(r) == {"file", "tune", "style", "cnn"}
+        check_probs(r["style"])
+        check_probs(r["cnn"])
+
+
+def test_file_as_given_book_tune_and_failures(folder, tmp_path):
+    bad = tmp_path / "broken.mid"
+    bad.write_bytes(b"MThd garbage")
+    result, rows = run("--json", folder / "chords.mid", f"{folder / 'book.abc'}#2", bad, tmp_path / "missing.mid")
+    assert result.exit_code == 1
+    assert [r["file"] for r in rows] == [str(folder / "chords.mid"), str(folder / "book.abc"), str(bad),
+                                         str(tmp_path / "missing.mid")]
+    assert rows[1]["tune"] == 2
+    assert set(rows[2]) == set(rows[3]) == {"file", "error"}
+    assert "no such file" in rows[3]["error"]
+    assert "2 failed" in result.stderr
+
+
+def test_readable_table(folder):
+    result, _ = run(folder / "chords.mid", folder / "sub")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("piece") and "style judge" in lines[0] and "cnn" in lines[0]
+    assert len(lines) == 4 and "chords.mid" in lines[2] and "waltz.mid" in lines[3]
+
+
+def test_empty_folder_is_a_usage_error(tmp_path):
+    result, _ = run(tmp_path)
+    assert result.exit_code == 2
+
+
+def test_fit_separates_two_made_up_genres(tmp_path):
+    pytest.importorskip("sklearn")
+    from midistyle.style.fit import extract, fit_corpus, corpus_units, table
+
+    rng = np.random.default_rng(0)
+    for genre, make in (("swing", swung_line), ("waltz", waltz)):
+        for i in range(12):
+            s = make()
+            for t in s.tracks:  # a different melody each time, same style
+                t.pitch[:] = np.clip(t.pitch + rng.integers(-5, 6, t.pitch.size), 30, 100)
+            (tmp_path / "data" / genre / "set").mkdir(parents=True, exist_ok=True)
+            to_pretty_midi(s).write(str(tmp_path / "data" / genre / "set" / f"{i}.mid"))
+    units = corpus_units(tmp_path / "data")
+    features = extract(units, tmp_path / "cache", workers=1, progress=False)
+    assert len(list((tmp_path / "cache").glob("chunk-*.npz"))) == 1
+    t = table(units, features, tmp_path / "data", val_fraction=0.3)
+    assert set(t.source) == {"set"} and set(t.split) == {"train", "val"}
+    for how in ("piece", "segments"):
+        judge = fit_corpus(t, ("swing", "waltz"), how=how)
+        assert judge.rows == how
+        assert judge.classify(swung_line())["swing"] > 0.5 and judge.classify(waltz())["waltz"] > 0.5
+    judge.save(tmp_path / "judge")
+    again = StyleJudge.load(tmp_path / "judge")
+    assert again.rows == "segments" and again.classify(waltz()) == judge.classify(waltz())
+    assert extract(units, tmp_path / "cache", workers=1, progress=False).keys() == features.keys()  # cached

@@ -1,0 +1,126 @@
+"""Beat tracking from notes (representation/beats.py): synthetic performances built here."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from midistyle.representation import Song, to_midi_bytes, to_pretty_midi
+from midistyle.representation.midi_io import from_midi_bytes
+from midistyle.representation import beats as B
+from midistyle.representation.roll import bar_lines
+from midi_fixtures import rich_song, song as make_song
+
+
+def performance(n_beats=72, qpm0=96.0, qpm1=132.0, lead=1.7, seed=0, jitter=0.01, meter=4):
+    """Notes played at a tempo drifting from ``qpm0`` to ``qpm1``, after ``lead`` seconds of silence,
+    written under a wrong flat 120 qpm map. Returns (song, true beat times, true downbeat times)."""
+    rng = np.random.default_rng(seed)
+    qpm = np.linspace(qpm0, qpm1, n_beats)
+    beats = lead + np.concatenate([[0.0], np.cumsum(60.0 / qpm[:-1])])
+    melody, bass = [], []
+    for i, t in enumerate(beats):
+        ibi = 60.0 / qpm[i]
+        down = i % meter == 0
+        bass.append((t, t + 0.9 * ibi, 40 if down else 47, 100 if down else 70))
+        melody.append((t + rng.normal(0, jitter), t + 0.4 * ibi, 64 + int(rng.integers(0, 8)), 80))
+        if rng.random() < 0.6:  # a swung eighth
+            x = t + ibi * 2 / 3 + rng.normal(0, jitter)
+            melody.append((x, x + 0.3 * ibi, 67 + int(rng.integers(0, 8)), 60))
+    at_120 = lambda notes: [(a * 2, b * 2, p, v) for a, b, p, v in notes]  # noqa: E731  seconds -> quarters
+    song = make_song([("right", 0, False, at_120(melody)), ("left", 0, False, at_120(bass))])
+    return song, beats, beats[::meter]
+
+
+def test_drifting_tempo_with_lead_in_is_recovered():
+    song, truth, downbeats = performance()
+    al = B.align_beats(song, "on")
+    assert al.changed
+    assert B.f_measure(truth, al.beats) >= 0.9
+    assert al.meter == 4
+    assert B.f_measure(downbeats, al.downbeats) >= 0.9
+    assert 100 < al.qpm < 130
+    assert al.tempo_curve[:8].mean() < al.tempo_curve[-8:].mean()  # it follows the drift
+    new = al.song
+    # notes keep their times in seconds
+    for old, tr in zip(song.tracks, new.tracks):
+        assert np.allclose(song.seconds(old.start), new.seconds(tr.start), atol=1e-6)
+        assert np.allclose(song.seconds(old.end), new.seconds(tr.end), atol=1e-6)
+    # the new map puts whole quarters on the estimated beats, and bars on the true downbeats
+    quarters = np.arange(0, np.ceil(new.end) + 1)
+    assert B.f_measure(al.beats, new.seconds(quarters)) >= 0.95
+    assert B.f_measure(downbeats, new.seconds(bar_lines(new))) >= 0.9
+    assert al.on_grid_after > al.on_grid_before
+    # and the re-timed song survives a MIDI round trip
+    back = from_midi_bytes(to_midi_bytes(new))
+    assert np.allclose(back.seconds(back.tracks[0].start), song.seconds(song.tracks[0].start), atol=3e-3)
+
+
+def test_lead_in_becomes_a_pickup_and_empty_bars():
+    song, truth, downbeats = performance(lead=3.1, seed=3)
+    al = B.align_beats(song, "on")
+    first_bar = al.song.time_signatures[0]
+    assert first_bar[0] == 0.0
+    first_note = min(float(t.start.min()) for t in al.song.tracks)
+    assert first_note > 2  # the silence is whole beats, not squeezed into one
+    assert B.f_measure(downbeats, al.song.seconds(bar_lines(al.song))) >= 0.9
+
+
+def test_aligned_file_unchanged_under_auto():
+    quantised = rich_song()
+    al = B.align_beats(quantised, "auto")
+    assert not al.changed and al.song is quantised
+    assert al.on_grid_before == al.on_grid_after == 1.0
+
+    # played with human timing, but under a tempo map that follows its beat: kept too
+    song, truth, _ = performance(qpm0=100, qpm1=100, lead=0.0, jitter=0.015, seed=1)
+    played = Song([t.replace_notes(t.start * 100 / 120, t.end * 100 / 120, t.pitch, t.velocity)
+                   for t in song.tracks], [(0.0, 100.0)], [(0.0, 4, 4)], source="<played>")
+    al = B.align_beats(played, "auto")
+    assert not al.changed and al.song is played
+    assert "own beats" in al.reason and al.beats.size > 0
+
+
+def test_off_grid_file_is_aligned_under_auto_and_kept_when_off():
+    song, _, _ = performance(seed=2)
+    assert B.align_beats(song, "auto").changed
+    off = B.align_beats(song, "off")
+    assert not off.changed and off.song is song
+
+
+def test_no_rhythm_is_a_clear_error():
+    chord = make_song([("p", 0, False, [(0.0, 8.0, 60, 80), (0.0, 8.0, 64, 80), (0.1, 8.0, 67, 80)])])
+    with pytest.raises(B.NoRhythmError, match="no rhythm to track"):
+        B.align_beats(chord, "on")
+    kept = B.align_beats(chord, "auto")
+    assert not kept.changed and "no rhythm" in kept.reason
+    assert isinstance(B.NoRhythmError(None, "x"), B.InputError)  # the CLI's one-line path
+
+
+def test_accepts_pretty_midi():
+    song, truth, _ = performance(n_beats=40)
+    al = B.align_beats(to_pretty_midi(song), "on")
+    assert al.changed and B.f_measure(truth, al.beats) >= 0.85
+
+
+def test_retime_keeps_key_signature_times():
+    song = make_song([("p", 0, False, [(q, q + 0.5, 60, 80) for q in np.arange(0, 16, 0.5)])],
+                     keys=((4.0, 7),))
+    beats = song.seconds(np.arange(0, 16)) * 1.0 + 0.4
+    new = B.retime(song, beats)
+    assert np.isclose(new.seconds([new.key_signatures[0][0]])[0], song.seconds([4.0])[0])
+
+
+def test_f_measure_counts_one_to_one():
+    ref = np.array([1.0, 2.0, 3.0])
+    assert B.f_measure(ref, ref) == 1.0
+    assert B.f_measure(ref, np.array([1.01, 1.02])) == pytest.approx(2 * 1 / 5)
+    assert B.f_measure(ref, ref + 0.2) == 0.0
+
+
+def test_f_measure_agrees_with_mir_eval():
+    mir_eval = pytest.importorskip("mir_eval")
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        ref = np.cumsum(rng.uniform(0.3, 0.8, 60)) + 5
+        est = np.sort(np.concatenate([ref[::2] + rng.normal(0, 0.05, ref[::2].size), rng.uniform(5, ref[-1], 10)]))
+        assert B.f_measure(ref, est) == pytest.approx(mir_eval.beat.f_measure(ref, est), abs=0.02)

@@ -494,7 +494,9 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
 @click.option("--model", type=click.Path(path_type=Path), help="A checkpoint folder instead of the shipped model.")
 @click.option("--classifier", type=click.Path(path_type=Path),
-              help="Genre classifier checkpoint that judges style (default: the shipped one).")
+              help="CNN genre classifier checkpoint, the second opinion (default: the shipped one).")
+@click.option("--style-judge", "style_judge", type=click.Path(path_type=Path),
+              help="Style judge folder for the headline numbers (default: the shipped one).")
 @click.option("--converted", type=click.Path(path_type=Path),
               help="Read <stem>.<genre>.mid from this folder instead of converting.")
 @click.option("--target-data", type=click.Path(path_type=Path),
@@ -506,8 +508,8 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
               show_default=True, help="Note probability threshold, between 0 and 1.")
 @click.option("--device", default=None, help="torch device (default cpu).")
 @click.option("--force", is_flag=True, help="Replace an existing report folder.")
-def evaluate_cmd(files, data, to, model, classifier, converted, target_data, max_files, output, seed, threshold,
-                 device, force):
+def evaluate_cmd(files, data, to, model, classifier, style_judge, converted, target_data, max_files, output, seed,
+                 threshold, device, force):
     """Measure a conversion (style strength, content kept, musicality) against baselines; write a report."""
     from tqdm import tqdm
     from .evaluate.report import evaluate, input_files
@@ -522,10 +524,13 @@ def evaluate_cmd(files, data, to, model, classifier, converted, target_data, max
               disable=None) as bar:
         rep = evaluate(inputs, to, out_dir=out, model=model, classifier=classifier, converted_dir=converted,
                        target_real=target_data, seed=seed, threshold=threshold, max_files=max_files, force=force,
-                       device=device, progress=bar.update)
-    counts, strength = rep["counts"], rep.get("strength")
+                       device=device, progress=bar.update, style_judge=style_judge)
+    counts, strength, style = rep["counts"], rep.get("strength"), rep.get("style_judge") or {}
+    rate = style.get("target_rate") or {}
     click.echo(f"wrote {out / 'report.md'}: {counts['songs']} songs"
-               + (f"; outputs judged {to}: {strength['model']['target_rate_windows']:.0%} of windows "
+               + (f"; style judge: outputs judged {to} {rate['outputs']:.0%} of songs (inputs {rate['inputs']:.0%})"
+                  if rate.get("outputs") is not None and rate.get("inputs") is not None else "")
+               + (f"; CNN: {strength['model']['target_rate_windows']:.0%} of windows "
                   f"(inputs {strength['identity']['target_rate_windows']:.0%})" if strength else ""))
     if rep["failed"]:
         click.echo(f"{len(rep['failed'])} failed:", err=True)

@@ -60,6 +60,7 @@ MODEL_KINDS = ("generator", "discriminator", "classifier")
 NORMS = ("instance", "batch", "none")
 TASKS = ("cyclegan", "gan", "classifier")
 MIXED_MODES = ("none", "partial", "full")
+GENRE_LOSSES = ("none", "cnn")  # which classifier, if any, a generator trained against
 CYCLE_LOSSES = ("l1", "mse")
 
 
@@ -135,6 +136,9 @@ class TrainConfig:
     pool_size: int = 50
     d_input_noise: float = 1.0  # sigma of |N(0, sigma)| added to discriminator inputs
     c_input_noise: float = 0.0  # sigma of N(0, sigma) added to classifier inputs while training
+    # the genre classifier whose verdict was a loss for the generator: "none" (only its own
+    # discriminators) or "cnn" (a frozen piano-roll classifier). evaluate reports it; never the style judge.
+    genre_loss: str = "none"
     phrase_steps: int | None = None  # None = the dataset's default (64 = 4 bars of 4/4)
     transpose: int = 0  # passed to PhraseDataset: random transposition range in semitones
     seed: int = 0
@@ -151,6 +155,10 @@ class TrainConfig:
             raise ConfigError(f"unknown task {self.task!r}; valid: {list(TASKS)}")
         if self.cycle_loss not in CYCLE_LOSSES:
             raise ConfigError(f"unknown cycle loss {self.cycle_loss!r}; valid: {list(CYCLE_LOSSES)}")
+        if self.genre_loss not in GENRE_LOSSES:
+            hint = " (the style judge is evaluate's referee: no generator may train against it)" \
+                if "style" in str(self.genre_loss) or "judge" in str(self.genre_loss) else ""
+            raise ConfigError(f"unknown genre loss {self.genre_loss!r}; valid: {list(GENRE_LOSSES)}{hint}")
         if self.mixed not in MIXED_MODES:
             raise ConfigError(f"unknown mixed discriminator mode {self.mixed!r}; valid: {list(MIXED_MODES)}")
         _check_positive("TrainConfig", lr=self.lr, batch_size=self.batch_size, epochs=self.epochs,

@@ -100,7 +100,11 @@ def test_fit_separates_two_made_up_genres(tmp_path):
     features = extract(units, tmp_path / "cache", workers=1, progress=False)
     assert len(list((tmp_path / "cache").glob("chunk-*.npz"))) == 1
     t = table(units, features, tmp_path / "data", val_fraction=0.3)
-    assert set(t.source) == {"set"} and set(t.split) == {"train", "val"}
+    assert set(t.source) == {"set"} and set(t.split) == {"train", "val"} and not t.augmented.any()
+    features = extract(units, tmp_path / "cache", workers=1, augment=True, progress=False)  # adds the copies
+    t = table(units, features, tmp_path / "data", val_fraction=0.3)
+    assert t.augmented.sum() == (t.split[~t.augmented] == "train").sum()  # one copy per training piece
+    assert not (t.augmented & (t.split == "val")).any()
     for how in ("piece", "segments"):
         judge = fit_corpus(t, ("swing", "waltz"), how=how)
         assert judge.rows == how
@@ -108,4 +112,4 @@ def test_fit_separates_two_made_up_genres(tmp_path):
     judge.save(tmp_path / "judge")
     again = StyleJudge.load(tmp_path / "judge")
     assert again.rows == "segments" and again.classify(waltz()) == judge.classify(waltz())
-    assert extract(units, tmp_path / "cache", workers=1, progress=False).keys() == features.keys()  # cached
+    assert extract(units, tmp_path / "cache", workers=1, augment=True, progress=False).keys() == features.keys()

@@ -1,6 +1,7 @@
 """evaluate/compare: reports hold the expected numbers and files; baselines check the plumbing."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -84,12 +85,13 @@ def run(*args):
 def test_report_folder_holds_markdown_json_pictures_and_outputs(report):
     out, rep = report
     assert json.loads((out / "report.json").read_text()) == rep
-    assert set(rep["plots"]) == {"musicality", "content", "target_hist", "compare"}
+    assert set(rep["plots"]) == {"style_profile", "musicality", "content", "target_hist", "compare"}
     for name in rep["plots"].values():
         read_png(out / name)
     md = (out / "report.md").read_text()
     assert md.startswith("# midistyle evaluation: 3 songs converted to jazz")
-    for part in ("## Summary", "## Style strength", "## Content kept", "## Musicality", "| pitch_class_entropy |",
+    for part in ("## Summary", "## Style judge (headline)", "## Style profile", "## CNN classifier",
+                 "![style_profile](style_profile.png)", "## Content kept", "## Musicality", "| pitch_class_entropy |",
                  "| onset_f1 |", "| target_rate_windows |", "![compare](compare.png)", "rich.mid"):
         assert part in md, part
     assert sorted(p.name for p in (out / "converted").iterdir()) == ["rich.jazz.mid", "scale0.jazz.mid",
@@ -128,6 +130,40 @@ def test_identity_baseline_is_exact_and_numbers_are_plausible(report):
     assert mus["target_real"]["n_notes"] == pytest.approx((12 + 22 + 32) / 3)
     assert set(rep["toward_target"].values()) <= {"toward", "away", "same"}
     assert rep["counts"]["target_real"] == 3 and rep["failed"] == [] and rep["classifier"]["source"] == ["pop"]
+
+
+def test_style_judge_leads_with_its_profile(report):
+    out, rep = report
+    st = rep["style_judge"]
+    assert st["trained_against"] == "unknown (the checkpoint records no training config)"
+    assert st["songs"] == 3 and st["reference"] == "real jazz (3 songs given)"
+    for key in ("inputs", "outputs", "target_real"):
+        assert 0.0 <= st["target_rate"][key] <= 1.0 and 0.0 <= st["p_target"][key] <= 1.0
+        assert sum(st["verdicts"][key].values()) == (3 if key != "outputs" else 3 - st["empty_outputs"])
+    assert st["gain"] == pytest.approx(np.mean([(s["style_p_target"]["output"] or 0.0) - s["style_p_target"]["source"]
+                                                for s in rep["songs"]]))
+    groups = st["profile"]["groups"]
+    assert list(groups) == ["sonority", "onset", "polyphony", "lines", "register", "pitch_classes", "key_profile"]
+    assert all(row["moved"] in ("toward", "away", "same") for row in groups.values())
+    assert len(groups["onset"]["features"]["onset_triplet"]) == 3
+    md = (out / "report.md").read_text()
+    assert md.index("## Style judge (headline)") < md.index("## CNN classifier")
+    assert "The generator trained against: unknown" in md
+    read_png(out / "style_profile.png")
+
+
+def test_trained_against_comes_from_the_checkpoint(models):
+    from midistyle.config import TrainConfig
+    from midistyle.errors import ConfigError
+    from midistyle.evaluate.style_report import trained_against
+
+    conv = Converter.load("jazz", models[0], classifier=False)
+    assert trained_against(conv) == "unknown (the checkpoint records no training config)"
+    meta = dataclasses.replace(conv.meta, train=TrainConfig(genre_loss="cnn"))
+    assert trained_against(dataclasses.replace(conv, meta=meta)) == "cnn"
+    assert TrainConfig().genre_loss == "none" and trained_against(None).startswith("unknown")
+    with pytest.raises(ConfigError, match="referee"):
+        TrainConfig(genre_loss="style_judge")
 
 
 class DensityJudge(torch.nn.Module):

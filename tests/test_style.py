@@ -203,3 +203,14 @@ def test_polyphony_against_a_loop():
     sounding = [c for c in counts if c]
     assert f["poly_mean"] == pytest.approx(np.mean(sounding))
     assert f["poly_1"] == pytest.approx(np.mean(np.array(sounding) == 1))
+
+
+def test_performance_like_copy_keeps_the_notes_and_loses_the_grid():
+    from midistyle.style.augment import performance_like
+
+    s = swung_line()
+    p = performance_like(s, seed=7)
+    assert p.tracks[0].pitch.tolist() == s.tracks[0].pitch.tolist()
+    assert np.all(p.tracks[0].end > p.tracks[0].start) and p.time_signatures == s.time_signatures
+    assert feats(p)["onset_other"] > 0.3 > feats(s)["onset_other"]
+    np.testing.assert_array_equal(performance_like(s, seed=7).tracks[0].start, p.tracks[0].start)

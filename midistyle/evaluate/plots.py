@@ -277,3 +277,57 @@ def plot_target_hist(p_before, p_after, out_png, *, target_name: str = "target",
     ax.set_ylabel("count")
     ax.legend()
     _save(fig, out_png)
+
+
+# what each style-profile panel shows (features of one unit) and its y axis
+STYLE_PANELS = {
+    "sonority": ("share of beats", None),
+    "onset": ("share of onsets (coverage: of beats)", None),
+    "polyphony": ("share of sounding time / of notes",
+                  ("poly_1", "poly_2", "poly_3", "poly_4plus", "silence", "dur_16th", "dur_8th", "dur_quarter",
+                   "dur_half", "dur_long")),
+    "lines": ("share of melodic moves", tuple(f"{line}_{i}" for line in ("top", "bass") for i in
+                                              ("repeat", "step", "third", "fourth_fifth", "leap", "wide"))),
+    "register": ("MIDI pitch (60 = middle C) / semitones",
+                 ("pitch_mean", "top_mean", "bass_mean", "pitch_range", "span_mean")),
+    "pitch_classes": ("distinct pitch classes", ("pcs_per_beat", "pcs_per_4beats", "pcs_used")),
+    "key_profile": ("share of sounding time", None),
+}
+
+
+def plot_style_profile(groups: Mapping[str, Mapping], out_png, *, names: Sequence[str], target: str = "the target",
+                       title: str | None = None):
+    """Small multiples of the style profile: one panel per feature group, grouped bars per feature.
+
+    ``groups``: group -> {"features": {feature: [value per series]}, "moved": "toward"/"away"/"same"/None};
+    ``names``: the series, e.g. ("sources", "outputs", "real jazz"). Each panel's title says whether
+    the group moved toward the target.
+    """
+    panels = [g for g in STYLE_PANELS if g in groups]
+    if not panels:
+        raise ValueError("plot_style_profile needs at least one feature group")
+    fig = _figure(15.0, 3.3 * int(np.ceil(len(panels) / 2)) + 0.6, layout="constrained")
+    axes = np.atleast_1d(fig.subplots(int(np.ceil(len(panels) / 2)), 2, squeeze=False)).ravel()
+    width = 0.8 / len(names)
+    for ax, group in zip(axes, panels):
+        label, shown = STYLE_PANELS[group]
+        feats = {k: v for k, v in groups[group]["features"].items() if shown is None or k in shown}
+        x = np.arange(len(feats))
+        for i, name in enumerate(names):
+            vals = [np.nan if v[i] is None else v[i] for v in feats.values()]
+            ax.bar(x + (i - (len(names) - 1) / 2) * width, vals, width, color=f"C{i}", label=_plain(name))
+        prefix = {"sonority": "son_", "onset": "onset_", "key_profile": "degree_"}.get(group, "")
+        ax.set_xticks(x, [k[len(prefix):] if k.startswith(prefix) else k for k in feats], rotation=40,
+                      ha="right", fontsize="small")
+        moved = groups[group].get("moved")
+        said = {"toward": f"moved toward {target}", "away": f"moved away from {target}", "same": "unchanged"}
+        ax.set_title(f"{group.replace('_', ' ')}" + (f": {said[moved]}" if moved else ""), fontsize="medium",
+                     fontweight="bold" if moved == "toward" else "normal")
+        ax.set_ylabel(label, fontsize="small")
+    axes[0].legend(fontsize="small")
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(_plain(title))
+    _save(fig, out_png)
+    return fig

@@ -8,6 +8,7 @@ baselines (see :mod:`midistyle.evaluate.scoring`) and writes a report folder::
     musicality.png    musicality of the sources, the outputs and real music of the target genre
     content.png       content kept by the model and by the baselines, per song
     target_hist.png   classifier P(target) per phrase window, inputs vs outputs (with a classifier)
+    style_profile.png the style judge's feature groups: sources, outputs, real target music
     compare.png       the first song before/after (its first bars)
     converted/        the converted MIDI files (when evaluate converted them itself)
 
@@ -32,10 +33,11 @@ from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_piece
 from ..representation.midi_io import from_midi_bytes, split_tune
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, UNIT_KEYS, mean_metrics, musicality
 from .scoring import GROUPS, Judge, SongScore, direction, fit_steps, score_song, strength_table
+from .style_report import load_recorder, trained_against
 
 REPORT_MD, REPORT_JSON = "report.md", "report.json"
-PLOT_FILES = {"musicality": "musicality.png", "content": "content.png", "target_hist": "target_hist.png",
-              "compare": "compare.png"}
+PLOT_FILES = {"style_profile": "style_profile.png", "musicality": "musicality.png", "content": "content.png",
+              "target_hist": "target_hist.png", "compare": "compare.png"}
 MAX_TARGET_FILES = 100  # real target-genre songs read when no max_files is given
 COMPARE_BARS = 16
 FORMAT, VERSION = "midistyle-report", 1
@@ -46,7 +48,8 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
              converted_dir: str | os.PathLike | None = None,
              target_real: Sequence[str | os.PathLike] | str | os.PathLike | None = None,
              seed: int = 0, threshold: float = 0.5, max_files: int | None = None, force: bool = False,
-             device: str | None = None, progress: Callable[[int], None] | None = None) -> dict:
+             device: str | None = None, progress: Callable[[int], None] | None = None,
+             style_judge: str | os.PathLike | bool | None = None) -> dict:
     """Convert ``inputs`` to genre ``to``, measure the result and write a report folder.
 
     Parameters
@@ -65,6 +68,8 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     threshold : note probability threshold (conversion and cycle reconstruction)
     max_files : evaluate a random sample of at most this many inputs
     progress : called with 1 after each input
+    style_judge : style judge folder, ``False`` for none, ``None`` for the shipped one: the
+        headline numbers and the style profile (the CNN classifier stays as a second opinion)
 
     Returns
     -------
@@ -82,13 +87,17 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     reals = input_files(target_real, max_files or MAX_TARGET_FILES, seed) if target_real is not None else []
     conv, back = _generators(to, model, converted_dir, device)
     judge = _judge(classifier, to, conv, device)
+    style = load_recorder(style_judge, to)
     cfg = conv.cfg if conv is not None else judge.cfg if judge is not None else RollConfig()
     found = _converted_index(Path(converted_dir), to) if converted_dir is not None else None
 
     real_rolls, real_mus, failed_target = [], [], []
     for piece in reals:
         try:
-            r = song_to_roll(read(piece.source), cfg)
+            real_song = read(piece.source)
+            r = song_to_roll(real_song, cfg)
+            if style is not None:
+                style.add_real(real_song)
             real_rolls.append(r)
             real_mus.append(musicality(r.onset, r.sustain, cfg, r.bar_starts))
         except Exception as exc:  # one bad reference file must not stop the report
@@ -96,6 +105,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
 
     rng = np.random.default_rng(seed)
     scores: list[SongScore] = []
+    style_rows: list[dict] = []
     failed: list[dict] = []
     first = None
     with atomic_dir(out_dir) as tmp:
@@ -112,8 +122,10 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
                     write_midi(out_song, tmp / shown)
                 out = song_to_roll(out_song, cfg)
                 real = real_rolls[rng.integers(len(real_rolls))] if real_rolls else None
-                scores.append(score_song(src, out, cfg=cfg, source=piece.source, output=shown, real=real,
-                                         judge=judge, back=back, threshold=threshold))
+                scored = score_song(src, out, cfg=cfg, source=piece.source, output=shown, real=real,
+                                    judge=judge, back=back, threshold=threshold)
+                style_rows.append(style.add_song(song, out_song) if style is not None else None)
+                scores.append(scored)
                 first = first or (song, src, out_song, out)
             except Exception as exc:  # batches finish, then list failures
                 failed.append({"path": piece.source, "reason": one_line(exc)})
@@ -123,13 +135,16 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
             raise InputError(failed[0]["path"] if failed else None,
                              f"no input could be evaluated ({failed[0]['reason'] if failed else 'no inputs'})")
         report = _report(scores, real_mus, judge, to, cfg, conv, back is not None)
+        report["style_judge"] = style.summary(trained_against(conv)) if style is not None else None
+        for rec, row in zip(report["songs"], style_rows):
+            rec["style_p_target"] = row
         report["settings"] = {"seed": seed, "threshold": threshold, "max_files": max_files,
                               "converted_dir": None if converted_dir is None else str(converted_dir),
                               "window": judge.window if judge else (conv.window if conv else None),
                               "grid": to_dict(cfg)}
         report["failed"], report["failed_target"] = failed, failed_target
         report["counts"].update(failed=len(failed), target_real=len(real_rolls))
-        report["plots"] = _plots(tmp, scores, real_mus, judge, first, cfg, to)
+        report["plots"] = _plots(tmp, scores, real_mus, judge, first, cfg, to, report["style_judge"])
         report = _clean(report)
         from .writeup import markdown
 
@@ -296,11 +311,16 @@ def _per_song(rows: list[dict], keys) -> dict:
     return {k: [r.get(k, np.nan) for r in rows] for k in keys}
 
 
-def _plots(folder: Path, scores, real_mus, judge, first, cfg: RollConfig, to: str) -> dict:
+def _plots(folder: Path, scores, real_mus, judge, first, cfg: RollConfig, to: str, style: dict | None = None) -> dict:
     """Draw the report's PNGs into ``folder``; returns {name: file name} of those drawn."""
-    from .plots import plot_compare, plot_metrics_bars, plot_target_hist
+    from .plots import plot_compare, plot_metrics_bars, plot_style_profile, plot_target_hist
 
     drawn = {}
+    if style and style.get("profile"):
+        plot_style_profile(style["profile"]["groups"], folder / PLOT_FILES["style_profile"],
+                           names=("sources", f"outputs (to {to})", style["reference"]), target=to,
+                           title=f"Style profile: sources, outputs and {style['reference']}")
+        drawn["style_profile"] = PLOT_FILES["style_profile"]
     groups = {"sources": _per_song([s.musicality_source for s in scores], MUSICALITY_KEYS),
               "outputs": _per_song([s.musicality_output for s in scores], MUSICALITY_KEYS)}
     if real_mus:

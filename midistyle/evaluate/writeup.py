@@ -30,12 +30,35 @@ def _names(to: str) -> dict:
             "sources": "sources", "outputs": "outputs", "target_real": f"real {to}"}
 
 
+def _judge(report: dict) -> list[str]:
+    """The headline: the style judge's verdict, what the generator trained against, the profile."""
+    to, st = report["to"], report.get("style_judge")
+    if not st:
+        return ["No style judge was available, so the headline style verdict is missing."]
+    if "target_rate" not in st:
+        return [f"The style judge does not know {to}."]
+    rate, p = st["target_rate"], st["p_target"]
+    text = (f"Style judge: {_pct(rate['outputs'])} of the outputs are judged {to}, against "
+            f"{_pct(rate['inputs'])} of the unchanged inputs"
+            + (f" and {_pct(rate['target_real'])} of real {to} songs" if rate.get("target_real") is not None else "")
+            + f"; mean P({to}) {_num(p['inputs']):.3f} -> {_num(p['outputs']):.3f} (gain {_num(st['gain']):+.3f}). "
+            f"The generator trained against: {st['trained_against']}.")
+    out = [text]
+    prof = st.get("profile")
+    if prof:
+        moved = {w: [g for g, row in prof["groups"].items() if row["moved"] == w] for w in ("toward", "away")}
+        out.append(f"Style profile against {st['reference']}: moved toward {to} in "
+                   f"{', '.join(moved['toward']) or 'no group'}"
+                   + (f"; away in {', '.join(moved['away'])}" if moved["away"] else "") + ".")
+    return out
+
+
 def _style(report: dict) -> list[str]:
     to, st = report["to"], report.get("strength")
     if not st:
-        return ["No genre classifier was available, so style strength was not measured."]
+        return ["No CNN genre classifier was available, so its second opinion is missing."]
     m, i, r = st["model"], st["identity"], st.get("random_target")
-    text = (f"The classifier calls {_pct(m['target_rate_windows'])} of the outputs' phrase windows {to} "
+    text = (f"CNN (second opinion): it calls {_pct(m['target_rate_windows'])} of the outputs' phrase windows {to} "
             f"({_pct(m['target_rate_songs'])} of songs), against {_pct(i['target_rate_windows'])} of the unchanged "
             f"inputs" + (f" and {_pct(r['target_rate_windows'])} of real {to} music." if r else "."))
     delta = _num(m["target_rate_windows"]) - _num(i["target_rate_windows"])
@@ -138,17 +161,20 @@ def _songs(report: dict) -> str:
 def markdown(report: dict) -> str:
     """The report as Markdown (``report`` as written to report.json, NaN already None)."""
     to, names = report["to"], _names(report["to"])
-    findings = _style(report) + _content(report) + _musicality(report) + _caveats(report)
+    findings = _judge(report) + _style(report) + _content(report) + _musicality(report) + _caveats(report)
     parts = [f"# midistyle evaluation: {report['counts']['songs']} songs converted to {to}\n", _setup(report) + "\n",
              "## Summary\n", "\n".join(f"- {f}" for f in findings) + "\n"]
+    if report.get("style_judge"):
+        from .style_report import markdown as style_markdown
+        parts += style_markdown(report["style_judge"], to, report.get("strength"))
     if report.get("strength"):
-        parts += ["## Style strength (classifier)\n",
+        parts += ["## CNN classifier (second opinion): style strength\n",
                   "Rates are shares classified as the target; gains are P(target) after minus before; "
                   "windows are the converter's phrase windows where the source sounds.\n",
                   _table(report["strength"], names, STRENGTH_KEYS)]
     parts += ["## Content kept (against the source)\n", _table(report["content"], names, CONTENT_KEYS),
               "## Musicality\n", _table(report["musicality"], names, list(MUSICALITY_KEYS) + ["n_notes"])]
-    titles = {"musicality": "Musicality", "content": "Content kept", "target_hist": f"P({to}) per window",
+    titles = {"style_profile": "Style profile (style judge's feature groups)", "musicality": "Musicality", "content": "Content kept", "target_hist": f"P({to}) per window",
               "compare": "First song, before and after"}
     parts += ["## Pictures\n", "In the bar charts a bar is the mean over songs and its error bar one standard "
               "deviation across songs (kept within 0-1 for rates); the mean is written under each bar.\n"]

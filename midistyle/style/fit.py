@@ -42,6 +42,7 @@ class Table:
     piece: np.ndarray  # float64 [n, F]
     seg: np.ndarray  # float64 [m, F]
     seg_piece: np.ndarray  # int64 [m]: row of the piece each segment belongs to
+    augmented: np.ndarray  # bool [n]: a performance-like copy (training rows only)
 
     def select(self, keep: np.ndarray) -> "Table":
         rows = np.flatnonzero(keep)
@@ -49,7 +50,7 @@ class Table:
         remap[rows] = np.arange(rows.size)
         seg_keep = remap[self.seg_piece] >= 0
         return Table(self.genre[rows], self.source[rows], self.split[rows], self.name[rows], self.piece[rows],
-                     self.seg[seg_keep], remap[self.seg_piece[seg_keep]])
+                     self.seg[seg_keep], remap[self.seg_piece[seg_keep]], self.augmented[rows])
 
 
 def corpus_units(data: str | os.PathLike, genres: list[str] | None = None) -> list[Unit]:
@@ -65,32 +66,44 @@ def collection(unit: Unit, data: str | os.PathLike) -> str:
     return parts[1] if len(parts) > 2 else parts[0]
 
 
-def unit_features(unit: Unit) -> tuple[np.ndarray, np.ndarray]:
-    """(piece features [F], segment features [m, F]) of one unit; InputError when unreadable."""
+AUGMENTED = ":performance-like"  # cache key suffix of a unit's performance-like copy
+
+
+def unit_features(unit: Unit, augment: bool = False) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(key, piece features [F], segment features [m, F])`` of one unit, and with ``augment`` of
+    its performance-like copy too (key ``sha1 + AUGMENTED``); InputError when unreadable."""
     from ..representation import read
     from ..representation.scores import read_abc_text
+    from .augment import performance_like
 
     song = read_abc_text(unit.text, unit.source) if unit.kind == "abc" else read(unit.path)
-    notes = beat_notes(song)
-    if notes.pitch.size == 0:
-        raise MidistyleError(f"{unit.source}: no pitched notes")
-    return note_features(notes), segment_rows(notes)
+    out = []
+    for key, s in [(unit.sha1, song)] + ([(unit.sha1 + AUGMENTED, None)] if augment else []):
+        notes = beat_notes(s if s is not None else performance_like(song, int(unit.sha1[:8], 16)))
+        if notes.pitch.size == 0:
+            raise MidistyleError(f"{unit.source}: no pitched notes")
+        out.append((key, note_features(notes), segment_rows(notes)))
+    return out
 
 
-def _work(unit: Unit):
+def _work(unit: Unit, augment: bool = False):
     try:
-        piece, segs = unit_features(unit)
-        return unit.sha1, piece, segs, ""
+        return [(key, piece, segs, "") for key, piece, segs in unit_features(unit, augment)]
     except Exception as exc:  # one bad piece is reported, not fatal
-        return unit.sha1, None, None, one_line(exc)
+        return [(unit.sha1, None, None, one_line(exc))]
 
 
-def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, progress: bool = True) -> dict:
-    """Features of every unit, cached in ``cache``: sha1 -> (piece [F], segments [m, F]) or error str."""
+def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, augment: bool = False,
+            progress: bool = True) -> dict:
+    """Features of every unit (and with ``augment`` of its performance-like copy), cached in
+    ``cache``: key -> (piece [F], segments [m, F]) or an error string."""
+    import functools
+
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     done = load_cache(cache)
-    todo = [u for u in units if u.sha1 not in done]
+    todo = [u for u in units if u.sha1 not in done or (augment and isinstance(done[u.sha1], tuple)
+                                                        and u.sha1 + AUGMENTED not in done)]
     todo.sort(key=lambda u: -u.cost)  # big ones first: the pool stays busy at the end
     buffer: list = []
 
@@ -103,9 +116,10 @@ def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, pr
 
     with multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else _Serial() as pool, \
             tqdm(total=len(units), initial=len(units) - len(todo), disable=not progress, unit="piece") as bar:
-        for sha, piece, segs, err in pool.imap_unordered(_work, todo, chunksize=4):
-            done[sha] = err if piece is None else (piece, segs)
-            buffer.append((sha, piece, segs, err))
+        for rows in pool.imap_unordered(functools.partial(_work, augment=augment), todo, chunksize=4):
+            for key, piece, segs, err in rows:
+                done[key] = err if piece is None else (piece, segs)
+                buffer.append((key, piece, segs, err))
             if len(buffer) >= _CHUNK:
                 flush()
             bar.update(1)
@@ -154,14 +168,21 @@ def load_cache(cache: Path) -> dict:
 
 
 def table(units: list[Unit], features: dict, data: str | os.PathLike, val_fraction: float = VAL_FRACTION) -> Table:
-    """The extracted features of ``units`` (failed ones left out) as a :class:`Table`."""
-    rows = [(u, features[u.sha1]) for u in units if isinstance(features.get(u.sha1), tuple)]
-    segs = [f[1] for _, f in rows]
-    return Table(np.array([u.genre for u, _ in rows]), np.array([collection(u, data) for u, _ in rows]),
-                 np.array([split_of(u.sha1, val_fraction) for u, _ in rows]), np.array([u.source for u, _ in rows]),
-                 np.array([f[0] for _, f in rows], np.float64).reshape(-1, len(FEATURE_NAMES)),
+    """The extracted features of ``units`` (failed ones left out) as a :class:`Table`; the
+    performance-like copies of training pieces, where extracted, as extra training rows."""
+    rows = []
+    for u in units:
+        split = split_of(u.sha1, val_fraction)
+        if isinstance(features.get(u.sha1), tuple):
+            rows.append((u, split, False, features[u.sha1]))
+            if split == "train" and isinstance(features.get(u.sha1 + AUGMENTED), tuple):
+                rows.append((u, split, True, features[u.sha1 + AUGMENTED]))
+    segs = [f[1] for *_, f in rows]
+    return Table(np.array([u.genre for u, *_ in rows]), np.array([collection(u, data) for u, *_ in rows]),
+                 np.array([r[1] for r in rows]), np.array([u.source for u, *_ in rows]),
+                 np.array([f[0] for *_, f in rows], np.float64).reshape(-1, len(FEATURE_NAMES)),
                  np.concatenate(segs or [np.zeros((0, len(FEATURE_NAMES)))]),
-                 np.repeat(np.arange(len(rows)), [len(s) for s in segs]))
+                 np.repeat(np.arange(len(rows)), [len(s) for s in segs]), np.array([r[2] for r in rows], bool))
 
 
 def fit_judge(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], *, weight: np.ndarray | None = None,
@@ -213,16 +234,17 @@ __all__ = ["Table", "corpus_units", "extract", "fit_judge", "piece_proba", "scor
 
 
 def fit_corpus(t: Table, genres: tuple[str, ...], *, how: str = "piece", c: float = 1.0,
-               exclude: tuple[str, ...] = (), balance: str = "genre", info: dict | None = None) -> StyleJudge:
+               exclude: tuple[str, ...] = (), balance: str = "genre", augmented: bool = True,
+               info: dict | None = None) -> StyleJudge:
     """Fit on the training split of ``t``, leaving out the collections in ``exclude``.
 
     ``how="piece"`` fits one row per piece; ``"segments"`` one row per segment, each piece's
     segments weighted to sum to one (a long piece counts as much as a short one). Genres weigh
     the same; with ``balance="collection"`` so do the collections inside a genre (POP909's 909
     piano ballads do not outvote the Western pop files; 12k folk tunes from books do not outvote
-    Nottingham's arrangements).
+    Nottingham's arrangements). ``augmented``: also fit on the performance-like copies in ``t``.
     """
-    train = t.select((t.split == "train") & ~np.isin(t.source, list(exclude)))
+    train = t.select((t.split == "train") & ~np.isin(t.source, list(exclude)) & (augmented | ~t.augmented))
     weight = np.ones(len(train.genre))
     if balance == "collection":
         keys = np.char.add(np.char.add(train.genre.astype(str), "/"), train.source.astype(str))
@@ -238,7 +260,7 @@ def fit_corpus(t: Table, genres: tuple[str, ...], *, how: str = "piece", c: floa
 
 def validate(judge: StyleJudge, t: Table, how: str = "piece") -> dict:
     """Scores on the validation split of ``t``: overall and recall per collection."""
-    val = t.select(t.split == "val")
+    val = t.select((t.split == "val") & ~t.augmented)
     predicted = np.array(judge.genres)[piece_proba(judge, val, how).argmax(axis=1)]
     out = scores(val.genre, predicted, judge.genres)
     out["by_collection"] = {f"{g}/{s}": {"n": int(m.sum()), "recall": float(np.mean(predicted[m] == g))}
@@ -260,19 +282,27 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
     ap.add_argument("--exclude", nargs="*", default=[], help="collections left out of training")
     ap.add_argument("--balance", choices=("genre", "collection"), default="genre")
+    ap.add_argument("--no-augment", dest="augment", action="store_false",
+                    help="do not also fit on performance-like copies of the training pieces")
     args = ap.parse_args(argv)
     units = corpus_units(args.data)
-    features = extract(units, args.cache, workers=args.workers)
+    features = extract(units, args.cache, workers=args.workers, augment=args.augment)
     t = table(units, features, args.data)
     genres = tuple(g for g in ("jazz", "classical", "pop", "folk", "rock") if g in set(t.genre)) + \
         tuple(sorted(set(t.genre) - {"jazz", "classical", "pop", "folk", "rock"}))
-    info = {"trained_on": {f"{g}/{s}": int(((t.genre == g) & (t.source == s) & (t.split == "train")).sum())
+    info = {"trained_on": {f"{g}/{s}": int(((t.genre == g) & (t.source == s) & (t.split == "train") & ~t.augmented).sum())
                            for g, s in sorted(set(zip(t.genre.tolist(), t.source.tolist())))
                            if s not in args.exclude},
-            "excluded": list(args.exclude), "balance": args.balance, "C": args.c, "val_fraction": VAL_FRACTION,
+            "excluded": list(args.exclude), "balance": args.balance, "performance_like_copies": args.augment,
+            "C": args.c, "val_fraction": VAL_FRACTION,
             "split": "midistyle prepare's: sha1 of the piece's content, first 8 hex digits / 2^32 < 0.1 -> val"}
+    real_train = (t.split == "train") & ~t.augmented & ~np.isin(t.source, args.exclude)
+    # a genre's reference profile: the mean of its collections' means (POP909 does not outweigh freemidi pop)
+    info["genre_means"] = {g: np.mean([t.piece[real_train & (t.genre == g) & (t.source == s)].mean(axis=0)
+                                       for s in sorted(set(t.source[real_train & (t.genre == g)]))],
+                                      axis=0).round(6).tolist() for g in genres}
     judge = fit_corpus(t, genres, how=args.how, c=args.c, exclude=tuple(args.exclude), balance=args.balance,
-                       info=info)
+                       augmented=args.augment, info=info)
     result = validate(judge, t, judge.rows)
     judge.info["validation"] = {k: result[k] for k in ("balanced_accuracy", "recall", "confusion", "n")}
     print(json.dumps(result, indent=1))

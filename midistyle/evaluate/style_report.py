@@ -1,0 +1,197 @@
+"""The style judge's part of an evaluation: headline transfer numbers and the style profile.
+
+Every source song, its converted output and (when given) real songs of the target genre are
+judged by the style judge (:mod:`midistyle.style`), which no generator trains against. The style
+profile compares the mean of every musical feature for the sources, the outputs and real target
+music, group by group; a group *moved toward* the target when the outputs' means are at least 10%
+closer to the target's than the sources' were (distance in units of each feature's spread in the
+judge's training corpus).
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from ..style.features import FEATURE_GROUPS, FEATURE_NAMES, song_features
+
+MOVE = 0.10  # relative change of distance to the target that counts as moving
+N_HIGHLIGHTS = 8
+
+
+@dataclasses.dataclass
+class StyleRecorder:
+    """Collects features and verdicts song by song; :meth:`summary` gives the report's numbers."""
+
+    judge: Any  # midistyle.style.StyleJudge
+    to: str
+    path: str = "shipped"
+    sources: list = dataclasses.field(default_factory=list)  # (features, probs)
+    outputs: list = dataclasses.field(default_factory=list)  # (features or None, probs or NaN)
+    reals: list = dataclasses.field(default_factory=list)
+
+    def _judge(self, song) -> tuple[np.ndarray | None, np.ndarray]:
+        if song.n_notes(drums=False) == 0:  # an output with no notes is no style at all
+            return None, np.full(len(self.judge.genres), np.nan)
+        return song_features(song), self.judge.song_proba(song)
+
+    def add_song(self, song, out_song) -> dict:
+        """Judge a source and its output; returns ``{"source": P(to), "output": P(to)}`` for the song's record."""
+        src, out = self._judge(song), self._judge(out_song)
+        self.sources.append(src)
+        self.outputs.append(out)
+        i = self.target_index
+        return {"source": _f(src[1][i]) if i is not None else None, "output": _f(out[1][i]) if i is not None else None}
+
+    def add_real(self, song) -> None:
+        self.reals.append(self._judge(song))
+
+    @property
+    def target_index(self) -> int | None:
+        return self.judge.genres.index(self.to) if self.to in self.judge.genres else None
+
+    def summary(self, trained_against: str) -> dict:
+        """Headline numbers, verdict counts and the style profile (see the module docstring)."""
+        i, genres = self.target_index, list(self.judge.genres)
+        out: dict = {"judge": {"path": self.path, "genres": genres, "rows": self.judge.rows,
+                               "validation_balanced_accuracy":
+                                   self.judge.info.get("validation", {}).get("balanced_accuracy")},
+                     "trained_against": trained_against, "songs": len(self.sources)}
+        sets = {"inputs": self.sources, "outputs": self.outputs}
+        if self.reals:
+            sets["target_real"] = self.reals
+        if i is not None:
+            out["target_rate"] = {k: _rate(v, i) for k, v in sets.items()}
+            out["p_target"] = {k: _f(np.nanmean([p[i] for _, p in v])) if _finite(v) else None for k, v in sets.items()}
+            pairs = [(o[1][i] if np.isfinite(o[1][i]) else 0.0) - s[1][i] for s, o in zip(self.sources, self.outputs)]
+            out["gain"] = _f(np.mean(pairs)) if pairs else None
+        out["verdicts"] = {k: {g: int(sum(1 for _, p in v if np.isfinite(p).all() and genres[int(np.argmax(p))] == g))
+                               for g in genres} for k, v in sets.items()}
+        out["empty_outputs"] = int(sum(f is None for f, _ in self.outputs))
+        ref, label = self.reference()
+        out["profile"] = profile(self.sources, self.outputs, ref, self.judge.scale) if ref is not None else None
+        out["reference"] = label
+        return out
+
+    def reference(self) -> tuple[np.ndarray | None, str]:
+        """Mean features of real target music: the songs given, else the judge's training pieces."""
+        feats = [f for f, _ in self.reals if f is not None]
+        if feats:
+            return np.mean(feats, axis=0), f"real {self.to} ({len(feats)} songs given)"
+        means = self.judge.info.get("genre_means", {})
+        if self.to in means and len(means[self.to]) == len(FEATURE_NAMES):
+            return np.asarray(means[self.to], np.float64), f"{self.to} in the judge's training corpus"
+        return None, f"no {self.to} reference"
+
+
+def load_recorder(style_judge, to: str) -> "StyleRecorder | None":
+    """A StyleRecorder for the judge asked for (None: the shipped one, if installed; False: none)."""
+    from ..errors import ModelError
+    from ..style import StyleJudge
+
+    if style_judge is False:
+        return None
+    if style_judge is None or style_judge is True:
+        try:
+            return StyleRecorder(StyleJudge.load(), to)
+        except ModelError:
+            return None
+    return StyleRecorder(StyleJudge.load(style_judge), to, path=str(style_judge))
+
+
+def trained_against(conv) -> str:
+    """Which classifier, if any, the generator trained against (its checkpoint's TrainConfig.genre_loss)."""
+    if conv is None:
+        return "unknown (outputs read from a folder, no model given)"
+    train = conv.meta.train
+    return train.genre_loss if train is not None else "unknown (the checkpoint records no training config)"
+
+
+def profile(sources: list, outputs: list, reference: np.ndarray, scale: np.ndarray) -> dict:
+    """Per group: each feature's mean for sources, outputs and the reference; distances; the verdict."""
+    src = np.mean([f for f, _ in sources if f is not None], axis=0)
+    outs = [f for f, _ in outputs if f is not None]
+    out = np.mean(outs, axis=0) if outs else np.full(len(FEATURE_NAMES), np.nan)
+    groups = {}
+    for group, names in FEATURE_GROUPS.items():
+        idx = [FEATURE_NAMES.index(n) for n in names]
+        d_src = float(np.sqrt(np.mean(((src[idx] - reference[idx]) / scale[idx]) ** 2)))
+        d_out = float(np.sqrt(np.mean(((out[idx] - reference[idx]) / scale[idx]) ** 2)))
+        moved = "toward" if d_out < (1 - MOVE) * d_src else "away" if d_out > (1 + MOVE) * d_src else "same"
+        groups[group] = {"features": {n: [_f(src[j]), _f(out[j]), _f(reference[j])] for n, j in zip(names, idx)},
+                         "distance": {"sources": d_src, "outputs": _f(d_out)}, "moved": moved if outs else None}
+    change = np.abs(out - src) / scale
+    top = [int(j) for j in np.argsort(np.nan_to_num(change, nan=-1))[::-1][:N_HIGHLIGHTS] if change[j] > 0]
+    return {"groups": groups,
+            "highlights": [{"feature": FEATURE_NAMES[j], "sources": _f(src[j]), "outputs": _f(out[j]),
+                            "reference": _f(reference[j])} for j in top]}
+
+
+def _finite(v) -> bool:
+    return any(np.isfinite(p).all() for _, p in v)
+
+
+def _rate(v, i) -> float | None:
+    """Share of songs judged the target (an empty output counts as not)."""
+    return float(np.mean([bool(np.isfinite(p).all() and int(np.argmax(p)) == i) for _, p in v])) if v else None
+
+
+def _f(x) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def ratio(a, b) -> str:
+    """``b`` as a multiple of ``a`` for people: "3.0x", "0.5x", "n/a"."""
+    if a is None or b is None:
+        return "n/a"
+    if abs(a) < 1e-9:
+        return "new" if abs(b) > 1e-9 else "1.0x"
+    return f"{b / a:.1f}x"
+
+
+def markdown(st: dict, to: str, cnn: dict | None) -> list[str]:
+    """The report.md sections: headline table (style judge, CNN beside it), profile, highlights."""
+    def pct(v):
+        return "n/a" if v is None else f"{100 * v:.0f}%"
+
+    def num(v):
+        return "n/a" if v is None else f"{v:.3f}"
+
+    m = (cnn or {}).get("model", {})
+    i = (cnn or {}).get("identity", {})
+    r = (cnn or {}).get("random_target", {})
+    rows = [("songs judged " + to + ": inputs", pct(st.get("target_rate", {}).get("inputs")), pct(i.get("target_rate_songs"))),
+            ("songs judged " + to + ": outputs", pct(st.get("target_rate", {}).get("outputs")), pct(m.get("target_rate_songs"))),
+            (f"songs judged {to}: real {to}", pct(st.get("target_rate", {}).get("target_real")), pct(r.get("target_rate_songs"))),
+            (f"mean P({to}): inputs", num(st.get("p_target", {}).get("inputs")), num(i.get("p_target"))),
+            (f"mean P({to}): outputs", num(st.get("p_target", {}).get("outputs")), num(m.get("p_target"))),
+            (f"gain in P({to}) per song", num(st.get("gain")), num(m.get("gain_songs")))]
+    lines = [f"## Style judge (headline)\n",
+             f"The style judge reads musical features of the pitched notes (chords per beat, where onsets fall in "
+             f"the beat, lines, register, key) and was trained on a corpus, never against a generator. The generator "
+             f"was trained against: **{st['trained_against']}** (a generator trained against a classifier can fool "
+             f"that classifier without changing the music). The CNN is the shipped piano-roll classifier, shown as a "
+             f"second opinion (per song: mean over its phrase windows; P per window).\n",
+             "| | style judge | CNN |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    if st.get("empty_outputs"):
+        lines.append(f"\n{st['empty_outputs']} output(s) had no notes: counted as not {to}.")
+    prof = st.get("profile")
+    if prof:
+        lines += ["\n## Style profile\n",
+                  f"Mean of each feature group for the sources, the outputs and {st['reference']}. Distance: "
+                  f"root-mean-square difference from {to}, in units of each feature's spread in the judge's corpus; "
+                  f"'toward' means the outputs are at least {int(MOVE * 100)}% closer to {to} than the sources.\n",
+                  "| group | sources -> target | outputs -> target | moved |", "|---|---|---|---|"]
+        for g, row in prof["groups"].items():
+            lines.append(f"| {g} | {num(row['distance']['sources'])} | {num(row['distance']['outputs'])} | "
+                         f"{'**toward**' if row['moved'] == 'toward' else row['moved'] or 'n/a'} |")
+        lines += ["\nLargest changes (feature means; ratios against the sources):\n",
+                  f"| feature | sources | outputs | {to} | outputs / sources | {to} / sources |", "|---" * 6 + "|"]
+        for h in prof["highlights"]:
+            lines.append(f"| {h['feature']} | {num(h['sources'])} | {num(h['outputs'])} | {num(h['reference'])} | "
+                         f"{ratio(h['sources'], h['outputs'])} | {ratio(h['sources'], h['reference'])} |")
+    return lines + [""]
+
+
+__all__ = ["StyleRecorder", "load_recorder", "markdown", "profile", "trained_against"]

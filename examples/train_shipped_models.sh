@@ -16,7 +16,8 @@ GAN_STEPS=${GAN_STEPS:-1500}
 CLF_STEPS=${CLF_STEPS:-30000}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 
-[ -f "$PREP/index.json" ] || $MS prepare --config examples/shared_corpus.toml -o "$PREP"
+# The shipped models are on the 4-step grid (Brunner et al.); the config file says 12.
+[ -f "$PREP/index.json" ] || $MS prepare --config examples/shared_corpus.toml --steps-per-beat 4 -o "$PREP"
 $MS train classifier --data "$PREP" --preset "$PRESET" --max-steps "$CLF_STEPS" -o "$RUNS/classifier"
 declare -A CONTENT=([jazz]=10 [classical]=2 [pop]=2 [folk]=10 [rock]=2)
 for g in jazz classical pop folk rock; do

@@ -77,6 +77,29 @@ tune_option = click.option("--tune", type=int, default=None,
                            help="Tune number in an ABC book (X: number); same as FILE#N.")
 
 
+ALIGN_MODES = ("off", "auto", "on")  # representation.beats.MODES, without importing numpy here
+
+
+def align_option(default: str):
+    return click.option(
+        "--align-beats", "align_beats", type=click.Choice(ALIGN_MODES), default=default, show_default=True,
+        is_flag=False, flag_value="on",
+        help="Re-time the song to beats estimated from its notes (librosa's beat tracker; notes keep their "
+             "times in seconds): on; auto = only when its onsets miss the grid of its own tempo map and its "
+             "own beats disagree with the estimate; off. Given alone (after FILE): on.")
+
+
+def _aligned(song, mode: str, cfg, say: bool = True):
+    """``(song, Alignment or None)``: the song on its estimated beats per ``mode``; says so when it changed."""
+    if mode == "off":
+        return song, None
+    from .representation.beats import align_beats
+    al = align_beats(song, mode, cfg.steps_per_beat)
+    if al.changed and say:
+        click.echo(f"beats: {al.summary()}")
+    return al.song, al
+
+
 def engine_options(f):
     f = click.option("--engine-address", default=None, metavar="URL",
                      help="Dask scheduler to use, e.g. tcp://host:8786 (default: a local cluster).")(f)
@@ -88,12 +111,18 @@ def engine_options(f):
 @click.argument("file")
 @steps_option
 @tune_option
-def inspect(file, steps_per_beat, tune):
-    """Tracks, meters, tempi, bars, and what the grid will lose for FILE."""
+@align_option("off")
+def inspect(file, steps_per_beat, tune, align_beats):
+    """Tracks, meters, tempi, bars, and what the grid will lose for FILE (with --align-beats: on the
+    beats estimated from its notes, with the estimated tempo, meter and first downbeat)."""
     from .summary import describe
     from .representation import read
     song = read(file, tune=tune, require_pitched=False)
-    click.echo(describe(song, _roll_config(steps_per_beat)))
+    cfg = _roll_config(steps_per_beat)
+    song, al = _aligned(song, align_beats, cfg, say=False)
+    click.echo(describe(song, cfg))
+    if al is not None:
+        click.echo(f"  beats    {al.summary()}")
     book = _book(file)
     if len(book) > 1:
         labels = [str(t.label) for t in book]
@@ -127,14 +156,17 @@ def _parse_bars(text: str | None):
 @click.option("--bars", help="Bars A:B to draw (0-based, end exclusive), e.g. 0:8.")
 @steps_option
 @tune_option
+@align_option("auto")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
-def roll(file, output, bars, steps_per_beat, tune, force):
+def roll(file, output, bars, steps_per_beat, tune, align_beats, force):
     """Draw FILE as a piano roll with bar lines, one colour per instrument."""
     from .evaluate.plots import plot_roll, select_bars
     from .representation import read, song_to_roll
     song = read(file, tune=tune)
     check_output(output, [Path(file)], force)
-    r = song_to_roll(song, _roll_config(steps_per_beat))
+    cfg = _roll_config(steps_per_beat)
+    song, _ = _aligned(song, align_beats, cfg)
+    r = song_to_roll(song, cfg)
     chosen = select_bars(_parse_bars(bars), r.n_bars, file)
     names = [song.tracks[i].name or f"track {i}" for i in r.track_index]
     plot_roll(r.sustain, r.onset, r.bar_starts, r.cfg, output, track_names=names,
@@ -150,13 +182,16 @@ def roll(file, output, bars, steps_per_beat, tune, force):
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="MIDI file to write.")
 @steps_option
 @tune_option
+@align_option("auto")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
-def quantize(file, output, steps_per_beat, tune, force):
-    """Write FILE as the models see it (bar tensors written back to MIDI)."""
+def quantize(file, output, steps_per_beat, tune, align_beats, force):
+    """Write FILE as the models see it (bar tensors written back to MIDI); re-timed to its estimated
+    beats first when --align-beats says so (the output's tempo map puts its beats there)."""
     from .representation import grid_report, quantize as snap, read, write_midi
     song = read(file, tune=tune)
     check_output(output, [Path(file)], force)
     cfg = _roll_config(steps_per_beat)
+    song, _ = _aligned(song, align_beats, cfg)
     rep = grid_report(song, cfg)
     write_midi(snap(song, cfg), output)
     click.echo(f"wrote {output}: {rep['pitched_notes']} pitched notes, {rep['off_grid_onsets']} onsets moved "
@@ -173,22 +208,27 @@ def quantize(file, output, steps_per_beat, tune, force):
 @click.option("--bars", type=int, default=None, help="Bars per phrase (default 4).")
 @click.option("--hop", type=int, default=None, help="Bars between phrase starts (default: --bars).")
 @click.option("--steps-per-beat", "steps_per_beat", type=int, default=None, help="Grid steps per quarter (default 4).")
+@click.option("--align-beats", "align_beats", type=click.Choice(ALIGN_MODES), default=None,
+              help="Re-time pieces to beats estimated from their notes before cutting bars: auto (the default: "
+                   "pieces whose onsets miss their own grid), on, off. Overrides the config file's settings, "
+                   "per-source ones included.")
 @engine_options
-def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, engine, engine_address):
+def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, align_beats, engine, engine_address):
     """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
     report = prepare_from_cli([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
                               bars=bars, steps_per_beat=steps_per_beat, progress=True, engine=engine,
-                              engine_address=engine_address)
+                              engine_address=engine_address, align_beats=align_beats)
     for line in report.summary_lines():
         click.echo(line)
 
 
 def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, config=None, workers: int | None = None,
                      hop: int | None = None, bars: int | None = None, steps_per_beat: int | None = None,
-                     progress: bool = True, engine: str = "local", engine_address: str | None = None):
+                     progress: bool = True, engine: str = "local", engine_address: str | None = None,
+                     align_beats: str | None = None):
     """``midistyle prepare SRC... --genre NAME -o DIR [--config FILE] [--workers N] [--hop N]
-    [--bars N] [--steps-per-beat N] [--engine dask [--engine-address URL]]``: resolve the
-    arguments, run :func:`midistyle.data.corpus.prepare`.
+    [--bars N] [--steps-per-beat N] [--align-beats off|auto|on] [--engine dask [--engine-address URL]]``:
+    resolve the arguments, run :func:`midistyle.data.corpus.prepare`.
 
     ``--config`` names a TOML/JSON file mapping genres to folders (see
     :func:`~midistyle.data.units.load_sources_file`); SRC folders add to ``--genre``. Flags
@@ -210,10 +250,15 @@ def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, confi
         raise InputError(None, f"no SRC folders given for genre {genre!r}")
     if not sources:
         raise InputError(None, "nothing to prepare: give SRC... --genre NAME, or --config FILE")
-    flags = {"workers": workers, "hop": hop, "phrase_bars": bars, "steps_per_beat": steps_per_beat}
+    flags = {"workers": workers, "hop": hop, "phrase_bars": bars, "steps_per_beat": steps_per_beat,
+             "align_beats": align_beats}
+    if align_beats is not None:  # the flag overrides the file, per-source settings included
+        for opts in settings.get("source_options", {}).values():
+            opts.pop("align_beats", None)
     settings.update({k: v for k, v in flags.items() if v is not None})
     grid = {k: settings.pop(k) for k in ("steps_per_beat", "low_pitch", "high_pitch") if k in settings}
-    allowed = {"phrase_bars", "hop", "phrase_steps", "workers", "val_fraction", "shard_size", "time_limit"}
+    allowed = {"phrase_bars", "hop", "phrase_steps", "workers", "val_fraction", "shard_size", "time_limit",
+               "align_beats", "source_options"}
     unknown = sorted(set(settings) - allowed)
     if unknown:
         raise InputError(config, f"unknown setting(s) {unknown}; valid: {sorted(allowed | set(grid) | {'sources'})}")
@@ -240,9 +285,10 @@ def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, confi
 @click.option("--device", default=None, help="torch device (default cpu).")
 @click.option("--force", is_flag=True, help="Replace existing outputs.")
 @tune_option
+@align_option("auto")
 @engine_options
 def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, force, tune,
-            engine, engine_address):
+            align_beats, engine, engine_address):
     """Convert a whole song (or every file under a folder) to another genre."""
     if model is None and to not in GENRES:
         raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
@@ -255,7 +301,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         if tune is not None:
             raise click.UsageError("--tune picks a tune of one ABC book; a folder converts every tune")
         return _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
-                               engine, engine_address)
+                               engine, engine_address, align_beats)
     if engine != "local" or engine_address:
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from .representation import read, write_midi
@@ -274,7 +320,10 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         click.echo(f"{source} holds {len(book)} tunes: converting the first ({song.source}); "
                    "pick another with --tune N, or convert the book's folder for all")
     conv = Converter.load(to, model, device=device)
-    result, info = conv.convert_song(song, seed=seed, threshold=threshold, from_genre=from_genre)
+    result, info = conv.convert_song(song, seed=seed, threshold=threshold, from_genre=from_genre,
+                                     align_beats=align_beats)
+    if "aligned" in info:
+        click.echo(f"beats: {info['aligned']}")
     if "detected" in info:
         click.echo(f"source genre: {info['detected']} (detected, p={info['detected_p']:.2f})")
     write_midi(result, out)
@@ -313,7 +362,7 @@ def song_path(source: Path, song):
 
 
 def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
-                    engine="local", engine_address=None):
+                    engine="local", engine_address=None, align_beats="auto"):
     from tqdm import tqdm
     from .transfer import convert_many, folder_jobs
     if output is None:
@@ -326,11 +375,15 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
     with tqdm(total=len(jobs), unit="file", desc=f"to {to}", disable=None) as bar:
         report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
                               from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update,
-                              engine=engine, engine_address=engine_address)
+                              engine=engine, engine_address=engine_address, align_beats=align_beats)
     done = f"converted {len(report.written)} of {len(jobs)} pieces into {output}"
     if report.skipped:
         done += f" ({len(report.skipped)} already there, kept; --force redoes them)"
     click.echo(done)
+    if report.aligned:
+        click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes (--align-beats {align_beats}):")
+        for src, what in report.aligned:
+            click.echo(f"  {src}: {what}")
     if report.failed:
         click.echo(f"{len(report.failed)} failed:", err=True)
         for src, reason in report.failed:

@@ -53,7 +53,8 @@ def describe(song: Song, cfg: RollConfig = RollConfig()) -> str:
             warnings.append("many onsets are off the grid (performance timing or triplets): convert and the "
                             f"shipped models move them to {cfg.steps_per_beat} steps per quarter; "
                             "`quantize --steps-per-beat 12` lets you hear a finer grid, and a model for one is "
-                            "trained from `prepare --steps-per-beat 12`")
+                            "trained from `prepare --steps-per-beat 12`; a performance whose tempo map does not "
+                            "follow its beat: `inspect FILE --align-beats` estimates the beats from the notes")
         if rep["out_of_range"] > 0.05 * n:
             warnings.append("many pitches fall outside the models' range and will be dropped")
         if all(num * 4 / den < 2 for _, num, den in song.time_signatures):

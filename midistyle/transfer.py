@@ -117,14 +117,27 @@ class Converter:
         return overlap_add(out, starts, x.shape[1])
 
     def convert_song(self, song: Song, *, seed: int = 0, threshold: float = 0.5,
-                     from_genre: str | None = None) -> tuple[Song, dict]:
-        """Convert a whole song. Returns the new song and an info dict (source genre, note counts)."""
+                     from_genre: str | None = None, align_beats: str = "auto") -> tuple[Song, dict]:
+        """Convert a whole song. Returns the new song and an info dict (source genre, note counts;
+        ``aligned``: what the beat alignment found, when it re-timed the song).
+
+        ``align_beats``: ``"auto"`` first re-times a song whose onsets miss the grid of its own
+        tempo map to beats estimated from its notes (the output keeps that tempo map), ``"on"``
+        every song, ``"off"`` none (see :func:`midistyle.representation.beats.align_beats`).
+        """
         if not 0 < threshold < 1:
             raise ConfigError(f"threshold must lie between 0 and 1 (a note probability), got {threshold!r}")
+        aligned = None
+        if align_beats != "off":
+            from .representation.beats import align_beats as align
+            al = align(song, align_beats, self.cfg.steps_per_beat)
+            song, aligned = al.song, (al.summary() if al.changed else None)
         roll = song_to_roll(song, self.cfg)
         x = roll.merged()
         info: dict[str, Any] = {"source": song.source, "to": self.target, "bars": roll.n_bars,
                                 "notes_in": int(roll.onset.sum())}
+        if aligned:
+            info["aligned"] = aligned
         if from_genre is None:
             found = self.detect(x)
             if found:
@@ -200,13 +213,14 @@ def _latest_velocity(velocity: np.ndarray) -> np.ndarray:
 # --- convenience API mirroring the CLI -------------------------------------------------------
 
 def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = None, seed: int = 0,
-            threshold: float = 0.5, device: str | None = None, tune: int | None = None):
+            threshold: float = 0.5, device: str | None = None, tune: int | None = None, align_beats: str = "auto"):
     """Convert a whole song to genre ``to`` with the shipped model (or ``model``, a checkpoint folder).
 
     Parameters
     ----------
     source : path or pretty_midi.PrettyMIDI
     to : target genre, one of ``midistyle.GENRES`` for shipped models.
+    align_beats : ``"auto"``, ``"on"`` or ``"off"``: see :meth:`Converter.convert_song`.
 
     Returns
     -------
@@ -215,7 +229,8 @@ def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = No
     from .representation import to_pretty_midi
 
     conv = Converter.load(to, model, device=device)
-    song, _ = conv.convert_song(read(source, tune=tune), seed=seed, threshold=threshold, from_genre=from_genre)
+    song, _ = conv.convert_song(read(source, tune=tune), seed=seed, threshold=threshold, from_genre=from_genre,
+                                align_beats=align_beats)
     return to_pretty_midi(song)
 
 
@@ -226,6 +241,7 @@ class BatchReport:
     written: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # output already there
+    aligned: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (source, what alignment found)
 
 
 def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
@@ -261,14 +277,14 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
     """Convert ``src`` to ``dst`` in a worker; returns (src, dst, error, info)."""
     from .representation import write_midi
 
-    src, dst, seed, threshold, from_genre, force, wav = job
+    src, dst, seed, threshold, from_genre, force, wav, align_beats = job
     try:
         if Path(dst).exists() and not force:  # done by an earlier (perhaps interrupted) run
             return src, dst, None, {"skipped": True}
         for target in (dst, Path(dst).with_suffix(".wav")):  # temp files of a run killed mid-write
             remove_leftovers(target)
         song, info = _WORKER["conv"].convert_song(read(src), seed=seed, threshold=threshold,
-                                                  from_genre=from_genre)
+                                                  from_genre=from_genre, align_beats=align_beats)
         write_midi(song, dst)
         if wav:
             from .render import render
@@ -282,13 +298,14 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
                  seed: int = 0, threshold: float = 0.5, from_genre: str | None = None, force: bool = False,
                  wav: bool = False, device: str | None = None,
                  progress: Callable[[int], None] | None = None, engine: str = "local",
-                 engine_address: str | None = None) -> BatchReport:
+                 engine_address: str | None = None, align_beats: str = "auto") -> BatchReport:
     """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised.
 
     Outputs that already exist are kept and counted as skipped unless ``force``, so re-running an
     interrupted batch finishes the rest. ``engine="dask"`` runs the same per-file work on the
     Dask cluster at ``engine_address`` (a local one of ``workers`` processes when None); its
-    workers must see the model, inputs and outputs at the same paths.
+    workers must see the model, inputs and outputs at the same paths. ``align_beats``: see
+    :meth:`Converter.convert_song`; ``report.aligned`` lists the pieces it re-timed.
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing as mp
@@ -296,7 +313,7 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
 
     check_engine(engine, engine_address)
     report = BatchReport()
-    args = [(str(s), str(d), seed, threshold, from_genre, force, wav) for s, d in jobs]
+    args = [(str(s), str(d), seed, threshold, from_genre, force, wav, align_beats) for s, d in jobs]
     if engine == "dask":
         from .engine import dask_client, run_chunks, threads
 
@@ -326,9 +343,11 @@ def _collect(results, report: BatchReport, progress) -> None:
             report.skipped.append((src, dst))
         elif err is None:
             report.written.append((src, dst))
+            if info and info.get("aligned"):
+                report.aligned.append((src, info["aligned"]))
         else:
             report.failed.append((src, err))
         if progress:
             progress(1)
-    for part in (report.written, report.failed, report.skipped):
+    for part in (report.written, report.failed, report.skipped, report.aligned):
         part.sort()

@@ -59,3 +59,23 @@ def overlapping_same_pitch_midi() -> bytes:
     buf = io.BytesIO()
     mf.save(file=buf)
     return buf.getvalue()
+
+
+def performance(n_beats=72, qpm0=96.0, qpm1=132.0, lead=1.7, seed=0, jitter=0.01, meter=4):
+    """Notes played at a tempo drifting from ``qpm0`` to ``qpm1``, after ``lead`` seconds of silence,
+    written under a wrong flat 120 qpm map. Returns (song, true beat times, true downbeat times)."""
+    rng = np.random.default_rng(seed)
+    qpm = np.linspace(qpm0, qpm1, n_beats)
+    beats = lead + np.concatenate([[0.0], np.cumsum(60.0 / qpm[:-1])])
+    melody, bass = [], []
+    for i, t in enumerate(beats):
+        ibi = 60.0 / qpm[i]
+        down = i % meter == 0
+        bass.append((t, t + 0.9 * ibi, 40 if down else 47, 100 if down else 70))
+        melody.append((t + rng.normal(0, jitter), t + 0.4 * ibi, 64 + int(rng.integers(0, 8)), 80))
+        if rng.random() < 0.6:  # a swung eighth
+            x = t + ibi * 2 / 3 + rng.normal(0, jitter)
+            melody.append((x, x + 0.3 * ibi, 67 + int(rng.integers(0, 8)), 60))
+    at_120 = lambda notes: [(a * 2, b * 2, p, v) for a, b, p, v in notes]  # noqa: E731  seconds -> quarters
+    played = song([("right", 0, False, at_120(melody)), ("left", 0, False, at_120(bass))])
+    return played, beats, beats[::meter]

@@ -51,6 +51,7 @@ class PrepareReport:
     cpu_s: dict[str, float] = dataclasses.field(default_factory=dict)
     kept: tuple[str, ...] = ()  # genres the folder already held, kept
     replaced: tuple[str, ...] = ()  # genres the folder already held, prepared again
+    aligned: dict[str, int] = dataclasses.field(default_factory=dict)  # pieces re-timed to estimated beats
 
     def summary_lines(self) -> list[str]:
         """A small table for people: per genre files, tunes, pieces and phrases by split, then skips."""
@@ -68,6 +69,10 @@ class PrepareReport:
             lines.append(f"kept {', '.join(self.kept)} from the earlier run in {self.out_dir} (unchanged pieces cached)")
         if self.replaced:
             lines.append(f"replaced {', '.join(self.replaced)}: prepared again from the folders given now")
+        if any(self.aligned.values()):
+            per = ", ".join(f"{g} {n}" for g, n in self.aligned.items() if n)
+            lines.append(f"re-timed to beats estimated from their notes: {sum(self.aligned.values())} pieces "
+                         f"({per}; index.json pieces[].align says which)")
         n_skip = sum(self.skipped.values())
         lines.append(f"skipped {n_skip} (see {layout.SKIPPED_NAME})" + (":" if n_skip else ""))
         lines.extend(f"  {n:>6}  {reason}" for reason, n in sorted(self.skipped.items(), key=lambda kv: -kv[1]))
@@ -84,7 +89,8 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
             phrase_steps: int | None = None, workers: int | None = None, val_fraction: float = 0.1,
             shard_size: int = 4096, time_limit: float | None = DEFAULT_TIME_LIMIT_S,
             progress: bool = True, keep_genres: bool = True, engine: str = "local",
-            engine_address: str | None = None) -> PrepareReport:
+            engine_address: str | None = None, align_beats: str = "auto",
+            source_options: Mapping[str, Mapping] | None = None) -> PrepareReport:
     """Cut every piece under ``sources`` into phrases and write a training corpus to ``out_dir``.
 
     Parameters
@@ -113,6 +119,11 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
         cluster, with the same results (see :mod:`midistyle.engine`).
     engine_address : the Dask scheduler, e.g. ``tcp://host:8786``; None starts a local cluster
         of ``workers`` processes.
+    align_beats : ``"auto"`` re-times pieces whose onsets miss their own grid to beats estimated
+        from their notes before cutting them at barlines (:mod:`midistyle.representation.beats`);
+        ``"on"``: every piece (one with no rhythm to track is skipped); ``"off"``: none.
+    source_options : folder or file as given in ``sources`` -> its own ``{"align_beats": mode,
+        "max_phrases": n}`` (``max_phrases``: keep at most n phrases per piece, spread over it).
 
     Raises
     ------
@@ -137,7 +148,8 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     workers = max(1, workers or os.cpu_count() or 1)
     sources, kept, replaced = merge_sources(Path(out_dir), sources) if keep_genres else (sources, (), ())
     out = _claim(Path(out_dir), sources)
-    found = discover(sources)
+    _check_options(align_beats, source_options)
+    found = discover(sources, align=align_beats, source_options=source_options)
     cache = out / layout.CACHE_DIR / spec.key()
     _tidy_cache(out / layout.CACHE_DIR, keep=cache)
 
@@ -171,6 +183,19 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     report.wall_s = time.perf_counter() - t0
     report.cpu_s = {k: round(v, 2) for k, v in cpu.items()}
     return report
+
+
+def _check_options(align_beats: str, source_options) -> None:
+    from ..representation.beats import MODES
+
+    if align_beats not in MODES:
+        raise ValueError(f"align_beats must be one of {', '.join(MODES)}, got {align_beats!r}")
+    for where, opts in (source_options or {}).items():
+        mode, most = opts.get("align_beats", align_beats), opts.get("max_phrases")
+        if mode not in MODES:
+            raise ValueError(f"{where}: align_beats must be one of {', '.join(MODES)}, got {mode!r}")
+        if most is not None and (not isinstance(most, int) or isinstance(most, bool) or most < 1):
+            raise ValueError(f"{where}: max_phrases must be a positive integer, got {most!r}")
 
 
 def split_of(sha1: str, val_fraction: float) -> str:
@@ -262,6 +287,7 @@ def _assemble(out: Path, sources, found, spec: PhraseSpec, cache: Path, transien
         groups[(u.genre, split_of(u.sha1, val_fraction))].append(i)
     pieces, rows, shards, skips = [], [], [], {}
     counts = {k: {g: {s: 0 for s in layout.SPLITS} for g in genres} for k in ("pieces", "phrases")}
+    aligned = {g: 0 for g in genres}
     bar = _progress(len(units), 0, progress, desc="write shards")
     for genre in genres:
         for split in layout.SPLITS:
@@ -280,13 +306,14 @@ def _assemble(out: Path, sources, found, spec: PhraseSpec, cache: Path, transien
                 rows.extend([shard, row, len(pieces) - 1, int(b), int(n), str(m)] for (shard, row), b, n, m
                             in zip(places, data["bars"], data["steps"], data["meters"]))
                 counts["pieces"][genre][split] += 1
+                aligned[genre] += meta["info"].get("align") == "aligned"
                 counts["phrases"][genre][split] += len(places)
             sink.close()
     bar.close()
     skipped = [(units[i].source, skips[i]) for i in sorted(skips)] + [(src, why) for _, src, why in found.duplicates]
     _remove_stale_shards(out, {s["file"] for s in shards})
     _write_skipped(out / layout.SKIPPED_NAME, skipped)
-    summary = {"files": found.files, "tunes": found.tunes, **counts,
+    summary = {"files": found.files, "tunes": found.tunes, **counts, "aligned": aligned,
                "skipped": dict(collections.Counter(reason_kind(r) for _, r in skipped))}
     index = {"format": layout.FORMAT, "version": layout.VERSION, "roll_config": to_dict(spec.roll),
              "phrase_bars": spec.phrase_bars, "hop": spec.hop, "phrase_steps": spec.phrase_steps,
@@ -297,7 +324,7 @@ def _assemble(out: Path, sources, found, spec: PhraseSpec, cache: Path, transien
              "phrase_columns": list(layout.PHRASE_COLUMNS), "phrases": rows}
     write_text(out / layout.INDEX_NAME, _dump(index))
     return PrepareReport(out, genres, found.files, found.tunes, counts["pieces"], counts["phrases"],
-                         summary["skipped"], cached=0, wall_s=0.0)
+                         summary["skipped"], cached=0, wall_s=0.0, aligned=aligned)
 
 
 def _piece_record(unit: Unit, split: str, meta: dict, first: int) -> dict:

@@ -18,8 +18,8 @@ from ..representation import Song, bar_lines, read, song_to_roll
 from ..representation.midi_io import check_pitched
 from .units import Unit
 
-PART_VERSION = 1
-_CODE_FILES = ("representation/abc.py", "representation/basics.py", "representation/midi_io.py",
+PART_VERSION = 2  # 2: pieces may be beat-aligned and capped (Unit.tag names the part)
+_CODE_FILES = ("representation/abc.py", "representation/basics.py", "representation/beats.py", "representation/midi_io.py",
                "representation/roll.py", "representation/scores.py", "representation/song.py", "data/phrases.py")
 
 
@@ -45,7 +45,17 @@ class PhraseSpec:
         root = Path(__file__).resolve().parents[1]
         for rel in _CODE_FILES:
             h.update((root / rel).read_bytes())
+        h.update(_tracker_version().encode())
         return h.hexdigest()[:16]
+
+
+def _tracker_version() -> str:
+    """The beat tracker's version (another librosa may find other beats), without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return "librosa " + version("librosa")
+    except PackageNotFoundError:
+        return "no librosa"
 
 
 @dataclasses.dataclass
@@ -175,6 +185,41 @@ def piece_info(song: Song, cfg: RollConfig) -> dict:
     return {"meter": f"{n}/{d}", "qpm": round(float(song.tempos[0][1]), 2),
             "tracks": len(song.pitched), "notes": int(starts.size),
             "off_grid": round(float(off.mean()) if off.size else 0.0, 4)}
+
+
+def align(song: Song, mode: str, spb: int) -> tuple[Song, dict]:
+    """The song on its estimated beats per ``mode`` (see :func:`~midistyle.representation.beats.align_beats`)
+    and what the index records about it. NoRhythmError (an InputError) under ``"on"`` skips the piece."""
+    from ..representation.beats import align_beats
+
+    if mode == "off":
+        return song, {"align": "off"}
+    al = align_beats(song, mode, spb)
+    info = {"align": "aligned" if al.changed else "kept", "align_reason": al.reason,
+            "on_grid_before": round(al.on_grid_before, 4), "on_grid_after": round(al.on_grid_after, 4)}
+    if al.beats.size:
+        info.update(beat_qpm=round(al.qpm, 2), beat_meter=al.meter)
+    return al.song, info
+
+
+def cap(phrases: Phrases, most: int | None) -> Phrases:
+    """At most ``most`` phrases, evenly spread over the piece (first and last kept), so that one long
+    performance does not outweigh many short pieces."""
+    n = len(phrases)
+    if most is None or n <= most:
+        return phrases
+    keep = np.unique(np.rint(np.linspace(0, n - 1, most)).astype(np.int64))
+    info = dict(phrases.info, capped_from=n)
+    return Phrases(phrases.rolls[keep], phrases.bars[keep], phrases.steps[keep],
+                   [phrases.meters[i] for i in keep], info)
+
+
+def piece_phrases(unit: Unit, spec: PhraseSpec) -> Phrases:
+    """A unit read, aligned to its beats per ``unit.align``, cut into phrases and capped per ``unit.max_phrases``."""
+    song, info = align(load_song(unit), unit.align, spec.roll.steps_per_beat)
+    phrases = cut_phrases(song, spec)
+    phrases.info.update(info)
+    return cap(phrases, unit.max_phrases)
 
 
 def load_song(unit: Unit) -> Song:

@@ -40,6 +40,13 @@ class Unit:
     tune: int | None = None
     position: int = 0
     text: str | None = None
+    align: str = "auto"  # --align-beats mode for this piece (representation/beats.py)
+    max_phrases: int | None = None  # keep at most this many phrases, spread over the piece
+
+    @property
+    def tag(self) -> str:
+        """The per-piece settings, as they name its cached result."""
+        return self.align + ("" if self.max_phrases is None else f"-max{self.max_phrases}")
 
     @property
     def source(self) -> str:
@@ -66,11 +73,14 @@ class Discovery:
     duplicates: list[tuple[str, str, str]]  # (genre, source, reason)
 
 
-def discover(sources: Mapping[str, Sequence[str | os.PathLike]]) -> Discovery:
+def discover(sources: Mapping[str, Sequence[str | os.PathLike]], *, align: str = "auto",
+             source_options: Mapping[str, Mapping] | None = None) -> Discovery:
     """Walk ``genre -> [folders or files]`` in order and list the units, without parsing music.
 
     Folders are searched recursively for MIDI, MusicXML, kern and ABC files (hidden entries are
-    ignored); files named explicitly are taken whatever their suffix.
+    ignored); files named explicitly are taken whatever their suffix. Every unit gets ``align``
+    and no phrase cap, unless ``source_options`` (folder or file as given -> ``{"align_beats":
+    mode, "max_phrases": n}``) says otherwise for the entry it was found under.
 
     Raises
     ------
@@ -88,9 +98,9 @@ def discover(sources: Mapping[str, Sequence[str | os.PathLike]]) -> Discovery:
             raise InputError(None, f"bad genre name {genre!r}: use letters, digits, '_', '-', '.'")
         if isinstance(entries, (str, os.PathLike)):
             entries = [entries]
-        paths = [p for entry in entries for p in _walk(Path(entry))]
+        paths = [(p, _options(source_options, entry, align)) for entry in entries for p in _walk(Path(entry))]
         files[genre] = tunes[genre] = 0
-        for path in paths:
+        for path, opts in paths:
             real = path.resolve()
             if real in listed:  # the same file reached twice (overlapping folders)
                 continue
@@ -106,7 +116,7 @@ def discover(sources: Mapping[str, Sequence[str | os.PathLike]]) -> Discovery:
                 continue
             seen[sha] = str(path)
             if path.suffix.lower() == ".abc":
-                book = list(_book_units(genre, path, data))
+                book = [dataclasses.replace(u, **opts) for u in _book_units(genre, path, data)]
                 tunes[genre] += len(book)
                 for unit in book:
                     if unit.sha1 in seen:
@@ -116,11 +126,17 @@ def discover(sources: Mapping[str, Sequence[str | os.PathLike]]) -> Discovery:
                         units.append(unit)
             else:
                 kind = "score" if path.suffix.lower() in SCORE_SUFFIXES else "midi"
-                units.append(Unit(genre, str(path), sha, kind, len(data)))
+                units.append(Unit(genre, str(path), sha, kind, len(data), **opts))
         if files[genre] == 0:
             raise InputError(", ".join(map(str, entries)) or genre,
                              f"no MIDI, MusicXML, kern or ABC files for genre {genre!r}")
     return Discovery(units, files, tunes, duplicates)
+
+
+def _options(source_options: Mapping[str, Mapping] | None, entry, align: str) -> dict:
+    """Unit fields for pieces found under ``entry``: its own settings over the run's."""
+    own = dict((source_options or {}).get(str(entry), {}))
+    return {"align": own.get("align_beats", align), "max_phrases": own.get("max_phrases")}
 
 
 def _walk(entry: Path) -> list[Path]:
@@ -157,9 +173,29 @@ def load_sources_file(path: str | os.PathLike) -> tuple[dict[str, list[str]], di
         settings = {k: v for k, v in data.items() if k != "sources"}
         data = data["sources"]
     sources: dict[str, list[str]] = {}
+    options: dict[str, dict] = {}
     for genre, entries in data.items():
-        entries = [entries] if isinstance(entries, str) else entries
-        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
-            raise InputError(path, f"genre {genre!r}: expected a folder or a list of folders")
-        sources[genre] = [str(e if Path(e).is_absolute() else path.parent / e) for e in entries]
+        entries = [entries] if isinstance(entries, (str, dict)) else entries
+        if not isinstance(entries, list) or not all(isinstance(e, (str, dict)) for e in entries):
+            raise InputError(path, f"genre {genre!r}: expected a folder, a list of folders, or tables "
+                                   "{path = ..., align_beats = ..., max_phrases = ...}")
+        sources[genre] = []
+        for e in entries:
+            own = dict(e) if isinstance(e, dict) else {"path": e}
+            where = own.pop("path", None)
+            if not isinstance(where, str):
+                raise InputError(path, f"genre {genre!r}: a source table needs path = \"FOLDER\"")
+            unknown = sorted(set(own) - set(SOURCE_SETTINGS))
+            if unknown:
+                raise InputError(path, f"genre {genre!r}, {where}: unknown source setting(s) {unknown}; "
+                                       f"valid: {sorted(SOURCE_SETTINGS)}")
+            full = str(where if Path(where).is_absolute() else path.parent / where)
+            sources[genre].append(full)
+            if own:
+                options[full] = own
+    if options:
+        settings["source_options"] = options
     return sources, settings
+
+
+SOURCE_SETTINGS = ("align_beats", "max_phrases")  # what one source folder may set for its pieces

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..atomic import atomic_path
 from ..errors import InputError, one_line
-from .phrases import Phrases, PhraseSpec, cut_phrases, load_song
+from .phrases import Phrases, PhraseSpec, piece_phrases
 from .units import Unit
 
 
@@ -29,7 +29,7 @@ WALL_FACTOR = 2.0  # wall seconds per CPU second of limit before a unit counts a
 
 def part_path(cache_dir: str | os.PathLike, unit: Unit) -> Path:
     """Where a unit's result lives in a settings-specific cache folder."""
-    return Path(cache_dir) / unit.sha1[:2] / f"{unit.sha1}.{unit.kind}.npz"
+    return Path(cache_dir) / unit.sha1[:2] / f"{unit.sha1}.{unit.kind}.{unit.tag}.npz"
 
 
 def save_part(path: Path, phrases: Phrases | None = None, reason: str = "") -> None:
@@ -105,7 +105,7 @@ def work_chunk(items: list[tuple[int, Unit]], spec: PhraseSpec, cache_dir: str,
         cpu = time.process_time()
         try:
             with _time_limit(time_limit), _quiet():
-                phrases = cut_phrases(load_song(unit), spec)
+                phrases = piece_phrases(unit, spec)
         except UnitTimeout:
             out.append((idx, "timeout", f"timeout (over {time_limit:g} s of CPU or {WALL_FACTOR * time_limit:g} s)",
                         0, time.process_time() - cpu))

@@ -410,7 +410,7 @@ def render(midi, output, soundfont, rate, force):
 
 @main.group()
 def train():
-    """Train a genre classifier, a CycleGAN or a GAN on a prepared corpus."""
+    """Train a genre classifier, a CycleGAN, a GAN or a StarGAN on a prepared corpus."""
 
 
 def _train_options(f):
@@ -539,6 +539,22 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
     _train(train_gan, data, _genres(source, target, data), _genres(target, source, data), out, preset=preset,
            device=device, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
            overrides=overrides)
+
+
+@train.command("stargan")
+@click.option("--genres", default=None, help="Comma-separated genres it converts between (default: all of the corpus).")
+@click.option("--content-weight", type=float, default=None, help="Weight of MSE(output, source) (default 1).")
+@click.option("--density-weight", type=float, default=None,
+              help="Weight of the per-bar note-count match to the source (default 5).")
+@_train_options
+def train_stargan_cmd(genres, content_weight, density_weight, data, out, preset, device, epochs, max_steps,
+                      batch_size, seed, resume):
+    """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
+    from .training.api import train_stargan
+    overrides = {k: v for k, v in (("lambda_content", content_weight), ("lambda_density", density_weight))
+                 if v is not None}
+    _train(train_stargan, data, _genres(genres) if genres else None, out, preset=preset, device=device,
+           epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume, overrides=overrides)
 
 
 @main.command("evaluate")

@@ -58,7 +58,7 @@ class RollConfig:
 
 MODEL_KINDS = ("generator", "discriminator", "classifier")
 NORMS = ("instance", "batch", "none")
-TASKS = ("cyclegan", "gan", "classifier")
+TASKS = ("cyclegan", "gan", "classifier", "stargan")
 MIXED_MODES = ("none", "partial", "full")
 GENRE_LOSSES = ("none", "cnn")  # which classifier, if any, a generator trained against
 CYCLE_LOSSES = ("l1", "mse")
@@ -90,6 +90,8 @@ class ModelConfig:
     kernel_size: int = 7  # generator stem/head and discriminator kernels
     n_classes: int = 2  # classifier outputs
     n_pitches: int = 84  # classifier: pitch rows it was built for (octave-wide first filters)
+    cond_dim: int = 0  # generator: size of the conditioning code (StarGAN: target + source genre); 0 = none
+    aux_classes: int = 0  # discriminator: classes of an auxiliary genre head (StarGAN); 0 = none
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
@@ -103,6 +105,9 @@ class ModelConfig:
             raise ConfigError(f"ModelConfig.n_res_blocks must be an integer >= 0, got {self.n_res_blocks!r}")
         if not isinstance(self.z_dim, int) or self.z_dim < 0:
             raise ConfigError(f"ModelConfig.z_dim must be an integer >= 0, got {self.z_dim!r}")
+        for key in ("cond_dim", "aux_classes"):
+            if not isinstance(getattr(self, key), int) or getattr(self, key) < 0:
+                raise ConfigError(f"ModelConfig.{key} must be an integer >= 0, got {getattr(self, key)!r}")
         if not isinstance(self.n_classes, int) or self.n_classes < 2:
             raise ConfigError(f"ModelConfig.n_classes must be an integer >= 2, got {self.n_classes!r}")
         if self.kernel_size % 2 == 0:
@@ -132,6 +137,13 @@ class TrainConfig:
     cycle_loss: str = "l1"  # "l1" (Brunner et al.) or "mse": see the "small" preset
     lambda_content: float = 10.0  # GAN: weight of MSE(output, source)
     gamma_mixed: float = 1.0  # weight of the extra "mixed" discriminators
+    # StarGAN (Choi et al. 2018): genre loss of D's auxiliary head (on reals for D, on outputs for G),
+    # identity G(x, own genre) ~ x, and note-count matching to the source per bar (onsets and
+    # sounding cells, counted after thresholding with a straight-through gradient: silence cannot win it).
+    lambda_cls: float = 1.0
+    lambda_identity: float = 5.0
+    lambda_density: float = 5.0
+    unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
     mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
     pool_size: int = 50
     d_input_noise: float = 1.0  # sigma of |N(0, sigma)| added to discriminator inputs
@@ -167,11 +179,14 @@ class TrainConfig:
             raise ConfigError(f"Adam betas must lie in [0, 1), got {self.beta1}, {self.beta2}")
         if self.max_steps is not None and (not isinstance(self.max_steps, int) or self.max_steps < 1):
             raise ConfigError(f"TrainConfig.max_steps must be a positive integer or None, got {self.max_steps!r}")
-        for key in ("lambda_cycle", "lambda_content", "gamma_mixed", "d_input_noise", "c_input_noise"):
+        for key in ("lambda_cycle", "lambda_content", "gamma_mixed", "d_input_noise", "c_input_noise", "lambda_cls",
+                    "lambda_identity", "lambda_density"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
         if not 0 <= self.decay_from <= 1:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
+        if not 0 <= self.unknown_source <= 1:
+            raise ConfigError(f"TrainConfig.unknown_source must lie in [0, 1], got {self.unknown_source}")
         if self.pool_size < 0 or self.num_workers < 0:
             raise ConfigError("TrainConfig.pool_size and num_workers must be >= 0")
 

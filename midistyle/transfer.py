@@ -63,12 +63,18 @@ class Converter:
     def load(cls, to: str | None = None, model: str | os.PathLike | None = None, *,
              classifier: str | os.PathLike | None | bool = True, device: str | None = None) -> "Converter":
         """Load the shipped model for ``to`` (or the checkpoint folder ``model``)."""
-        from .models.checkpoint import load_classifier, load_generator, read_meta
+        from .models.checkpoint import load_generator, read_meta
         from .models.device import resolve_device
 
         device = str(resolve_device(device, default="cpu"))
         path = Path(model) if model is not None else shipped_model(to)
         meta = read_meta(path)
+        if meta.kind == "stargan":  # one generator for every pair: --to (and --from) pick its code
+            if to not in meta.genres:
+                raise ModelError(path, f"this model converts between {', '.join(meta.genres)}; --to {to} is not one")
+            gen, meta = load_generator(path, device=device)
+            meta = dataclasses.replace(meta, target=(to,), source=tuple(g for g in meta.genres if g != to))
+            return cls(gen, meta, meta.roll, meta.window, *cls._classifier(classifier, device), device, "a2b")
         # a CycleGAN holds G (A -> B) and F (B -> A): --to picks the one that converts into it
         direction = "b2a" if meta.kind == "cyclegan" and to not in meta.target and to in meta.source else "a2b"
         if to is not None and meta.target and to not in meta.target and direction == "a2b":
@@ -76,15 +82,37 @@ class Converter:
                 meta.target_name
             raise ModelError(path, f"this model converts to {both}, not {to}")
         gen, meta = load_generator(path, direction=direction, device=device)
-        clf = clf_meta = None
+        return cls(gen, meta, meta.roll, meta.window, *cls._classifier(classifier, device), device, direction)
+
+    @staticmethod
+    def _classifier(classifier, device: str) -> tuple[Any, Any]:
+        """(module, meta) of the classifier asked for: True = the shipped one if installed."""
+        from .models.checkpoint import load_classifier
+
         if classifier is True:
             try:
-                clf, clf_meta = load_classifier(shipped_classifier(), device=device)
+                return load_classifier(shipped_classifier(), device=device)
             except ModelError:
-                clf = None
-        elif classifier:
-            clf, clf_meta = load_classifier(classifier, device=device)
-        return cls(gen, meta, meta.roll, meta.window, clf, clf_meta, device, direction)
+                return None, None
+        if classifier:
+            return load_classifier(classifier, device=device)
+        return None, None
+
+    def code(self, n: int, from_genre: str | None = None):
+        """The StarGAN code for ``n`` windows into this converter's target (None for other models):
+        one-hot target, one-hot ``from_genre`` or uniform when the source genre is not given."""
+        if self.meta.kind != "stargan":
+            return None
+        import torch
+
+        from .models.generator import genre_code
+
+        genres = list(self.meta.genres)
+        if from_genre is not None and from_genre not in genres:
+            raise ConfigError(f"--from {from_genre!r}: this model converts between {', '.join(genres)}")
+        target = torch.full((n,), genres.index(self.target), dtype=torch.int64)
+        source = None if from_genre is None else torch.full((n,), genres.index(from_genre), dtype=torch.int64)
+        return genre_code(target, source, len(genres)).to(self.device)
 
     @property
     def target(self) -> str:
@@ -101,8 +129,9 @@ class Converter:
         i = int(probs.argmax())
         return genres[i], float(probs[i])
 
-    def transform(self, x: np.ndarray, *, seed: int = 0) -> np.ndarray:
-        """Generator output for a merged roll [2, T, P], windows cross-faded: float32 [2, T, P]."""
+    def transform(self, x: np.ndarray, *, seed: int = 0, from_genre: str | None = None) -> np.ndarray:
+        """Generator output for a merged roll [2, T, P], windows cross-faded: float32 [2, T, P].
+        ``from_genre`` sets a StarGAN's source code (others ignore it)."""
         import torch
 
         cut, starts = windows(x, self.window)
@@ -113,7 +142,9 @@ class Converter:
                 batch = torch.from_numpy(cut[a:a + 64]).to(self.device)
                 z = self.generator.sample_z(batch.shape[0], device=self.device) \
                     if getattr(self.generator, "config", None) is not None and self.generator.config.z_dim else None
-                out[a:a + 64] = self.generator(batch, z).float().cpu().numpy()
+                code = self.code(batch.shape[0], from_genre)
+                out[a:a + 64] = (self.generator(batch, z) if code is None else
+                                 self.generator(batch, code=code)).float().cpu().numpy()
         return overlap_add(out, starts, x.shape[1])
 
     def convert_song(self, song: Song, *, seed: int = 0, threshold: float = 0.5,
@@ -144,7 +175,7 @@ class Converter:
                 info["detected"], info["detected_p"] = found
         else:
             info["from"] = from_genre
-        y = self.transform(x, seed=seed)
+        y = self.transform(x, seed=seed, from_genre=from_genre)
         on, sus = y[0] > threshold, y[1] > threshold
         s, e, p, _ = roll_to_notes(on, sus)
         tracks = assign_notes(roll, song, s, e, p)

@@ -149,6 +149,39 @@ class UnpairedDataset(Dataset):
         return perm
 
 
+class BalancedDataset(Dataset):
+    """Items of a labelled dataset drawn with every label equally often (StarGAN's genre balance).
+
+    Item ``i`` has label ``i mod n_labels`` and is the ``(i // n_labels)``-th item of that label
+    in a permutation seeded by ``(seed, label, pass)``. ``len`` = the wrapped dataset's, so an
+    epoch still means one corpus' worth of phrases; labels without items are left out.
+    """
+
+    def __init__(self, data: Dataset, labels: np.ndarray, seed: int = 0):
+        labels = np.asarray(labels)
+        self.data, self.seed = data, seed
+        self.members = [np.flatnonzero(labels == k) for k in np.unique(labels)]
+        if not self.members:
+            raise ConfigError("a balanced dataset needs items")
+        self._perms: collections.OrderedDict = collections.OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, i: int) -> dict:
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        group = self.members[i % len(self.members)]
+        j, k = divmod(i // len(self.members), len(group))
+        key = (i % len(self.members), j)
+        perm = self._perms.get(key)
+        if perm is None:
+            perm = self._perms[key] = np.random.default_rng([self.seed, *key]).permutation(len(group))
+            if len(self._perms) > 2 * len(self.members):
+                self._perms.popitem(last=False)
+        return self.data[int(group[perm[k]])]
+
+
 def shift_pitch(x: np.ndarray, k: int) -> np.ndarray:
     """Shift ``[..., P]`` content up by ``k`` pitches (down if negative), dropping what falls out."""
     if k == 0:

@@ -57,18 +57,44 @@ class ConvNormAct(nn.Sequential):
         super().__init__(conv, norm_layer(norm, out_ch), activation(act))
 
 
-class ResidualBlock(nn.Module):
-    """Two reflect-padded 3x3 conv-norm layers; ``relu(x + f(x))`` as in Brunner et al.'s generator."""
+class FiLM(nn.Module):
+    """Feature-wise modulation by a code (Perez et al. 2018): ``h * (1 + gamma(c)) + beta(c)`` per channel.
 
-    def __init__(self, channels: int, norm: str = "instance"):
+    A code cannot enter through constant input planes here: instance norm removes any per-channel
+    constant, so conditioning acts after the norms. Initialised near the identity (small weights).
+    """
+
+    def __init__(self, cond_dim: int, channels: int):
+        super().__init__()
+        self.proj = nn.Linear(cond_dim, 2 * channels)
+
+    def forward(self, h: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
+        gamma, beta = self.proj(code.to(h.dtype))[:, :, None, None].chunk(2, dim=1)
+        return h * (1 + gamma) + beta
+
+
+class ResidualBlock(nn.Module):
+    """Two reflect-padded 3x3 conv-norm layers; ``relu(x + f(x))`` as in Brunner et al.'s generator.
+
+    With ``cond_dim > 0`` each layer's output is modulated by :class:`FiLM` of the code passed to
+    :meth:`forward` (a conditional norm, as in StarGAN-style generators).
+    """
+
+    def __init__(self, channels: int, norm: str = "instance", cond_dim: int = 0):
         super().__init__()
         self.body = nn.Sequential(
             ConvNormAct(channels, channels, 3, pad_mode="reflect", norm=norm, act="relu"),
             ConvNormAct(channels, channels, 3, pad_mode="reflect", norm=norm, act="none"),
         )
+        self.film = nn.ModuleList([FiLM(cond_dim, channels), FiLM(cond_dim, channels)]) if cond_dim else None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(x + self.body(x))
+    def forward(self, x: torch.Tensor, code: torch.Tensor | None = None) -> torch.Tensor:
+        if self.film is None:
+            return F.relu(x + self.body(x))
+        if code is None:
+            raise ValueError("this residual block is conditioned: pass a code")
+        h = self.film[0](self.body[0](x), code)
+        return F.relu(x + self.film[1](self.body[1](h), code))
 
 
 def downsample(in_ch: int, out_ch: int, norm: str = "instance") -> ConvNormAct:

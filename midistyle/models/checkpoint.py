@@ -3,7 +3,7 @@
 Layout (format_version 2)::
 
     <dir>/config.json        {"format_version": 2, "midistyle_version": "0.1.0",
-                              "kind": "cyclegan" | "gan" | "classifier",
+                              "kind": "cyclegan" | "gan" | "classifier" | "stargan",
                               "modules": {name: ModelConfig}, "roll": RollConfig,
                               "genres": [...], "source": [...], "target": [...], "step": int,
                               "phrase_steps": int, "train": TrainConfig, "metrics": {...}, ...}
@@ -37,7 +37,8 @@ FORMAT_VERSION = 2
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 # Checkpoint kind -> modules an inference checkpoint must hold (training checkpoints add D_A, D_B, ...).
-CHECKPOINT_KINDS: dict[str, tuple[str, ...]] = {"cyclegan": ("G", "F"), "gan": ("G",), "classifier": ("C",)}
+CHECKPOINT_KINDS: dict[str, tuple[str, ...]] = {"cyclegan": ("G", "F"), "gan": ("G",), "classifier": ("C",),
+                                                 "stargan": ("G",)}
 
 
 def _from_v1(raw: dict) -> dict:
@@ -333,11 +334,13 @@ def load_generator(directory: str | os.PathLike, *, direction: str = "a2b",
 
     ``direction="a2b"`` gives G (source -> target); ``"b2a"`` gives a CycleGAN's F with ``source`` and
     ``target`` swapped in the returned meta. A GAN generator called without ``z`` uses z = 0 (deterministic).
+    A stargan generator converts between any of ``meta.genres`` and needs a code (see
+    :func:`midistyle.training.stargan.genre_code`).
     """
     if direction not in ("a2b", "b2a"):
         raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
     meta = read_meta(directory)
-    if meta.kind not in ("cyclegan", "gan"):
+    if meta.kind not in ("cyclegan", "gan", "stargan"):
         raise ModelError(directory, f"a {meta.kind} checkpoint holds no generator")
     if direction == "b2a" and meta.kind != "cyclegan":
         raise ModelError(directory, "only a cyclegan checkpoint can transfer b2a")

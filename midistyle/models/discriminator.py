@@ -13,6 +13,9 @@ class Discriminator(nn.Module):
 
     conv k x k stride 2 (base) -> lrelu -> conv k x k stride 2 (4 x base) -> norm -> lrelu -> conv k x k -> 1,
     k = ``config.kernel_size`` (7 in Brunner et al.'s code).
+
+    With ``config.aux_classes > 0`` (StarGAN) an auxiliary head on the same features gives genre
+    logits [B, aux_classes] (3x3 conv -> lrelu -> 1x1 conv, averaged over the map): :meth:`heads`.
     """
 
     def __init__(self, config: ModelConfig):
@@ -25,8 +28,21 @@ class Discriminator(nn.Module):
             ConvNormAct(c, 4 * c, k, 2, norm=config.norm, act="lrelu"),
             ConvNormAct(4 * c, 1, k, 1, norm="none", act="none"),
         )
+        self.cls = None
+        if config.aux_classes:
+            self.cls = nn.Sequential(ConvNormAct(4 * c, 4 * c, 3, norm="none", act="lrelu"),
+                                     nn.Conv2d(4 * c, config.aux_classes, 1))
         init_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Patch scores (real/fake)."""
         check_roll(x, self.config.in_channels, "Discriminator")
         return self.net(x)
+
+    def heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Patch scores and genre logits [B, aux_classes] from one pass (needs ``aux_classes > 0``)."""
+        check_roll(x, self.config.in_channels, "Discriminator")
+        if self.cls is None:
+            raise ValueError("this discriminator has no auxiliary genre head (aux_classes = 0)")
+        h = self.net[1](self.net[0](x))
+        return self.net[2](h), self.cls(h).mean(dim=(2, 3))

@@ -18,7 +18,8 @@ class Generator(nn.Module):
 
     Fully convolutional: any T and P work (they are zero-padded internally, i.e. silence is appended,
     and the output is cropped back). With ``config.z_dim > 0`` (the GAN generator) a noise vector is
-    projected to the bottleneck channels and added there.
+    projected to the bottleneck channels and added there. With ``config.cond_dim > 0`` (StarGAN) the
+    residual blocks are modulated by a code [B, cond_dim] (see :class:`~midistyle.models.blocks.FiLM`).
     """
 
     def __init__(self, config: ModelConfig):
@@ -29,7 +30,7 @@ class Generator(nn.Module):
         self.stem = ConvNormAct(config.in_channels, c, k, pad_mode="reflect", norm=norm, act="relu")
         self.down = nn.Sequential(downsample(c, 2 * c, norm), downsample(2 * c, 4 * c, norm))
         self.z_proj = nn.Linear(config.z_dim, 4 * c) if config.z_dim else None
-        self.res = nn.Sequential(*(ResidualBlock(4 * c, norm) for _ in range(config.n_res_blocks)))
+        self.res = nn.Sequential(*(ResidualBlock(4 * c, norm, config.cond_dim) for _ in range(config.n_res_blocks)))
         self.up = nn.Sequential(upsample(4 * c, 2 * c, norm), upsample(2 * c, c, norm))
         self.head = ConvNormAct(c, config.out_channels, k, pad_mode="reflect", norm="none", act="sigmoid")
         init_weights(self)
@@ -41,14 +42,41 @@ class Generator(nn.Module):
             return None
         return torch.randn(batch, self.config.z_dim, device=device, generator=generator)
 
-    def forward(self, x: torch.Tensor, z: torch.Tensor | None = None) -> torch.Tensor:
-        """Transfer ``x`` [B, in_channels, T, P]; ``z`` [B, z_dim] or None (= zeros: the deterministic mean)."""
+    def forward(self, x: torch.Tensor, z: torch.Tensor | None = None, code: torch.Tensor | None = None) -> torch.Tensor:
+        """Transfer ``x`` [B, in_channels, T, P]; ``z`` [B, z_dim] or None (= zeros: the deterministic mean);
+        ``code`` [B, cond_dim], required when the generator is conditioned (``config.cond_dim > 0``)."""
         check_roll(x, self.config.in_channels, "Generator")
+        if self.config.cond_dim and (code is None or code.shape != (x.shape[0], self.config.cond_dim)):
+            got = None if code is None else tuple(code.shape)
+            raise ValueError(f"Generator expects a code of shape [{x.shape[0]}, {self.config.cond_dim}], got {got}")
         t, p = x.shape[-2:]
         h = self.down(self.stem(pad_to_multiple(x, _MULTIPLE, _MULTIPLE, min_time=_MIN_SIZE, min_pitch=_MIN_SIZE)))
         if self.z_proj is not None and z is not None:
             if z.shape != (x.shape[0], self.config.z_dim):
                 raise ValueError(f"Generator expects z of shape [{x.shape[0]}, {self.config.z_dim}], got {tuple(z.shape)}")
             h = h + self.z_proj(z.to(h.dtype))[:, :, None, None]
-        out = self.head(self.up(self.res(h)))
+        if self.config.cond_dim:
+            for block in self.res:
+                h = block(h, code)
+        else:
+            h = self.res(h)
+        out = self.head(self.up(h))
         return out[..., :t, :p]
+
+
+def genre_code(target: torch.Tensor, source: torch.Tensor | None, n_genres: int,
+               known: torch.Tensor | None = None) -> torch.Tensor:
+    """StarGAN conditioning code [B, 2 * n_genres]: one-hot target genre, then one-hot source genre.
+
+    ``target``/``source`` are int64 genre indices [B]. The source half is uniform (1 / n_genres each)
+    where it is unknown: ``source`` None, or ``known`` (bool [B]) False. This is what a convert
+    without ``--from`` feeds the generator.
+    """
+    onehot_t = torch.nn.functional.one_hot(target, n_genres).float()
+    uniform = torch.full_like(onehot_t, 1.0 / n_genres)
+    if source is None:
+        return torch.cat([onehot_t, uniform], dim=1)
+    onehot_s = torch.nn.functional.one_hot(source, n_genres).float()
+    if known is not None:
+        onehot_s = torch.where(known[:, None], onehot_s, uniform)
+    return torch.cat([onehot_t, onehot_s], dim=1)

@@ -71,6 +71,50 @@ class Adversary:
         return ((score - target) ** 2).flatten(1).mean(1)
 
 
+class AuxAdversary(Adversary):
+    """An :class:`Adversary` whose D also names the genre (StarGAN, Choi et al. 2018).
+
+    D (built with ``aux_classes``) scores real/fake (LSGAN) and gives genre logits from the same
+    features. D learns the genres of real phrases only (cross-entropy x ``lambda_cls``) and keeps
+    learning them for the whole run, so the generator's genre loss is never against a frozen judge.
+    """
+
+    def __init__(self, D: nn.Module, cfg: TrainConfig, runtime: Runtime):
+        super().__init__(D, cfg, runtime)
+        self.lambda_cls = cfg.lambda_cls
+
+    def _heads(self, x: torch.Tensor, noisy: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        if noisy and self.sigma > 0:
+            x = x + torch.randn_like(x).abs_() * self.sigma
+        with self.rt.autocast():
+            score, logits = self.D.heads(x)
+        return score.float(), logits.float()
+
+    def generator_losses(self, fake: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """LSGAN term (D's scores of ``fake`` -> 1) and cross-entropy of D's genre head against
+        ``target`` (genre indices); D's weights get no gradient."""
+        with frozen(self.D):
+            score, logits = self._heads(fake, True)
+        return F.mse_loss(score, torch.ones_like(score)), F.cross_entropy(logits, target)
+
+    def update_labelled(self, real: torch.Tensor, labels: torch.Tensor, fake: torch.Tensor) -> dict[str, float]:
+        """One optimiser step of D: real/fake on both batches plus the genres of ``real``."""
+        self.opt.zero_grad(set_to_none=True)
+        s_real, logits = self._heads(real, True)
+        s_fake, _ = self._heads(fake.detach(), True)
+        adv = 0.5 * (F.mse_loss(s_real, torch.ones_like(s_real)) + F.mse_loss(s_fake, torch.zeros_like(s_fake)))
+        cls = F.cross_entropy(logits, labels)
+        (adv + self.lambda_cls * cls).backward()
+        self.opt.step()
+        return {"d": float(adv.detach()), "d_cls": float(cls.detach()),
+                "d_acc": float((logits.argmax(1) == labels).float().mean())}
+
+    @torch.no_grad()
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Noise-free genre logits (for validation)."""
+        return self._heads(x, False)[1]
+
+
 class ImagePool:
     """History of generated batches (Shrivastava et al. 2017; CycleGAN's pool of 50).
 

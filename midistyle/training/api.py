@@ -1,4 +1,4 @@
-"""Train a genre classifier, a CycleGAN or a GAN from a prepared corpus: one call each."""
+"""Train a genre classifier, a CycleGAN, a GAN or a StarGAN from a prepared corpus: one call each."""
 from __future__ import annotations
 
 import dataclasses
@@ -111,6 +111,41 @@ def train_gan(data_dir: str | os.PathLike, source: Sequence[str], target: Sequen
     cfg = _train_config("gan", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
     train, val, info = _unpaired(data_dir, source, target, cfg)
     return _run(GANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
+
+
+# StarGAN defaults that differ from the preset's (shared with gan/cyclegan): a light content pull,
+# and weaker discriminator input noise so D's genre head still sees the music.
+STARGAN_DEFAULTS: dict[str, Any] = {"lambda_content": 1.0, "d_input_noise": 0.3}
+
+
+def train_stargan(data_dir: str | os.PathLike, genres: Sequence[str] | None, out_dir: str | os.PathLike, *,
+                  preset: str | None = None, device: str | torch.device | None = None,
+                  max_steps: int | None = None, epochs: int | None = None, batch_size: int | None = None,
+                  resume: bool = False, seed: int = 0, phrase_steps: int | None = None, progress: bool = True,
+                  overrides: Mapping[str, Any] | None = None) -> FitResult:
+    """Train one StarGAN generator that converts any of ``genres`` into any other (Choi et al. 2018).
+
+    ``genres`` (default: every genre of the corpus) fixes the code order kept in the checkpoint's
+    ``genres``. Training phrases are drawn genre-balanced. ``best/`` holds G (the latest validated
+    one); convert with ``midistyle convert --model RUN/best --to G [--from G]``. ``overrides`` may set
+    any TrainConfig field (``lambda_cls``, ``lambda_identity``, ``lambda_density``, ...); defaults
+    are the preset's with :data:`STARGAN_DEFAULTS`. Other parameters as in :func:`train_classifier`.
+    """
+    from midistyle.data.dataset import BalancedDataset, PhraseDataset
+    from midistyle.training.stargan import StarGANTask
+
+    genres = _genre_list(genres or _corpus_genres(data_dir), "genres")
+    if len(genres) < 2:
+        raise ConfigError(f"a stargan needs at least 2 genres, got {genres}")
+    preset = preset or default_preset(resolve_device(device))
+    cfg = _train_config("stargan", preset, seed, max_steps, epochs, batch_size, phrase_steps,
+                        {**STARGAN_DEFAULTS, **dict(overrides or {})})
+    phrases = PhraseDataset(data_dir, genres, "train", phrase_steps=cfg.phrase_steps, transpose=cfg.transpose,
+                            seed=cfg.seed)
+    train = BalancedDataset(phrases, phrases.labels, seed=cfg.seed)
+    val = _optional(lambda: PhraseDataset(data_dir, genres, "val", phrase_steps=cfg.phrase_steps, seed=cfg.seed))
+    info = TaskInfo(roll=phrases.roll_config, genres=tuple(phrases.genres), phrase_steps=_steps(phrases, "roll"))
+    return _run(StarGANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
 
 
 # ------------------------------------------------------------------------------------------ helpers

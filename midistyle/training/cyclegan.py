@@ -14,7 +14,7 @@ from midistyle.errors import ConfigError
 from midistyle.models.registry import build_model
 from midistyle.training.adversarial import Adversary, ImagePool, make_adam
 from midistyle.training.runtime import Runtime
-from midistyle.training.task import Task, TaskInfo, recall
+from midistyle.training.task import Task, TaskInfo, recall, reconstruction_error
 
 
 class CycleGANTask(Task):
@@ -74,8 +74,7 @@ class CycleGANTask(Task):
 
     def _cycle(self, rec: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
         """Per-item reconstruction error: mean |rec - real| ("l1", Brunner et al.) or mean squared ("mse")."""
-        diff = rec - real
-        return (diff.abs() if self.cfg.cycle_loss == "l1" else diff * diff).flatten(1).mean(1)
+        return reconstruction_error(rec, real, self.cfg.cycle_loss)
 
     def step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
         a, b = self.rt.prep(batch["a"]), self.rt.prep(batch["b"])

@@ -245,6 +245,9 @@ class _EtaCheck:
 
 
 def _better(value: float, best: float | None, mode: str) -> bool:
+    """Whether ``value`` beats ``best`` ("min"/"max"); mode "last" keeps every newer validation."""
+    if mode == "last":
+        return True
     if best is None or math.isnan(best):
         return not math.isnan(value)
     return value < best if mode == "min" else value > best

@@ -104,3 +104,48 @@ def recall(output: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
     src = source[:, -1] > 0.5
     hit = (output[:, -1] > 0.5) & src
     return hit.flatten(1).sum(1) / src.flatten(1).sum(1).clamp(min=1)
+
+
+def reconstruction_error(rec: torch.Tensor, real: torch.Tensor, kind: str) -> torch.Tensor:
+    """Per item: mean |rec - real| (``kind`` "l1", Brunner et al.) or mean squared error ("mse")."""
+    diff = rec - real
+    return (diff.abs() if kind == "l1" else diff * diff).flatten(1).mean(1)
+
+
+def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False) -> torch.Tensor:
+    """Cells above 0.5 per channel and time window of ``window`` steps: [B, C, T / window] (time padded).
+
+    With ``straight_through`` the count is the hard one, but its gradient is that of the soft sum
+    (every cell's probability), so a loss on counts is binarisation-aware yet trainable.
+    """
+    hard = (x > 0.5).to(x.dtype)
+    cells = hard + x - x.detach() if straight_through else hard
+    pad = (-cells.shape[2]) % window
+    if pad:
+        cells = torch.nn.functional.pad(cells, (0, 0, 0, pad))
+    b, c, t, p = cells.shape
+    return cells.reshape(b, c, t // window, window * p).sum(-1)
+
+
+def count_matching(output: torch.Tensor, source: torch.Tensor, window: int) -> torch.Tensor:
+    """Per item: mean over channels and windows of (log(1 + output count) - log(1 + source count))^2.
+
+    Zero only when the output sounds and starts as many notes as the source in every window
+    (a bar): deleting notes or going silent costs, adding notes costs alike.
+    """
+    out = torch.log1p(note_counts(output, window, straight_through=True))
+    src = torch.log1p(note_counts(source, window))
+    return ((out - src) ** 2).flatten(1).mean(1)
+
+
+@torch.no_grad()
+def onset_f1(output: torch.Tensor, source: torch.Tensor, tolerance: int = 1) -> torch.Tensor:
+    """Per item: F1 of the output's onset cells (channel 0, > 0.5) against the source's, same pitch,
+    within ``tolerance`` steps (a training monitor; ``evaluate`` reports the note-level one)."""
+    out, src = (output[:, :1] > 0.5).float(), (source[:, :1] > 0.5).float()
+    k = 2 * tolerance + 1
+    near = lambda x: torch.nn.functional.max_pool2d(x, (k, 1), stride=1, padding=(tolerance, 0))  # noqa: E731
+    n_out, n_src = out.flatten(1).sum(1), src.flatten(1).sum(1)
+    precision = (out * near(src)).flatten(1).sum(1) / n_out.clamp(min=1)
+    recall = (src * near(out)).flatten(1).sum(1) / n_src.clamp(min=1)
+    return 2 * precision * recall / (precision + recall).clamp(min=1e-9)

@@ -1,0 +1,185 @@
+"""StarGAN: conditioned generator, D with a genre head, the task on the one loop, CLI train + convert by code."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pretty_midi
+import pytest
+import torch
+from click.testing import CliRunner
+
+from midistyle.cli import main
+from midistyle.config import ModelConfig, RollConfig, get_preset
+from midistyle.data.dataset import BalancedDataset
+from midistyle.models.checkpoint import load_generator, read_meta
+from midistyle.models.discriminator import Discriminator
+from midistyle.models.generator import Generator, genre_code
+from midistyle.representation import write_midi
+from midistyle.training.loop import fit
+from midistyle.training.runtime import resolve_runtime
+from midistyle.training.stargan import StarGANTask
+from midistyle.training.task import TaskInfo, count_matching, onset_f1
+from midi_fixtures import song
+
+torch.set_num_threads(1)
+TINY = get_preset("tiny")
+
+
+def _roll(seed: int, chords: bool, t: int = 32, p: int = 84) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    x = torch.zeros(2, t, p)
+    for step in range(0, t, 4 if chords else 1):
+        root = int(torch.randint(20, 50, (), generator=g))
+        for d in ((0, 4, 7) if chords else (0,)):
+            x[0, step, root + d] = 1
+            x[1, step:step + (4 if chords else 1), root + d] = 1
+    return x
+
+
+def test_generator_code_is_required_and_changes_the_output():
+    torch.manual_seed(0)
+    G = Generator(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1, cond_dim=6)).eval()
+    x = torch.stack([_roll(0, True), _roll(1, False)])
+    with pytest.raises(ValueError, match="code"):
+        G(x)
+    jazz = genre_code(torch.tensor([0, 0]), None, 3)
+    pop = genre_code(torch.tensor([2, 2]), None, 3)
+    with torch.no_grad():
+        a, b = G(x, code=jazz), G(x, code=pop)
+    assert a.shape == x.shape and not torch.allclose(a, b)
+
+
+def test_genre_code_one_hot_target_then_source_or_uniform():
+    code = genre_code(torch.tensor([1, 2]), torch.tensor([0, 0]), 3, known=torch.tensor([True, False]))
+    assert code.tolist()[0] == [0, 1, 0, 1, 0, 0]
+    assert code[1, :3].tolist() == [0, 0, 1] and torch.allclose(code[1, 3:], torch.full((3,), 1 / 3))
+
+
+def test_discriminator_genre_head_and_plain_discriminator_keys_unchanged():
+    D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=5))
+    score, logits = D.heads(torch.zeros(3, 2, 64, 84))
+    assert score.shape == (3, 1, 16, 21) and logits.shape == (3, 5)
+    plain = Discriminator(ModelConfig(kind="discriminator", base_channels=4))
+    assert all(k.startswith("net.") for k in plain.state_dict())  # old checkpoints still load
+    with pytest.raises(ValueError, match="genre head"):
+        plain.heads(torch.zeros(1, 2, 64, 84))
+
+
+def test_count_matching_cannot_be_won_by_silence_and_has_a_gradient():
+    x = torch.stack([_roll(3, True)])
+    assert float(count_matching(x, x, 16)) == 0.0
+    assert float(count_matching(torch.zeros_like(x), x, 16)) > 1.0
+    soft = torch.full_like(x, 0.4, requires_grad=True)  # everything below threshold: counts as silence
+    loss = count_matching(soft, x, 16).sum()
+    loss.backward()
+    assert float(loss.detach()) > 1.0 and soft.grad.abs().sum() > 0
+    assert float(onset_f1(x, x)) == pytest.approx(1.0) and float(onset_f1(torch.zeros_like(x), x)) == 0.0
+
+
+class _Labelled(torch.utils.data.Dataset):
+    def __init__(self, n: int, seed: int):
+        self.items = [(_roll(seed + i, i % 2 == 0, t=64), i % 2) for i in range(n)]
+        self.labels = np.array([label for _, label in self.items])
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        roll, label = self.items[i]
+        return {"roll": roll, "label": torch.tensor(label)}
+
+
+def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
+    cfg = dataclasses.replace(TINY.train, task="stargan", max_steps=6, batch_size=4, log_every=1, d_input_noise=0.3)
+    info = TaskInfo(roll=RollConfig(), genres=("blocks", "lines"), phrase_steps=64)
+    torch.manual_seed(0)
+    task = StarGANTask(TINY, cfg, resolve_runtime(cfg, "cpu"), info)
+    train = _Labelled(12, 0)
+    result = fit(task, BalancedDataset(train, train.labels), cfg, tmp_path / "run", val_data=_Labelled(6, 100),
+                 progress=False)
+    assert result.step == 6
+    for key in ("cycle", "identity", "density", "onset_f1", "d_acc_real", "d_says_target"):
+        assert key in result.metrics
+    records = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert {"g_cls", "d_cls", "density", "identity"} <= set(records[0])
+    G, meta = load_generator(result.best)
+    assert meta.kind == "stargan" and meta.genres == ("blocks", "lines")
+    assert G.config.cond_dim == 4 and meta.train.lambda_density == cfg.lambda_density
+    # resume continues the run from last/
+    more = dataclasses.replace(cfg, max_steps=8)
+    torch.manual_seed(0)
+    task2 = StarGANTask(TINY, more, resolve_runtime(more, "cpu"), info)
+    again = fit(task2, BalancedDataset(train, train.labels), more, tmp_path / "run", resume=True, progress=False)
+    assert again.step == 8
+
+
+def test_balanced_dataset_alternates_labels():
+    data = _Labelled(10, 0)
+    data.labels[:] = [0] * 8 + [1] * 2
+    data.items = [(roll, int(label)) for (roll, _), label in zip(data.items, data.labels)]
+    bal = BalancedDataset(data, data.labels, seed=1)
+    assert len(bal) == 10 and [int(bal[i]["label"]) for i in range(6)] == [0, 1, 0, 1, 0, 1]
+
+
+def _blocks(seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    return [(i * 2.0, i * 2.0 + 2.0, int(rng.integers(48, 60)) + d, 80) for i in range(32) for d in (0, 4, 7)]
+
+
+def _lines(seed: int) -> list:
+    pitch = 66 + np.cumsum(np.random.default_rng(seed).integers(-2, 3, size=256)) % 24
+    return [(i * 0.25, i * 0.25 + 0.25, int(p), 90) for i, p in enumerate(pitch)]
+
+
+def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
+    run = lambda *a: CliRunner().invoke(main, [str(x) for x in a])  # noqa: E731
+    for genre, make in (("blocks", _blocks), ("lines", _lines)):
+        (tmp_path / genre).mkdir()
+        for k in range(6):
+            write_midi(song([("Keys", 0, False, make(k))]), tmp_path / genre / f"{genre}{k}.mid")
+    (tmp_path / "sources.json").write_text(json.dumps({"blocks": ["blocks"], "lines": ["lines"]}))
+    res = run("prepare", "--config", tmp_path / "sources.json", "-o", tmp_path / "prep", "--workers", 1)
+    assert res.exit_code == 0, res.output
+    res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
+              "-o", tmp_path / "run")
+    assert res.exit_code == 0, res.output
+    best = tmp_path / "run" / "best"
+    assert read_meta(best).kind == "stargan"
+
+    src = tmp_path / "in.mid"
+    write_midi(song([("Keys", 0, False, _blocks(99)), ("Kit", 0, True, [(0, 0.5, 36, 100)])]), src)
+    outs = {}
+    for to, extra in (("lines", ("--from", "blocks")), ("blocks", ()), ("lines", ())):
+        out = tmp_path / f"out-{to}-{len(extra)}.mid"
+        res = run("convert", src, "--to", to, "--model", best, "-o", out, "--threshold", 0.3, *extra)
+        assert res.exit_code == 0, res.output
+        pm = pretty_midi.PrettyMIDI(str(out))
+        assert [i.is_drum for i in pm.instruments] == [False, True]
+        outs[(to, len(extra))] = out
+    res = run("convert", src, "--to", "jazz", "--model", best, "-o", tmp_path / "x.mid")
+    assert res.exit_code != 0 and "blocks, lines" in res.output and "Traceback" not in res.output
+
+
+def test_converter_codes_select_the_target(tmp_path):
+    from midistyle.models.checkpoint import save_checkpoint
+    from midistyle.transfer import Converter
+
+    torch.manual_seed(0)
+    G = Generator(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1, cond_dim=6))
+    with torch.no_grad():  # make the code matter visibly
+        for block in G.res:
+            for film in block.film:
+                film.proj.weight.normal_(0, 1.0)
+    save_checkpoint(tmp_path / "m", {"G": G}, {"kind": "stargan", "roll": RollConfig(), "genres": ["a", "b", "c"],
+                                               "phrase_steps": 32})
+    x = _roll(5, True).numpy()
+    ys = {}
+    for to, src in (("a", None), ("b", None), ("b", "a")):
+        conv = Converter.load(to, tmp_path / "m", classifier=False)
+        assert conv.meta.target == (to,) and to not in conv.meta.source
+        ys[(to, src)] = conv.transform(x, from_genre=src)
+        assert ys[(to, src)].shape == x.shape
+    assert not np.allclose(ys[("a", None)], ys[("b", None)])
+    assert not np.allclose(ys[("b", None)], ys[("b", "a")])

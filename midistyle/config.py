@@ -60,7 +60,7 @@ MODEL_KINDS = ("generator", "discriminator", "classifier")
 NORMS = ("instance", "batch", "none")
 TASKS = ("cyclegan", "gan", "classifier", "stargan")
 MIXED_MODES = ("none", "partial", "full")
-GENRE_LOSSES = ("none", "cnn")  # which classifier, if any, a generator trained against
+GENRE_LOSSES = ("none", "cnn", "aux")  # which classifier, if any, a generator trained against
 CYCLE_LOSSES = ("l1", "mse")
 
 
@@ -149,7 +149,8 @@ class TrainConfig:
     d_input_noise: float = 1.0  # sigma of |N(0, sigma)| added to discriminator inputs
     c_input_noise: float = 0.0  # sigma of N(0, sigma) added to classifier inputs while training
     # the genre classifier whose verdict was a loss for the generator: "none" (only its own
-    # discriminators) or "cnn" (a frozen piano-roll classifier). evaluate reports it; never the style judge.
+    # discriminators), "cnn" (a frozen piano-roll classifier) or "aux" (its discriminator's genre head,
+    # trained on real phrases alongside it: StarGAN). evaluate reports it; never the style judge.
     genre_loss: str = "none"
     phrase_steps: int | None = None  # None = the dataset's default (64 = 4 bars of 4/4)
     transpose: int = 0  # passed to PhraseDataset: random transposition range in semitones

@@ -92,7 +92,8 @@ class _Labelled(torch.utils.data.Dataset):
 
 
 def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
-    cfg = dataclasses.replace(TINY.train, task="stargan", max_steps=6, batch_size=4, log_every=1, d_input_noise=0.3)
+    cfg = dataclasses.replace(TINY.train, task="stargan", max_steps=6, batch_size=4, log_every=1, d_input_noise=0.3,
+                              genre_loss="aux")
     info = TaskInfo(roll=RollConfig(), genres=("blocks", "lines"), phrase_steps=64)
     torch.manual_seed(0)
     task = StarGANTask(TINY, cfg, resolve_runtime(cfg, "cpu"), info)
@@ -107,6 +108,7 @@ def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
     G, meta = load_generator(result.best)
     assert meta.kind == "stargan" and meta.genres == ("blocks", "lines")
     assert G.config.cond_dim == 4 and meta.train.lambda_density == cfg.lambda_density
+    assert meta.train.genre_loss == "aux"  # evaluate reports what G trained against
     # resume continues the run from last/
     more = dataclasses.replace(cfg, max_steps=8)
     torch.manual_seed(0)

@@ -43,6 +43,9 @@ class StarGANTask(Task):
     def __init__(self, preset: Preset, cfg: TrainConfig, runtime: Runtime, info: TaskInfo):
         super().__init__(cfg, runtime, info)
         self.n = len(info.genres)
+        if cfg.genre_loss != "aux":
+            raise ConfigError(f"a stargan trains against its discriminator's genre head: genre_loss must be 'aux', "
+                              f"got {cfg.genre_loss!r}")
         if self.n < 2:
             raise ConfigError(f"a stargan needs at least 2 genres, got {list(info.genres)}")
         self.G = build_model(dataclasses.replace(preset.generator, z_dim=0, cond_dim=2 * self.n))

@@ -214,3 +214,18 @@ def test_performance_like_copy_keeps_the_notes_and_loses_the_grid():
     assert np.all(p.tracks[0].end > p.tracks[0].start) and p.time_signatures == s.time_signatures
     assert feats(p)["onset_other"] > 0.3 > feats(s)["onset_other"]
     np.testing.assert_array_equal(performance_like(s, seed=7).tracks[0].start, p.tracks[0].start)
+
+
+def test_judge_reads_quantised_files_as_written_and_records_its_alignment(tmp_path):
+    import dataclasses
+
+    from midistyle.style.features import judged_song
+
+    s = ii_v_i()
+    assert judged_song(s, "off") is s
+    np.testing.assert_array_equal(piece_features(judged_song(s, "auto")), piece_features(s))  # on its grid: kept
+    judge = dataclasses.replace(random_judge(), align="auto")
+    judge.save(tmp_path / "j")
+    assert StyleJudge.load(tmp_path / "j").align == "auto"
+    with pytest.raises(ModelError, match="align"):
+        dataclasses.replace(judge, align="sometimes")

@@ -34,7 +34,8 @@ class StyleRecorder:
     def _judge(self, song) -> tuple[np.ndarray | None, np.ndarray]:
         if song.n_notes(drums=False) == 0:  # an output with no notes is no style at all
             return None, np.full(len(self.judge.genres), np.nan)
-        return song_features(song), self.judge.song_proba(song)
+        song = self.judge.prepared(song)
+        return song_features(song), self.judge.song_proba(song, prepared=True)
 
     def add_song(self, song, out_song) -> dict:
         """Judge a source and its output; returns ``{"source": P(to), "output": P(to)}`` for the song's record."""

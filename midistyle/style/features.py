@@ -105,6 +105,21 @@ def as_song(source, *, tune: int | None = None) -> Song:
     return song
 
 
+def judged_song(song: Song, align: str = "off") -> Song:
+    """The song the judge reads: with ``align="auto"``, a performance whose notes miss its own beat
+    grid is re-timed to beats tracked from its notes (:func:`midistyle.representation.beats.align_beats`;
+    quantised files are kept, and librosa is imported only when a file is tracked)."""
+    if align == "off":
+        return song
+    from ..errors import InputError
+    from ..representation.beats import align_beats
+
+    try:
+        return align_beats(song, mode=align).song
+    except InputError:  # no rhythm to track: judged as written
+        return song
+
+
 def song_features(song: Song) -> np.ndarray:
     """Features of a Song's pitched notes (an empty vector of zeros when it has none)."""
     notes = beat_notes(song)
@@ -255,5 +270,5 @@ def _pitch_classes(pc_beat: np.ndarray) -> dict:
     return out
 
 
-__all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "SEGMENT_BEATS", "as_song", "note_features", "piece_features",
+__all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "SEGMENT_BEATS", "as_song", "judged_song", "note_features", "piece_features",
            "segment_features", "segment_rows", "song_features"]

@@ -23,7 +23,7 @@ import numpy as np
 from ..data.corpus import split_of
 from ..data.units import Unit, discover
 from ..errors import MidistyleError, one_line
-from .features import FEATURE_NAMES, note_features, segment_rows
+from .features import FEATURE_NAMES, judged_song, note_features, segment_rows
 from .frame import beat_notes
 from .judge import StyleJudge
 
@@ -69,9 +69,10 @@ def collection(unit: Unit, data: str | os.PathLike) -> str:
 AUGMENTED = ":performance-like"  # cache key suffix of a unit's performance-like copy
 
 
-def unit_features(unit: Unit, augment: bool = False) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def unit_features(unit: Unit, augment: bool = False, align: str = "off") -> list[tuple[str, np.ndarray, np.ndarray]]:
     """``(key, piece features [F], segment features [m, F])`` of one unit, and with ``augment`` of
-    its performance-like copy too (key ``sha1 + AUGMENTED``); InputError when unreadable."""
+    its performance-like copy too (key ``sha1 + AUGMENTED``), each read as a judge with ``align``
+    reads it (:func:`~midistyle.style.features.judged_song`); InputError when unreadable."""
     from ..representation import read
     from ..representation.scores import read_abc_text
     from .augment import performance_like
@@ -79,29 +80,31 @@ def unit_features(unit: Unit, augment: bool = False) -> list[tuple[str, np.ndarr
     song = read_abc_text(unit.text, unit.source) if unit.kind == "abc" else read(unit.path)
     out = []
     for key, s in [(unit.sha1, song)] + ([(unit.sha1 + AUGMENTED, None)] if augment else []):
-        notes = beat_notes(s if s is not None else performance_like(song, int(unit.sha1[:8], 16)))
+        s = s if s is not None else performance_like(song, int(unit.sha1[:8], 16))
+        notes = beat_notes(judged_song(s, align))
         if notes.pitch.size == 0:
             raise MidistyleError(f"{unit.source}: no pitched notes")
         out.append((key, note_features(notes), segment_rows(notes)))
     return out
 
 
-def _work(unit: Unit, augment: bool = False):
+def _work(unit: Unit, augment: bool = False, align: str = "off"):
     try:
-        return [(key, piece, segs, "") for key, piece, segs in unit_features(unit, augment)]
+        return [(key, piece, segs, "") for key, piece, segs in unit_features(unit, augment, align)]
     except Exception as exc:  # one bad piece is reported, not fatal
         return [(unit.sha1, None, None, one_line(exc))]
 
 
 def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, augment: bool = False,
-            progress: bool = True) -> dict:
-    """Features of every unit (and with ``augment`` of its performance-like copy), cached in
-    ``cache``: key -> (piece [F], segments [m, F]) or an error string."""
+            align: str = "off", progress: bool = True) -> dict:
+    """Features of every unit (and with ``augment`` of its performance-like copy) as read with
+    ``align``, cached in ``cache`` (one variant per ``align``): key -> (piece [F], segments [m, F])
+    or an error string."""
     import functools
 
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
-    done = load_cache(cache)
+    done = load_cache(cache, align)
     todo = [u for u in units if u.sha1 not in done or (augment and isinstance(done[u.sha1], tuple)
                                                         and u.sha1 + AUGMENTED not in done)]
     todo.sort(key=lambda u: -u.cost)  # big ones first: the pool stays busy at the end
@@ -109,14 +112,14 @@ def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, au
 
     def flush():
         if buffer:
-            _write_chunk(cache, buffer)
+            _write_chunk(cache, buffer, align)
             buffer.clear()
 
     from tqdm import tqdm
 
     with multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else _Serial() as pool, \
             tqdm(total=len(units), initial=len(units) - len(todo), disable=not progress, unit="piece") as bar:
-        for rows in pool.imap_unordered(functools.partial(_work, augment=augment), todo, chunksize=4):
+        for rows in pool.imap_unordered(functools.partial(_work, augment=augment, align=align), todo, chunksize=4):
             for key, piece, segs, err in rows:
                 done[key] = err if piece is None else (piece, segs)
                 buffer.append((key, piece, segs, err))
@@ -138,7 +141,7 @@ class _Serial:
         return map(fn, items)
 
 
-def _write_chunk(cache: Path, rows: list) -> None:
+def _write_chunk(cache: Path, rows: list, variant: str = "off") -> None:
     from ..atomic import atomic_path
 
     shas = np.array([r[0] for r in rows])
@@ -147,19 +150,20 @@ def _write_chunk(cache: Path, rows: list) -> None:
     segs = [r[2] for r in ok]
     seg = np.concatenate(segs or [np.zeros((0, len(FEATURE_NAMES)))])
     owner = np.repeat(np.arange(len(ok)), [len(s) for s in segs])
-    name = hashlib.sha1("".join(shas.tolist()).encode()).hexdigest()[:16]
+    name = hashlib.sha1((variant + "".join(shas.tolist())).encode()).hexdigest()[:16]
     with atomic_path(cache / f"chunk-{name}.npz") as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, sha=shas, ok_sha=np.array([r[0] for r in ok]), error=np.array([r[3] for r in rows]),
-                     piece=piece, seg=seg, owner=owner, names=np.array(FEATURE_NAMES))
+                     piece=piece, seg=seg, owner=owner, names=np.array(FEATURE_NAMES), variant=np.array(variant))
 
 
-def load_cache(cache: Path) -> dict:
-    """sha1 -> (piece, segments) or an error string, from every chunk whose feature names match."""
+def load_cache(cache: Path, variant: str = "off") -> dict:
+    """sha1 -> (piece, segments) or an error string, from every chunk of ``variant`` (the ``align``
+    setting) whose feature names match."""
     out: dict = {}
     for path in sorted(Path(cache).glob("chunk-*.npz")):
         z = np.load(path, allow_pickle=False)
-        if z["names"].tolist() != FEATURE_NAMES:
+        if z["names"].tolist() != FEATURE_NAMES or (str(z["variant"]) if "variant" in z else "off") != variant:
             continue
         out.update({s: e for s, e in zip(z["sha"].tolist(), z["error"].tolist()) if e})
         for i, s in enumerate(z["ok_sha"].tolist()):
@@ -282,11 +286,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
     ap.add_argument("--exclude", nargs="*", default=[], help="collections left out of training")
     ap.add_argument("--balance", choices=("genre", "collection"), default="genre")
+    ap.add_argument("--align", choices=("off", "auto"), default="off",
+                    help="auto: re-time performances off their own grid to beats tracked from the notes")
     ap.add_argument("--no-augment", dest="augment", action="store_false",
                     help="do not also fit on performance-like copies of the training pieces")
     args = ap.parse_args(argv)
     units = corpus_units(args.data)
-    features = extract(units, args.cache, workers=args.workers, augment=args.augment)
+    features = extract(units, args.cache, workers=args.workers, augment=args.augment, align=args.align)
     t = table(units, features, args.data)
     genres = tuple(g for g in ("jazz", "classical", "pop", "folk", "rock") if g in set(t.genre)) + \
         tuple(sorted(set(t.genre) - {"jazz", "classical", "pop", "folk", "rock"}))
@@ -303,6 +309,7 @@ def main(argv: list[str] | None = None) -> None:
                                       axis=0).round(6).tolist() for g in genres}
     judge = fit_corpus(t, genres, how=args.how, c=args.c, exclude=tuple(args.exclude), balance=args.balance,
                        augmented=args.augment, info=info)
+    judge = dataclasses.replace(judge, align=args.align)
     result = validate(judge, t, judge.rows)
     judge.info["validation"] = {k: result[k] for k in ("balanced_accuracy", "recall", "confusion", "n")}
     print(json.dumps(result, indent=1))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from .features import FEATURE_NAMES, as_song, segment_features, song_features
+from .features import FEATURE_NAMES, as_song, judged_song, segment_features, song_features
 
 FORMAT = "midistyle-style-judge"
 VERSION = 1
@@ -37,10 +37,13 @@ class StyleJudge:
     intercept: np.ndarray
     info: dict = dataclasses.field(default_factory=dict)
     rows: str = "piece"  # what it was fitted on: "piece" or "segments" (then a piece is judged by its segments)
+    align: str = "off"  # "auto": performances off their own grid are re-timed to tracked beats first
 
     def __post_init__(self) -> None:
         f, c = len(self.feature_names), len(self.genres)
         shapes = {"mean": (f,), "scale": (f,), "coef": (c, f), "intercept": (c,)}
+        if self.align not in ("off", "auto"):
+            raise ModelError(None, f"style judge align must be 'off' or 'auto', not {self.align!r}")
         if self.rows not in ("piece", "segments"):
             raise ModelError(None, f"style judge rows must be 'piece' or 'segments', not {self.rows!r}")
         for name, shape in shapes.items():
@@ -82,7 +85,8 @@ class StyleJudge:
             raise ModelError(path, "this style judge was fitted on other features than this midistyle computes; refit it")
         return cls(tuple(config["genres"]), names, *(arrays[k].astype(np.float64) for k in
                                                       ("mean", "scale", "coef", "intercept")),
-                   info=config.get("info", {}), rows=config.get("rows", "piece"))
+                   info=config.get("info", {}), rows=config.get("rows", "piece"),
+                   align=config.get("align", "off"))
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``config.json`` + ``model.safetensors`` into ``directory`` (replaced whole, atomically)."""
@@ -92,7 +96,8 @@ class StyleJudge:
 
         directory = Path(directory)
         config = {"format": FORMAT, "version": VERSION, "genres": list(self.genres),
-                  "feature_names": list(self.feature_names), "rows": self.rows, "info": self.info}
+                  "feature_names": list(self.feature_names), "rows": self.rows, "align": self.align,
+                  "info": self.info}
         with atomic_dir(directory) as tmp:
             (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
             save_file({k: np.ascontiguousarray(getattr(self, k), np.float64)
@@ -108,8 +113,14 @@ class StyleJudge:
         p = np.exp(logits)
         return p / p.sum(axis=-1, keepdims=True)
 
-    def song_proba(self, song) -> np.ndarray:
-        """Genre probabilities ``[n_genres]`` of one Song, by whole piece or by its segments."""
+    def prepared(self, song):
+        """The song as this judge reads it (re-timed to tracked beats when it aligns and the song is off-grid)."""
+        return judged_song(song, self.align)
+
+    def song_proba(self, song, *, prepared: bool = False) -> np.ndarray:
+        """Genre probabilities ``[n_genres]`` of one Song, by whole piece or by its segments
+        (``prepared``: the song already went through :meth:`prepared`)."""
+        song = song if prepared else self.prepared(song)
         if self.rows == "segments":
             segs = segment_features(song)
             if len(segs):

@@ -43,6 +43,10 @@ def test_shipped_judge_loads_and_matches_the_features():
     judge = StyleJudge.load()
     assert judge.feature_names == tuple(FEATURE_NAMES) and set(judge.genres) == set(GENRES)
     assert judge.info["validation"]["balanced_accuracy"] > 0.5  # the number is measured in benchmarks/
+    from midistyle.evaluate.style_report import StyleRecorder
+
+    ref, label = StyleRecorder(judge, "jazz").reference()  # evaluate without --target-data
+    assert label == "jazz in the judge's training corpus" and ref.shape == (len(FEATURE_NAMES),)
 
 
 def test_json_lines_for_every_format_in_a_folder(folder):

@@ -256,7 +256,7 @@ def fit_corpus(t: Table, genres: tuple[str, ...], *, how: str = "piece", c: floa
         weight = 1.0 / counts[inverse]
     if how == "segments":
         n = np.bincount(train.seg_piece, minlength=len(train.genre))
-        w = (weight / n)[train.seg_piece]
+        w = weight[train.seg_piece] / n[train.seg_piece]  # every listed segment's piece has n >= 1
         judge = fit_judge(train.seg, train.genre[train.seg_piece], genres, weight=w, c=c, info=info)
         return dataclasses.replace(judge, rows="segments")
     return fit_judge(train.piece, train.genre, genres, weight=weight, c=c, info=info)

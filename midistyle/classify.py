@@ -32,7 +32,12 @@ class Verdict:
         """The ``--json`` line: ``{file, tune, style, cnn}`` or ``{file, error}``."""
         if self.error is not None:
             return {"file": self.file, "error": self.error}
-        return {"file": self.file, "tune": self.tune, "style": self.style, "cnn": self.cnn}
+        return {"file": self.file, "tune": self.tune, "style": _finite(self.style), "cnn": _finite(self.cnn)}
+
+
+def _finite(probs: dict[str, float] | None) -> dict[str, float | None] | None:
+    """NaN (no window of the piece sounds for the CNN) as null: JSON has no NaN."""
+    return None if probs is None else {g: (p if p == p else None) for g, p in probs.items()}
 
 
 def pieces_of(inputs: list[str | os.PathLike]) -> list[tuple[str, Piece]]:

@@ -630,7 +630,7 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
             verdicts.append(v)
             if as_json:
                 bar.clear()
-                click.echo(json.dumps(v.record(), ensure_ascii=False))
+                click.echo(json.dumps(v.record(), ensure_ascii=False, allow_nan=False))
     if not as_json and any(v.error is None for v in verdicts):
         click.echo(table(verdicts))
     failed = [v for v in verdicts if v.error is not None]

@@ -117,3 +117,11 @@ def test_fit_separates_two_made_up_genres(tmp_path):
     again = StyleJudge.load(tmp_path / "judge")
     assert again.rows == "segments" and again.classify(waltz()) == judge.classify(waltz())
     assert extract(units, tmp_path / "cache", workers=1, augment=True, progress=False).keys() == features.keys()
+
+
+def test_json_has_no_nan():
+    from midistyle.classify import Verdict
+
+    rec = Verdict("a.mid", None, {"jazz": 1.0}, {"jazz": float("nan")}).record()
+    assert json.loads(json.dumps(rec, allow_nan=False)) == {"file": "a.mid", "tune": None, "style": {"jazz": 1.0},
+                                                            "cnn": {"jazz": None}}

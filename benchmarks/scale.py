@@ -1,7 +1,7 @@
 """Scaling on one machine: 1 vs 2 workers for ``prepare`` (local pool and the Dask engine) and
 1 vs 2 ``torchrun`` processes for training steps/s (gloo, CPU).
 
-    python benchmarks/scale.py [--data ../shared/data] [--files 1000] [--rounds 3]
+    python benchmarks/scale.py [--data ../shared/data] [--files 1000] [--rounds 3] [--align-beats auto]
                                [--tasks cyclegan,classifier] [--steps 10]
 
 prepare: a fixed, hash-chosen slice of the MIDI files of ``--data`` (the same slice as
@@ -56,23 +56,23 @@ def spread(xs: list[float]) -> str:
 
 
 # ------------------------------------------------------------------------------------------- prepare
-def prepare_arm(sources: dict, out: Path, engine: str, workers: int) -> tuple[float, int, bytes]:
+def prepare_arm(sources: dict, out: Path, engine: str, workers: int, align: str) -> tuple[float, int, bytes]:
     from midistyle.data.corpus import prepare
 
     t = time.perf_counter()
-    report = prepare(sources, out, workers=workers, progress=False, engine=engine)
+    report = prepare(sources, out, workers=workers, progress=False, engine=engine, align_beats=align)
     wall = time.perf_counter() - t
     phrases = sum(sum(v.values()) for v in report.phrases.values())
     return wall, phrases, (out / "index.json").read_bytes()
 
 
-def bench_prepare(sources: dict, rounds: int, tmp: Path) -> tuple[dict, Path]:
+def bench_prepare(sources: dict, rounds: int, tmp: Path, align: str) -> tuple[dict, Path]:
     walls: dict[tuple, list[float]] = {arm: [] for arm in PREPARE_ARMS}
     index, phrases, keep = None, 0, None
     for r in range(rounds):
         for arm in rotated(PREPARE_ARMS, r):
             out = tmp / f"prep-{arm[1]}-{arm[2]}-{r}"
-            wall, phrases, idx = prepare_arm(sources, out, arm[1], arm[2])
+            wall, phrases, idx = prepare_arm(sources, out, arm[1], arm[2], align)
             assert index is None or idx == index, f"{arm}: index.json differs from the first arm's"
             index = idx
             walls[arm].append(wall)
@@ -159,6 +159,8 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("MIDISTYLE_SHARED_DATA", DEFAULT_DATA)))
     ap.add_argument("--files", type=int, default=1000, help="MIDI files in the prepare slice")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--align-beats", default="auto", choices=["off", "auto", "on"],
+                    help="prepare's beat alignment (its default: auto)")
     ap.add_argument("--tasks", default="cyclegan,classifier")
     ap.add_argument("--preset", default="small")
     ap.add_argument("--warmup", type=int, default=3, help="steps of the shorter training run")
@@ -183,13 +185,13 @@ def main() -> int:
           f"load average (1/5/15 min) at start {start_load}", flush=True)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        prep, corpus = bench_prepare(sources, args.rounds, tmp)
+        prep, corpus = bench_prepare(sources, args.rounds, tmp, args.align_beats)
         steps = {"cyclegan": args.steps, "classifier": 20 * args.steps}
         rates = bench_train(tasks, corpus, args.rounds, tmp, args.preset, args.warmup, steps) if tasks else {}
     end_load = load()
 
-    print(f"\nprepare: {n_files} MIDI files of {args.data} -> {prep['phrases']} phrases (index.json identical "
-          f"in every arm); wall s, median (min-max) of {args.rounds} rounds\n")
+    print(f"\nprepare: {n_files} MIDI files of {args.data} -> {prep['phrases']} phrases, --align-beats "
+          f"{args.align_beats} (index.json identical in every arm); wall s, median (min-max) of {args.rounds} rounds\n")
     print(f"| engine | workers | wall s | files/s | speed-up vs 1 worker |")
     print(f"|---|---|---|---|---|")
     for name, engine, workers in PREPARE_ARMS:

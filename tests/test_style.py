@@ -229,3 +229,16 @@ def test_judge_reads_quantised_files_as_written_and_records_its_alignment(tmp_pa
     assert StyleJudge.load(tmp_path / "j").align == "auto"
     with pytest.raises(ModelError, match="align"):
         dataclasses.replace(judge, align="sometimes")
+
+
+def test_judging_imports_neither_torch_nor_sklearn():
+    import subprocess
+    import sys
+
+    code = ("import sys; from midistyle.style import StyleJudge; from midistyle.representation import Song, Track; "
+            "s = Song([Track.from_notes('p', 0, False, [(q, q + 1, 60 + q % 5, 80) for q in range(40)])], "
+            "[(0.0, 120.0)], [(0.0, 4, 4)]); p = StyleJudge.load().classify(s); "
+            "assert abs(sum(p.values()) - 1) < 1e-9; "
+            "print(sorted(m for m in ('torch', 'sklearn', 'music21', 'librosa') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

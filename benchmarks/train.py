@@ -1,6 +1,7 @@
-"""Phrases per second of one CycleGAN training step (G and F update, D_A and D_B update, pools).
+"""Phrases per second of one training step: CycleGAN (G and F update, D_A and D_B update, pools) or
+StarGAN (--task stargan: G through fake, cycle and identity passes; D with its genre head; 5 genres).
 
-    python benchmarks/train.py [--presets brunner,small] [--devices cpu,cuda] [--compile]
+    python benchmarks/train.py [--task cyclegan|stargan] [--presets brunner,small] [--devices cpu,cuda] [--compile]
 
 Inputs are random 64-step x 84-pitch rolls (4 bars of 4/4), so no corpus is needed. For each device
 and preset it times plain fp32 eager against variants of the loop's settings: channels_last,
@@ -21,36 +22,44 @@ import torch
 from midistyle.config import RollConfig, get_preset
 from midistyle.training.cyclegan import CycleGANTask
 from midistyle.training.runtime import Runtime, resolve_runtime
+from midistyle.training.stargan import StarGANTask
 from midistyle.training.task import TaskInfo
 
 T, P = 64, 84
 INFO = TaskInfo(roll=RollConfig(), genres=("a", "b"), source=("a",), target=("b",), phrase_steps=T)
 
 
-def make_task(preset_name: str, runtime: Runtime, batch: int) -> tuple[CycleGANTask, dict]:
+STAR_INFO = TaskInfo(roll=RollConfig(), genres=("jazz", "classical", "pop", "folk", "rock"), phrase_steps=T)
+
+
+def make_task(preset_name: str, runtime: Runtime, batch: int, kind: str = "cyclegan") -> tuple[object, dict]:
     preset = get_preset(preset_name)
-    cfg = dataclasses.replace(preset.train, batch_size=batch)
+    cfg = dataclasses.replace(preset.train, batch_size=batch, task=kind,
+                              **({"genre_loss": "aux"} if kind == "stargan" else {}))
     torch.manual_seed(0)
-    task = CycleGANTask(preset, cfg, runtime, INFO)
+    task = (StarGANTask(preset, cfg, runtime, STAR_INFO) if kind == "stargan"
+            else CycleGANTask(preset, cfg, runtime, INFO))
     task.setup()
     task.train()
     g = torch.Generator().manual_seed(1)
     data = {k: (torch.rand(batch, 2, T, P, generator=g) < 0.05).float() for k in ("a", "b")}
+    if kind == "stargan":
+        data = {"roll": data["a"], "label": torch.arange(batch) % len(STAR_INFO.genres)}
     return task, data
 
 
-def step_flops(preset_name: str) -> float:
+def step_flops(preset_name: str, kind: str = "cyclegan") -> float:
     """FLOPs of one training step per phrase (counted on CPU, batch 2)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    task, data = make_task(preset_name, Runtime(torch.device("cpu")), 2)
+    task, data = make_task(preset_name, Runtime(torch.device("cpu")), 2, kind)
     task.step(data)  # fill optimiser state first
     with FlopCounterMode(display=False) as counter:
         task.step(data)
     return counter.get_total_flops() / 2
 
 
-def time_steps(task: CycleGANTask, data: dict, device: torch.device, warmup: int, iters: int,
+def time_steps(task, data: dict, device: torch.device, warmup: int, iters: int,
                rounds: int = 2) -> tuple[float, float]:
     """Best of ``rounds`` of ``iters`` steps after ``warmup`` steps: (phrases per wall second, per CPU second).
 
@@ -67,7 +76,7 @@ def time_steps(task: CycleGANTask, data: dict, device: torch.device, warmup: int
         for _ in range(iters):
             task.step(data)
         sync()
-        n = len(data["a"]) * iters
+        n = len(next(iter(data.values()))) * iters
         best_wall = max(best_wall, n / (time.perf_counter() - wall))
         best_cpu = max(best_cpu, n / (time.process_time() - cpu))
     return best_wall, best_cpu
@@ -85,6 +94,7 @@ def variants(device: torch.device, with_compile: bool) -> list[tuple[str, Runtim
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", choices=("cyclegan", "stargan"), default="cyclegan")
     parser.add_argument("--presets", default="brunner,small")
     parser.add_argument("--devices", default="cpu,cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--compile", action="store_true", help="also time torch.compile on CPU (slow to build)")
@@ -97,7 +107,7 @@ def main() -> None:
     for device_name in args.devices.split(","):
         device = torch.device(device_name)
         for preset in args.presets.split(","):
-            flops = step_flops(preset)
+            flops = step_flops(preset, args.task)
             cpu = device.type == "cpu"
             # batch, warm-up and timed steps: Brunner's size is slow on a CPU, so fewer and smaller there
             batch = 4 if cpu and preset == "brunner" else 16
@@ -107,7 +117,7 @@ def main() -> None:
             for name, runtime in variants(device, args.compile):
                 if runtime.compile:
                     warmup += 2  # compilation happens in the first steps
-                task, data = make_task(preset, runtime, batch)
+                task, data = make_task(preset, runtime, batch, args.task)
                 rate, cpu_rate = time_steps(task, data, device, warmup, iters)
                 base = base or rate
                 is_loop = (runtime.bf16, runtime.channels_last, runtime.compile) == (
@@ -118,6 +128,7 @@ def main() -> None:
                       flush=True)
             print(f"  {preset}: {flops / 1e9:.2f} GFLOP per phrase and step", flush=True)
     print(f"\nload average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (others' jobs slow the wall-clock rates)\n")
+    print(f"task: {args.task}")
     print("| device | preset | settings | batch | phrases/s | vs fp32 eager | phrases/CPU-s | TFLOP/s |")
     print("|---|---|---|---|---|---|---|---|")
     for device_name, preset, name, batch, rate, ratio, cpu_rate, tflops in rows:

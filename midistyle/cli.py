@@ -546,15 +546,25 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--content-weight", type=float, default=None, help="Weight of MSE(output, source) (default 1).")
 @click.option("--density-weight", type=float, default=None,
               help="Weight of the per-bar note-count match to the source (default 5).")
+@click.option("--identity-weight", type=float, default=None,
+              help="Weight of G(x, own genre) ~ x (default 5).")
+@click.option("--cls-weight", type=float, default=None,
+              help="Weight of the genre loss of D's auxiliary head (default 1).")
+@click.option("--cycle-weight", type=float, default=None, help="Weight of the cycle reconstruction (default 10).")
+@click.option("--phrase-steps", type=int, default=None,
+              help="Train on the first N grid steps of each phrase (default: whole phrases); converting "
+                   "still uses whole windows (the generator is fully convolutional).")
 @_train_options
-def train_stargan_cmd(genres, content_weight, density_weight, data, out, preset, device, epochs, max_steps,
-                      batch_size, seed, resume):
+def train_stargan_cmd(genres, content_weight, density_weight, identity_weight, cls_weight, cycle_weight, phrase_steps,
+                      data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
     from .training.api import train_stargan
-    overrides = {k: v for k, v in (("lambda_content", content_weight), ("lambda_density", density_weight))
-                 if v is not None}
+    weights = (("lambda_content", content_weight), ("lambda_density", density_weight),
+               ("lambda_identity", identity_weight), ("lambda_cls", cls_weight), ("lambda_cycle", cycle_weight))
+    overrides = {k: v for k, v in weights if v is not None}
     _train(train_stargan, data, _genres(genres) if genres else None, out, preset=preset, device=device,
-           epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume, overrides=overrides)
+           epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
+           phrase_steps=phrase_steps, overrides=overrides)
 
 
 @main.command("evaluate")

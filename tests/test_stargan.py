@@ -145,8 +145,11 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     res = run("prepare", "--config", tmp_path / "sources.json", "-o", tmp_path / "prep", "--workers", 1)
     assert res.exit_code == 0, res.output
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
+              "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8,
               "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
+    saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
+    assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"]) == (2, 3, 4, 8)
     best = tmp_path / "run" / "best"
     assert read_meta(best).kind == "stargan"
 

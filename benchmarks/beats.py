@@ -13,6 +13,10 @@ mir_eval does) against the true quarter notes, F at the best of quarter / eighth
 quarter (a tracker counting another metrical level), the share of true downbeats found within
 70 ms, and the time per file (tracking and re-timing, not the reading). Goal: median F >= 0.85
 on the rewritten files. Prints that the data is absent and exits 0 when it is.
+
+mir_eval comes with the test extra (``pip install -e '.[test]'``); without it the F-measure is
+midistyle's own ``beats.f_measure`` (checked against mir_eval in tests/test_beats.py), and the
+last line names which one scored.
 """
 from __future__ import annotations
 
@@ -72,12 +76,26 @@ def levels(quarters: np.ndarray) -> list[np.ndarray]:
     return [quarters, eighths, quarters[::2], quarters[1::2], *(eighths[k::3] for k in range(3))]
 
 
-def score(ref_q: np.ndarray, ref_down: np.ndarray, al: B.Alignment) -> tuple[float, float, float]:
-    import mir_eval
+def scorer() -> tuple[str, object, object]:
+    """(name, trim, f_measure): mir_eval's when it is installed (``pip install -e '.[test]'``), else
+    midistyle's own equivalent (B.f_measure, checked against mir_eval in tests/test_beats.py, and
+    mir_eval's trimming of the first 5 s)."""
+    try:
+        import mir_eval.beat
+    except ImportError:
+        return "midistyle.representation.beats.f_measure (mir_eval not installed)", \
+            (lambda t: t[t >= 5.0]), B.f_measure
+    return f"mir_eval {mir_eval.__version__}", mir_eval.beat.trim_beats, mir_eval.beat.f_measure
 
-    est = mir_eval.beat.trim_beats(al.beats)
-    f = mir_eval.beat.f_measure(mir_eval.beat.trim_beats(ref_q), est)
-    f_any = max(mir_eval.beat.f_measure(mir_eval.beat.trim_beats(r), est) for r in levels(ref_q))
+
+SCORER = scorer()
+
+
+def score(ref_q: np.ndarray, ref_down: np.ndarray, al: B.Alignment) -> tuple[float, float, float]:
+    _, trim, f_measure = SCORER
+    est = trim(al.beats)
+    f = f_measure(trim(ref_q), est)
+    f_any = max(f_measure(trim(r), est) for r in levels(ref_q))
     found = np.array([np.abs(al.downbeats - d).min() <= B.TOL_S for d in ref_down]) if al.downbeats.size else \
         np.zeros(ref_down.size, bool)
     return f, f_any, float(found.mean()) if found.size else 0.0
@@ -156,13 +174,13 @@ def main() -> int:
             continue
         print(f"{name:<36} {r['n']:>5} {r['median_f']:>8.3f} {r['mean_f']:>7.3f} {r['share_f85']:>7.0%} "
               f"{r['median_f_any']:>11.3f} {r['downbeats']:>9.0%} {r['s_per_file']:>7.2f} {r['median_len_s']:>12.0f}")
-    print("\nF: mir_eval beat F-measure (+-70 ms) against the true quarter notes; 'F any level': the best of"
+    print("\nF: beat F-measure (+-70 ms) against the true quarter notes; 'F any level': the best of"
           " quarters, eighths, halves and dotted quarters; downbeats: share of true downbeats within 70 ms of an"
           " estimated one; s/file: tracking and re-timing only (librosa imported beforehand).")
     if pooled:
         med = summarise(pooled)["median_f"]
         print(f"goal: median F >= {GOAL_F} on the rewritten files: {med:.3f}, {'met' if med >= GOAL_F else 'NOT met'}")
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"beat F-measure by {SCORER[0]}; load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 
 

@@ -58,6 +58,7 @@ class RollConfig:
 
 MODEL_KINDS = ("generator", "discriminator", "classifier")
 NORMS = ("instance", "batch", "none")
+AUX_HEADS = ("shared", "classifier")
 TASKS = ("cyclegan", "gan", "classifier", "stargan")
 MIXED_MODES = ("none", "partial", "full")
 GENRE_LOSSES = ("none", "cnn", "aux")  # which classifier, if any, a generator trained against
@@ -92,10 +93,15 @@ class ModelConfig:
     n_pitches: int = 84  # classifier: pitch rows it was built for (octave-wide first filters)
     cond_dim: int = 0  # generator: size of the conditioning code (StarGAN: target + source genre); 0 = none
     aux_classes: int = 0  # discriminator: classes of an auxiliary genre head (StarGAN); 0 = none
+    # discriminator: "shared" = the genre head reads the real/fake trunk's features (Choi et al.);
+    # "classifier" = it is a genre classifier of its own (the Classifier architecture) on the input
+    aux_head: str = "shared"
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
             raise ConfigError(f"unknown model kind {self.kind!r}; valid: {list(MODEL_KINDS)}")
+        if self.aux_head not in AUX_HEADS:
+            raise ConfigError(f"unknown aux head {self.aux_head!r}; valid: {list(AUX_HEADS)}")
         if self.norm not in NORMS:
             raise ConfigError(f"unknown norm {self.norm!r}; valid: {list(NORMS)}")
         _check_positive("ModelConfig", in_channels=self.in_channels, out_channels=self.out_channels,
@@ -144,6 +150,7 @@ class TrainConfig:
     lambda_identity: float = 5.0
     lambda_density: float = 5.0
     unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
+    aux_head: str = "shared"  # StarGAN: D's genre head, "shared" trunk or a "classifier" of its own (ModelConfig.aux_head)
     mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
     pool_size: int = 50
     d_input_noise: float = 1.0  # sigma of |N(0, sigma)| added to discriminator inputs
@@ -168,6 +175,8 @@ class TrainConfig:
             raise ConfigError(f"unknown task {self.task!r}; valid: {list(TASKS)}")
         if self.cycle_loss not in CYCLE_LOSSES:
             raise ConfigError(f"unknown cycle loss {self.cycle_loss!r}; valid: {list(CYCLE_LOSSES)}")
+        if self.aux_head not in AUX_HEADS:
+            raise ConfigError(f"unknown aux head {self.aux_head!r}; valid: {list(AUX_HEADS)}")
         if self.genre_loss not in GENRE_LOSSES:
             hint = " (the style judge is evaluate's referee: no generator may train against it)" \
                 if "style" in str(self.genre_loss) or "judge" in str(self.genre_loss) else ""

@@ -67,6 +67,25 @@ def test_discriminator_genre_head_and_plain_discriminator_keys_unchanged():
         plain.heads(torch.zeros(1, 2, 64, 84))
 
 
+def test_classifier_genre_head_learns_genres_of_its_own_and_leaves_the_trunk_alone():
+    D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=2, aux_head="classifier"))
+    score, logits = D.heads(torch.zeros(3, 2, 64, 84))
+    assert score.shape == (3, 1, 16, 21) and logits.shape == (3, 2)
+    x = torch.cat([_Labelled(8, 0)[k]["roll"][None] for k in range(8)])
+    y = torch.tensor([_Labelled(8, 0)[k]["label"] for k in range(8)])
+    opt = torch.optim.Adam(D.cls.parameters(), lr=1e-2)
+    trunk = [p.detach().clone() for p in D.net.parameters()]
+    for _ in range(30):
+        loss = torch.nn.functional.cross_entropy(D.heads(x)[1], y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert (D.heads(x)[1].argmax(1) == y).all()
+    assert all(torch.equal(a, b) for a, b in zip(trunk, D.net.parameters()))
+    with pytest.raises(ValueError, match="aux head"):
+        ModelConfig(kind="discriminator", aux_head="deep")
+
+
 def test_count_matching_cannot_be_won_by_silence_and_has_a_gradient():
     x = torch.stack([_roll(3, True)])
     assert float(count_matching(x, x, 16)) == 0.0
@@ -145,11 +164,12 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     res = run("prepare", "--config", tmp_path / "sources.json", "-o", tmp_path / "prep", "--workers", 1)
     assert res.exit_code == 0, res.output
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
-              "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8,
+              "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8, "--aux-head", "classifier",
               "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
-    assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"]) == (2, 3, 4, 8)
+    assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"],
+            saved["aux_head"]) == (2, 3, 4, 8, "classifier")
     best = tmp_path / "run" / "best"
     assert read_meta(best).kind == "stargan"
 

@@ -49,8 +49,9 @@ class StarGANTask(Task):
         if self.n < 2:
             raise ConfigError(f"a stargan needs at least 2 genres, got {list(info.genres)}")
         self.G = build_model(dataclasses.replace(preset.generator, z_dim=0, cond_dim=2 * self.n))
-        self.adversary = AuxAdversary(build_model(dataclasses.replace(preset.discriminator, aux_classes=self.n)),
-                                      cfg, runtime)
+        d_config = dataclasses.replace(preset.discriminator, aux_classes=self.n, aux_head=cfg.aux_head,
+                                       n_pitches=info.roll.n_pitches)
+        self.adversary = AuxAdversary(build_model(d_config), cfg, runtime)
         self.opt_g = make_adam(self.G.parameters(), cfg)
         self.bar = 4 * info.roll.steps_per_beat  # count-matching window: one 4/4 bar
 

@@ -1,0 +1,116 @@
+"""Does a generator transfer? The ship bar of the shipped models, judged by the style judge.
+
+    python benchmarks/transfer.py --prepared prepared [--model RUN/best ...] [--per-genre 5] [--real 10]
+
+For every target genre: ``--per-genre`` validation-split songs of each other genre are converted
+(``midistyle evaluate``) with each model given (``shipped`` = the per-target GANs in the package;
+a StarGAN checkpoint converts to every genre), and judged by the style judge, which no generator
+trained against. ``--real`` validation songs of the target give the judge's recognition of real
+music of that genre. The bar (issue 14): outputs called the target >= 0.85 x real recognition,
+and onset F1 to the source >= 0.4. Prints one table and writes ``transfer.json`` beside the
+evaluate reports (``-o``). Songs come from the prepared corpus's index (validation split, MIDI
+files only, a seeded sample), so every model is judged on the same songs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+from midistyle.evaluate.report import evaluate
+
+GENRE_BAR, F1_BAR = 0.85, 0.4
+
+
+def pick_songs(prepared: Path, per_genre: int, real: int, seed: int) -> tuple[list[str], dict[str, list[str]]]:
+    """Genres of the corpus and, per genre, a seeded sample of its validation MIDI files."""
+    index = json.loads((prepared / "index.json").read_text(encoding="utf-8"))
+    rng = random.Random(seed)
+    picked = {}
+    for g in index["genres"]:
+        files = sorted({p["path"] for p in index["pieces"]
+                        if p["genre"] == g and p["split"] == "val" and p.get("kind") == "midi"
+                        and "#" not in p["path"] and os.path.isfile(p["path"])})
+        rng.shuffle(files)
+        picked[g] = files[:max(per_genre, real)]
+    return list(index["genres"]), picked
+
+
+def row(report: dict) -> dict:
+    """The numbers of one evaluate report that the bar needs."""
+    style = report.get("style_judge") or {}
+    rate = style.get("target_rate") or {}
+    f1 = (report.get("content") or {}).get("model", {}).get("onset_f1")
+    cnn = ((report.get("strength") or {}).get("model") or {}).get("target_rate_songs")
+    return {"songs": style.get("songs"), "inputs": rate.get("inputs"), "outputs": rate.get("outputs"),
+            "real": rate.get("target_real"), "onset_f1": f1, "cnn_outputs": cnn,
+            "empty_outputs": style.get("empty_outputs"),
+            "moved_toward": sorted(g for g, v in ((style.get("profile") or {}).get("groups") or {}).items()
+                                   if v.get("moved") == "toward")}
+
+
+def verdict(r: dict) -> str:
+    if r["outputs"] is None or r["real"] is None or r["onset_f1"] is None:
+        return "n/a"
+    ok_genre = r["outputs"] >= GENRE_BAR * r["real"]
+    ok_f1 = r["onset_f1"] >= F1_BAR
+    return "PASS" if ok_genre and ok_f1 else "fail (" + ", ".join(
+        x for x, bad in (("genre", not ok_genre), ("onset F1", not ok_f1)) if bad) + ")"
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.0f}%"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--prepared", type=Path, default=Path("prepared"))
+    ap.add_argument("--model", action="append", default=None,
+                    help="'shipped' or a checkpoint folder; repeatable (default: shipped)")
+    ap.add_argument("--to", default=None, help="Comma-separated targets (default: every genre)")
+    ap.add_argument("--per-genre", type=int, default=5, help="Source songs per other genre")
+    ap.add_argument("--real", type=int, default=10, help="Real songs of the target genre")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("-o", "--output", type=Path, default=Path("transfer-eval"))
+    args = ap.parse_args(argv)
+    if not (args.prepared / "index.json").is_file():
+        print(f"no prepared corpus at {args.prepared}: run `midistyle prepare` first")
+        return 0
+    genres, picked = pick_songs(args.prepared, args.per_genre, args.real, args.seed)
+    targets = args.to.split(",") if args.to else genres
+    models = args.model or ["shipped"]
+    results = []
+    for model in models:
+        name = "shipped" if model == "shipped" else Path(model).resolve().parent.name + "/" + Path(model).name
+        for to in targets:
+            sources = [f for g in genres if g != to for f in picked[g][:args.per_genre]]
+            out = args.output / name.replace("/", "_") / to
+            t0 = time.perf_counter()
+            report = evaluate(sources, to, out_dir=out, model=None if model == "shipped" else model,
+                              target_real=picked[to][:args.real], seed=args.seed, force=True)
+            r = {"model": name, "to": to, **row(report), "seconds": round(time.perf_counter() - t0, 1)}
+            r["verdict"] = verdict(r)
+            results.append(r)
+            print(f"{name} -> {to}: {r}", file=sys.stderr, flush=True)
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / "transfer.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(f"\nStyle judge on validation songs ({args.per_genre} per other genre as sources, {args.real} real "
+          f"target songs); bar: outputs >= {GENRE_BAR} x real, onset F1 >= {F1_BAR}\n")
+    print("| model | to | sources called target | outputs called target | real target recognised "
+          "| ratio | onset F1 | CNN on outputs | empty | groups moved toward | verdict |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        ratio = "-" if not r["real"] or r["outputs"] is None else f"{r['outputs'] / r['real']:.2f}"
+        f1 = "-" if r["onset_f1"] is None else f"{r['onset_f1']:.2f}"
+        print(f"| {r['model']} | {r['to']} | {_pct(r['inputs'])} | {_pct(r['outputs'])} | {_pct(r['real'])} | {ratio} "
+              f"| {f1} | {_pct(r['cnn_outputs'])} | {r['empty_outputs']} | {', '.join(r['moved_toward']) or '-'} "
+              f"| {r['verdict']} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -25,6 +25,8 @@ FPS = 100  # onset-envelope frames per second (10 ms)
 MIN_ONSETS = 8  # distinct onset times (50 ms apart) needed before there is a rhythm to track
 MIN_BEATS = 4
 TEMPO_SPAN_S = 180.0  # seconds of envelope the global tempo is estimated on
+AC_SIZE_S = 8.0  # autocorrelation window of the tempogram (librosa.feature.tempo's ac_size)
+TEMPOGRAM_HOP = 8  # frames between tempogram windows (librosa's own tempogram: 1)
 # Chosen on 48 rewritten corpus files + 12 Doug McKenzie takes (benchmarks/beats.py's sets), median
 # beat F (rewritten, Doug): prior 110/tightness 100 0.92, 0.78; 130/150 0.96, 0.82; 130/400 0.96, 0.91,
 # but 400 no longer follows the tests' 96 -> 132 qpm accelerando (F 0.82): 150 is the compromise.
@@ -238,8 +240,11 @@ def track_beats(times: np.ndarray, weights: np.ndarray, source: str = "") -> np.
 
 def _tempo(env: np.ndarray) -> float:
     """librosa's tempo estimate (autocorrelation tempogram, log-normal prior around ``START_QPM``) on at
-    most the middle ``TEMPO_SPAN_S`` seconds at half the frame rate: the tempogram is most of the
-    tracker's cost, and the dynamic programme follows a drifting tempo from one global estimate."""
+    most the middle ``TEMPO_SPAN_S`` seconds at half the frame rate: the dynamic programme follows a
+    drifting tempo from one global estimate. The tempogram is librosa's (8 s Hann windows,
+    autocorrelated, normalised) but with a window every ``TEMPOGRAM_HOP`` frames instead of every
+    frame: the windows still overlap by 98%, the averaged tempogram and the tempo are the same
+    (identical on 25 PiJAMA and pop files), and it is most of the tracker's cost (18x less)."""
     import librosa
 
     half = env[: env.size // 2 * 2].reshape(-1, 2).sum(axis=1)
@@ -247,8 +252,13 @@ def _tempo(env: np.ndarray) -> float:
     if half.size > span:
         a = (half.size - span) // 2
         half = half[a:a + span]
-    return float(librosa.feature.tempo(onset_envelope=half, sr=FPS / 2, hop_length=1, start_bpm=START_QPM,
-                                       aggregate=np.mean)[0])
+    sr = FPS / 2
+    win = int(librosa.time_to_frames(AC_SIZE_S, sr=sr, hop_length=1))
+    padded = np.pad(half, win // 2, mode="linear_ramp", end_values=0)
+    frames = librosa.util.frame(padded, frame_length=win, hop_length=TEMPOGRAM_HOP)[:, : -(-half.size // TEMPOGRAM_HOP)]
+    window = librosa.filters.get_window("hann", win, fftbins=True)[:, None]
+    tg = librosa.util.normalize(librosa.autocorrelate(frames * window, axis=0), norm=np.inf, axis=0)
+    return float(librosa.feature.tempo(tg=tg, sr=sr, hop_length=1, start_bpm=START_QPM, aggregate=np.mean)[0])
 
 
 def estimate_meter(beats: np.ndarray, times: np.ndarray, weights: np.ndarray,

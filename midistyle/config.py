@@ -96,12 +96,18 @@ class ModelConfig:
     # discriminator: "shared" = the genre head reads the real/fake trunk's features (Choi et al.);
     # "classifier" = it is a genre classifier of its own (the Classifier architecture) on the input
     aux_head: str = "shared"
+    # generator: > 0 makes it edit its input, out = sigmoid(head + input_skip * (2 x - 1)), so an
+    # untrained one already returns (a soft copy of) its input; 0 = Brunner et al.'s plain head
+    input_skip: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
             raise ConfigError(f"unknown model kind {self.kind!r}; valid: {list(MODEL_KINDS)}")
         if self.aux_head not in AUX_HEADS:
             raise ConfigError(f"unknown aux head {self.aux_head!r}; valid: {list(AUX_HEADS)}")
+        if self.input_skip < 0 or (self.input_skip and self.in_channels != self.out_channels):
+            raise ConfigError(f"ModelConfig.input_skip must be >= 0 (and needs in_channels == out_channels), "
+                              f"got {self.input_skip!r}")
         if self.norm not in NORMS:
             raise ConfigError(f"unknown norm {self.norm!r}; valid: {list(NORMS)}")
         _check_positive("ModelConfig", in_channels=self.in_channels, out_channels=self.out_channels,
@@ -150,6 +156,7 @@ class TrainConfig:
     lambda_identity: float = 5.0
     lambda_density: float = 5.0
     unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
+    input_skip: float = 0.0  # StarGAN: G edits its input (ModelConfig.input_skip); 0 = plain generator
     aux_head: str = "shared"  # StarGAN: D's genre head, "shared" trunk or a "classifier" of its own (ModelConfig.aux_head)
     mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
     pool_size: int = 50
@@ -195,6 +202,8 @@ class TrainConfig:
                 raise ConfigError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
         if not 0 <= self.decay_from <= 1:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
+        if self.input_skip < 0:
+            raise ConfigError(f"TrainConfig.input_skip must be >= 0, got {self.input_skip}")
         if not 0 <= self.unknown_source <= 1:
             raise ConfigError(f"TrainConfig.unknown_source must lie in [0, 1], got {self.unknown_source}")
         if self.pool_size < 0 or self.num_workers < 0:

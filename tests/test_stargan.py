@@ -67,6 +67,20 @@ def test_discriminator_genre_head_and_plain_discriminator_keys_unchanged():
         plain.heads(torch.zeros(1, 2, 64, 84))
 
 
+def test_input_skip_generator_starts_as_a_copy_of_its_input_and_can_still_edit_it():
+    torch.manual_seed(0)
+    G = Generator(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1, cond_dim=4, input_skip=3.0))
+    x = _roll(1, True, t=48)[None]
+    code = genre_code(torch.tensor([1]), torch.tensor([0]), 2)
+    out = G(x, code=code)
+    assert out.shape == x.shape and torch.equal((out > 0.5).float(), x)  # untrained: the input, thresholded
+    loss = out[..., 60].sum()  # gradient reaches the weights: it can learn to change cells
+    loss.backward()
+    assert G.head[0].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="input_skip"):
+        ModelConfig(kind="generator", input_skip=-1.0)
+
+
 def test_classifier_genre_head_learns_genres_of_its_own_and_leaves_the_trunk_alone():
     D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=2, aux_head="classifier"))
     score, logits = D.heads(torch.zeros(3, 2, 64, 84))
@@ -165,11 +179,12 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     assert res.exit_code == 0, res.output
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
               "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8, "--aux-head", "classifier",
+              "--input-skip", 3,
               "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
     assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"],
-            saved["aux_head"]) == (2, 3, 4, 8, "classifier")
+            saved["aux_head"], saved["input_skip"]) == (2, 3, 4, 8, "classifier", 3)
     best = tmp_path / "run" / "best"
     assert read_meta(best).kind == "stargan"
 

@@ -20,6 +20,8 @@ class Generator(nn.Module):
     and the output is cropped back). With ``config.z_dim > 0`` (the GAN generator) a noise vector is
     projected to the bottleneck channels and added there. With ``config.cond_dim > 0`` (StarGAN) the
     residual blocks are modulated by a code [B, cond_dim] (see :class:`~midistyle.models.blocks.FiLM`).
+    With ``config.input_skip > 0`` the head's logits are added to ``input_skip * (2x - 1)`` before the
+    sigmoid: the network learns edits of its input rather than a whole new roll.
     """
 
     def __init__(self, config: ModelConfig):
@@ -32,7 +34,8 @@ class Generator(nn.Module):
         self.z_proj = nn.Linear(config.z_dim, 4 * c) if config.z_dim else None
         self.res = nn.Sequential(*(ResidualBlock(4 * c, norm, config.cond_dim) for _ in range(config.n_res_blocks)))
         self.up = nn.Sequential(upsample(4 * c, 2 * c, norm), upsample(2 * c, c, norm))
-        self.head = ConvNormAct(c, config.out_channels, k, pad_mode="reflect", norm="none", act="sigmoid")
+        self.head = ConvNormAct(c, config.out_channels, k, pad_mode="reflect", norm="none",
+                                act="none" if config.input_skip else "sigmoid")
         init_weights(self)
 
     def sample_z(self, batch: int, *, device: torch.device | str | None = None,
@@ -50,7 +53,8 @@ class Generator(nn.Module):
             got = None if code is None else tuple(code.shape)
             raise ValueError(f"Generator expects a code of shape [{x.shape[0]}, {self.config.cond_dim}], got {got}")
         t, p = x.shape[-2:]
-        h = self.down(self.stem(pad_to_multiple(x, _MULTIPLE, _MULTIPLE, min_time=_MIN_SIZE, min_pitch=_MIN_SIZE)))
+        padded = pad_to_multiple(x, _MULTIPLE, _MULTIPLE, min_time=_MIN_SIZE, min_pitch=_MIN_SIZE)
+        h = self.down(self.stem(padded))
         if self.z_proj is not None and z is not None:
             if z.shape != (x.shape[0], self.config.z_dim):
                 raise ValueError(f"Generator expects z of shape [{x.shape[0]}, {self.config.z_dim}], got {tuple(z.shape)}")
@@ -61,6 +65,8 @@ class Generator(nn.Module):
         else:
             h = self.res(h)
         out = self.head(self.up(h))
+        if self.config.input_skip:  # an edit of the input: logits start from +-input_skip
+            out = torch.sigmoid(out + self.config.input_skip * (2.0 * padded.to(out.dtype) - 1.0))
         return out[..., :t, :p]
 
 

@@ -48,7 +48,8 @@ class StarGANTask(Task):
                               f"got {cfg.genre_loss!r}")
         if self.n < 2:
             raise ConfigError(f"a stargan needs at least 2 genres, got {list(info.genres)}")
-        self.G = build_model(dataclasses.replace(preset.generator, z_dim=0, cond_dim=2 * self.n))
+        self.G = build_model(dataclasses.replace(preset.generator, z_dim=0, cond_dim=2 * self.n,
+                                                 input_skip=cfg.input_skip))
         d_config = dataclasses.replace(preset.discriminator, aux_classes=self.n, aux_head=cfg.aux_head,
                                        n_pitches=info.roll.n_pitches)
         self.adversary = AuxAdversary(build_model(d_config), cfg, runtime)

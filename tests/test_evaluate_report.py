@@ -320,3 +320,21 @@ def test_failed_run_keeps_the_previous_report(models, corpus, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.mid", "rep"]
     with pytest.raises(OutputError):
         evaluate([corpus / "in" / "rich.mid"], "jazz", model=models[0], out_dir=broken)
+
+
+def test_model_on_another_grid_than_the_shipped_cnn_is_judged_by_the_style_judge_alone(corpus, models, tmp_path):
+    from midistyle.errors import ModelError
+
+    torch.manual_seed(0)
+    grid12 = RollConfig(steps_per_beat=12)
+    g, f = (build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1)) for _ in range(2))
+    save_checkpoint(tmp_path / "gen12", {"G": g, "F": f}, {"kind": "cyclegan", "roll": grid12, "source": ["pop"],
+                                                           "target": ["jazz"], "genres": ["pop", "jazz"],
+                                                           "phrase_steps": 192})
+    with pytest.warns(UserWarning, match="CNN classifier is left out"):
+        rep = evaluate(corpus / "in", "jazz", model=tmp_path / "gen12", target_real=corpus / "real",
+                       out_dir=tmp_path / "report")
+    assert rep["strength"] is None and rep["classifier"] is None
+    assert rep["style_judge"]["songs"] == 3 and set(rep["style_judge"]["target_rate"]) >= {"inputs", "outputs"}
+    with pytest.raises(ModelError, match="grid"):  # a CNN asked for by name must fit
+        evaluate(corpus / "in", "jazz", model=tmp_path / "gen12", classifier=models[1], out_dir=tmp_path / "r2")

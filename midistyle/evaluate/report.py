@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -210,13 +211,21 @@ def _judge(classifier, to, conv, device) -> Judge | None:
 
     if classifier is False:
         return None
-    if classifier is None or classifier is True:
+    shipped = classifier is None or classifier is True
+    if shipped:
         try:
             classifier = shipped_classifier()
         except ModelError:
             return None
-    return Judge.load(classifier, to, conv.meta.source if conv is not None else (),
-                      conv.cfg if conv else None, conv.window if conv else None, device or "cpu")
+    try:
+        return Judge.load(classifier, to, conv.meta.source if conv is not None else (),
+                          conv.cfg if conv else None, conv.window if conv else None, device or "cpu")
+    except ModelError as exc:
+        if not shipped:
+            raise
+        # the shipped CNN is only the second opinion: a model on another grid is judged by the style judge alone
+        warnings.warn(f"the shipped CNN classifier is left out of this report: {one_line(exc)}")
+        return None
 
 
 def _converted_index(folder: Path, to: str) -> dict[str, list[Path]]:

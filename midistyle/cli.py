@@ -556,18 +556,21 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
                    "classifier of its own (classifier).")
 @click.option("--input-skip", type=float, default=None,
               help="> 0: G edits its input, sigmoid(logits + s * (2x - 1)); an untrained G copies it (default 0).")
+@click.option("--edit-margin", type=int, default=None,
+              help="With --input-skip: G writes only within the input's pitch span +- this many semitones (default: anywhere).")
 @click.option("--phrase-steps", type=int, default=None,
               help="Train on the first N grid steps of each phrase (default: whole phrases); converting "
                    "still uses whole windows (the generator is fully convolutional).")
 @_train_options
 def train_stargan_cmd(genres, content_weight, density_weight, identity_weight, cls_weight, cycle_weight, aux_head,
-                      input_skip, phrase_steps,
+                      input_skip, edit_margin, phrase_steps,
                       data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
     from .training.api import train_stargan
     weights = (("lambda_content", content_weight), ("lambda_density", density_weight),
                ("lambda_identity", identity_weight), ("lambda_cls", cls_weight), ("lambda_cycle", cycle_weight),
-               ("aux_head", aux_head), ("input_skip", input_skip))
+               ("aux_head", aux_head), ("input_skip", input_skip),
+               ("edit_margin", edit_margin))
     overrides = {k: v for k, v in weights if v is not None}
     _train(train_stargan, data, _genres(genres) if genres else None, out, preset=preset, device=device,
            epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,

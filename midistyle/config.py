@@ -99,12 +99,17 @@ class ModelConfig:
     # generator: > 0 makes it edit its input, out = sigmoid(head + input_skip * (2 x - 1)), so an
     # untrained one already returns (a soft copy of) its input; 0 = Brunner et al.'s plain head
     input_skip: float = 0.0
+    # generator with input_skip: >= 0 keeps its output within the input's pitch span widened by this
+    # many semitones (per item: no notes far above or below the music); -1 = anywhere
+    edit_margin: int = -1
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
             raise ConfigError(f"unknown model kind {self.kind!r}; valid: {list(MODEL_KINDS)}")
         if self.aux_head not in AUX_HEADS:
             raise ConfigError(f"unknown aux head {self.aux_head!r}; valid: {list(AUX_HEADS)}")
+        if not isinstance(self.edit_margin, int) or self.edit_margin < -1:
+            raise ConfigError(f"ModelConfig.edit_margin must be an integer >= -1, got {self.edit_margin!r}")
         if self.input_skip < 0 or (self.input_skip and self.in_channels != self.out_channels):
             raise ConfigError(f"ModelConfig.input_skip must be >= 0 (and needs in_channels == out_channels), "
                               f"got {self.input_skip!r}")
@@ -157,6 +162,7 @@ class TrainConfig:
     lambda_density: float = 5.0
     unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
     input_skip: float = 0.0  # StarGAN: G edits its input (ModelConfig.input_skip); 0 = plain generator
+    edit_margin: int = -1  # StarGAN: G writes only within the input's pitch span +- this (ModelConfig.edit_margin)
     aux_head: str = "shared"  # StarGAN: D's genre head, "shared" trunk or a "classifier" of its own (ModelConfig.aux_head)
     mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
     pool_size: int = 50
@@ -204,6 +210,8 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
         if self.input_skip < 0:
             raise ConfigError(f"TrainConfig.input_skip must be >= 0, got {self.input_skip}")
+        if not isinstance(self.edit_margin, int) or self.edit_margin < -1:
+            raise ConfigError(f"TrainConfig.edit_margin must be an integer >= -1, got {self.edit_margin!r}")
         if not 0 <= self.unknown_source <= 1:
             raise ConfigError(f"TrainConfig.unknown_source must lie in [0, 1], got {self.unknown_source}")
         if self.pool_size < 0 or self.num_workers < 0:

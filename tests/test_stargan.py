@@ -81,6 +81,23 @@ def test_input_skip_generator_starts_as_a_copy_of_its_input_and_can_still_edit_i
         ModelConfig(kind="generator", input_skip=-1.0)
 
 
+def test_edit_margin_keeps_every_note_within_the_inputs_pitch_span():
+    torch.manual_seed(0)
+    G = Generator(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1, cond_dim=4, input_skip=3.0,
+                              edit_margin=2))
+    with torch.no_grad():
+        G.head[0].bias.fill_(10.0)  # a generator that wants every cell on
+    x = torch.zeros(2, 2, 48, 84)
+    x[0, :, 0:12, 40] = 1.0
+    x[0, :, 12:24, 50] = 1.0
+    code = genre_code(torch.tensor([1, 1]), torch.tensor([0, 0]), 2)
+    on = (G(x, code=code) > 0.5).amax(dim=(1, 2))  # [B, P]: rows with any note
+    assert on[0].nonzero().flatten().tolist() == list(range(38, 53))  # span 40-50, +-2
+    assert not on[1].any()  # a silent input stays silent
+    with pytest.raises(ValueError, match="edit_margin"):
+        ModelConfig(kind="generator", edit_margin=-2)
+
+
 def test_classifier_genre_head_learns_genres_of_its_own_and_leaves_the_trunk_alone():
     D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=2, aux_head="classifier"))
     score, logits = D.heads(torch.zeros(3, 2, 64, 84))
@@ -179,12 +196,12 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     assert res.exit_code == 0, res.output
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
               "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8, "--aux-head", "classifier",
-              "--input-skip", 3,
+              "--input-skip", 3, "--edit-margin", 5,
               "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
     assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"],
-            saved["aux_head"], saved["input_skip"]) == (2, 3, 4, 8, "classifier", 3)
+            saved["aux_head"], saved["input_skip"], saved["edit_margin"]) == (2, 3, 4, 8, "classifier", 3, 5)
     best = tmp_path / "run" / "best"
     assert read_meta(best).kind == "stargan"
 

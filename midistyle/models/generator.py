@@ -21,7 +21,8 @@ class Generator(nn.Module):
     projected to the bottleneck channels and added there. With ``config.cond_dim > 0`` (StarGAN) the
     residual blocks are modulated by a code [B, cond_dim] (see :class:`~midistyle.models.blocks.FiLM`).
     With ``config.input_skip > 0`` the head's logits are added to ``input_skip * (2x - 1)`` before the
-    sigmoid: the network learns edits of its input rather than a whole new roll.
+    sigmoid: the network learns edits of its input rather than a whole new roll. ``config.edit_margin
+    >= 0`` then also keeps every note within the input's pitch span widened by that many semitones.
     """
 
     def __init__(self, config: ModelConfig):
@@ -66,8 +67,25 @@ class Generator(nn.Module):
             h = self.res(h)
         out = self.head(self.up(h))
         if self.config.input_skip:  # an edit of the input: logits start from +-input_skip
-            out = torch.sigmoid(out + self.config.input_skip * (2.0 * padded.to(out.dtype) - 1.0))
+            out = out + self.config.input_skip * (2.0 * padded.to(out.dtype) - 1.0)
+            if self.config.edit_margin >= 0:
+                out = out - _OUTSIDE * ~_pitch_span(padded, self.config.edit_margin)
+            out = torch.sigmoid(out)
         return out[..., :t, :p]
+
+
+_OUTSIDE = 30.0  # logit penalty outside the edit span: sigmoid(-30 + ...) is 0 for any sane logit
+
+
+def _pitch_span(x: torch.Tensor, margin: int) -> torch.Tensor:
+    """Bool [B, 1, 1, P]: pitch rows within ``margin`` semitones of the lowest and highest row that
+    sounds anywhere in each item of ``x`` [B, C, T, P] (all False for a silent item)."""
+    rows = x.detach().amax(dim=(1, 2)) > 0.5  # [B, P]
+    idx = torch.arange(x.shape[-1], device=x.device)
+    big = x.shape[-1] + margin + 1
+    lo = torch.where(rows, idx, big).amin(dim=1, keepdim=True) - margin
+    hi = torch.where(rows, idx, -big).amax(dim=1, keepdim=True) + margin
+    return ((idx >= lo) & (idx <= hi))[:, None, None, :]
 
 
 def genre_code(target: torch.Tensor, source: torch.Tensor | None, n_genres: int,

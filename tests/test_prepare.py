@@ -188,7 +188,10 @@ def test_interrupted_run_resumes_to_the_clean_result(tmp_path, many, how):
     sources, clean_index = many
     for attempt in range(3):  # on a fast idle machine the run may end between the check and the signal
         out = tmp_path / f"out{attempt}"
-        code = (f"from midistyle.data.corpus import prepare\n"
+        # Ctrl-C as in a terminal, whatever this test process inherited (a child inherits SIGINT ignored
+        # from its parent, and only a Python-level handler tells otherwise)
+        code = (f"import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+                f"from midistyle.data.corpus import prepare\n"
                 f"prepare({sources!r}, {str(out)!r}, workers=1, progress=False)\n")
         proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -65,6 +65,16 @@ GENRE_LOSSES = ("none", "cnn", "aux")  # which classifier, if any, a generator t
 CYCLE_LOSSES = ("l1", "mse")
 
 
+def _check_stargan_options(cls_name: str, aux_head: str, input_skip: float, edit_margin: int) -> None:
+    """The StarGAN options TrainConfig carries into its networks' ModelConfigs, checked alike in both."""
+    if aux_head not in AUX_HEADS:
+        raise ConfigError(f"unknown aux head {aux_head!r}; valid: {list(AUX_HEADS)}")
+    if input_skip < 0:
+        raise ConfigError(f"{cls_name}.input_skip must be >= 0, got {input_skip!r}")
+    if not isinstance(edit_margin, int) or isinstance(edit_margin, bool) or edit_margin < -1:
+        raise ConfigError(f"{cls_name}.edit_margin must be an integer >= -1, got {edit_margin!r}")
+
+
 def _check_positive(cls_name: str, **values: int | float) -> None:
     for key, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
@@ -106,13 +116,10 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
             raise ConfigError(f"unknown model kind {self.kind!r}; valid: {list(MODEL_KINDS)}")
-        if self.aux_head not in AUX_HEADS:
-            raise ConfigError(f"unknown aux head {self.aux_head!r}; valid: {list(AUX_HEADS)}")
-        if not isinstance(self.edit_margin, int) or self.edit_margin < -1:
-            raise ConfigError(f"ModelConfig.edit_margin must be an integer >= -1, got {self.edit_margin!r}")
-        if self.input_skip < 0 or (self.input_skip and self.in_channels != self.out_channels):
-            raise ConfigError(f"ModelConfig.input_skip must be >= 0 (and needs in_channels == out_channels), "
-                              f"got {self.input_skip!r}")
+        _check_stargan_options("ModelConfig", self.aux_head, self.input_skip, self.edit_margin)
+        if self.input_skip and self.in_channels != self.out_channels:
+            raise ConfigError(f"ModelConfig.input_skip needs in_channels == out_channels, got {self.in_channels} "
+                              f"and {self.out_channels}")
         if self.norm not in NORMS:
             raise ConfigError(f"unknown norm {self.norm!r}; valid: {list(NORMS)}")
         _check_positive("ModelConfig", in_channels=self.in_channels, out_channels=self.out_channels,
@@ -188,8 +195,7 @@ class TrainConfig:
             raise ConfigError(f"unknown task {self.task!r}; valid: {list(TASKS)}")
         if self.cycle_loss not in CYCLE_LOSSES:
             raise ConfigError(f"unknown cycle loss {self.cycle_loss!r}; valid: {list(CYCLE_LOSSES)}")
-        if self.aux_head not in AUX_HEADS:
-            raise ConfigError(f"unknown aux head {self.aux_head!r}; valid: {list(AUX_HEADS)}")
+        _check_stargan_options("TrainConfig", self.aux_head, self.input_skip, self.edit_margin)
         if self.genre_loss not in GENRE_LOSSES:
             hint = " (the style judge is evaluate's referee: no generator may train against it)" \
                 if "style" in str(self.genre_loss) or "judge" in str(self.genre_loss) else ""
@@ -208,10 +214,6 @@ class TrainConfig:
                 raise ConfigError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
         if not 0 <= self.decay_from <= 1:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
-        if self.input_skip < 0:
-            raise ConfigError(f"TrainConfig.input_skip must be >= 0, got {self.input_skip}")
-        if not isinstance(self.edit_margin, int) or self.edit_margin < -1:
-            raise ConfigError(f"TrainConfig.edit_margin must be an integer >= -1, got {self.edit_margin!r}")
         if not 0 <= self.unknown_source <= 1:
             raise ConfigError(f"TrainConfig.unknown_source must lie in [0, 1], got {self.unknown_source}")
         if self.pool_size < 0 or self.num_workers < 0:

@@ -7,7 +7,6 @@ from torch import nn
 from midistyle.config import ModelConfig
 from midistyle.models.blocks import ConvNormAct, check_roll, expect_kind, init_weights
 from midistyle.models.classifier import Classifier
-from midistyle.models.classifier import Classifier
 
 
 class Discriminator(nn.Module):

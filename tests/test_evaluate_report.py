@@ -322,19 +322,49 @@ def test_failed_run_keeps_the_previous_report(models, corpus, tmp_path):
         evaluate([corpus / "in" / "rich.mid"], "jazz", model=models[0], out_dir=broken)
 
 
-def test_model_on_another_grid_than_the_shipped_cnn_is_judged_by_the_style_judge_alone(corpus, models, tmp_path):
+def test_a_finer_grid_is_judged_by_the_cnn_on_coarsened_rolls(models):
+    """A 12-step roll coarsened to the classifier's 4 steps gets exactly the probabilities of the song
+    rolled at 4 steps, window for window (the song's notes lie on the 16th grid)."""
+    s = scale_song(3, bars=10)
+    grid12 = RollConfig(steps_per_beat=12)
+    coarse = Judge.load(models[1], "jazz", ["pop"], CFG, 64)
+    fine = Judge.load(models[1], "jazz", ["pop"], grid12, 192)
+    assert (coarse.factor, fine.factor, fine.window) == (1, 3, 64)
+    x4, x12 = song_to_roll(s, CFG).merged(), song_to_roll(s, grid12).merged()
+    keep = coarse.sounding_windows(x4)
+    assert keep.sum() >= 4 and np.array_equal(fine.sounding_windows(x12), keep)
+    p4, p12 = coarse.probs(x4, keep), fine.probs(x12, keep)
+    assert p4.shape == (keep.sum(), 3) and np.allclose(p12, p4, atol=1e-6)
+
+
+def test_model_on_a_grid_the_shipped_cnn_cannot_judge_is_judged_by_the_style_judge_alone(corpus, models, tmp_path):
     from midistyle.errors import ModelError
 
+    torch.manual_seed(0)
+    grid6 = RollConfig(steps_per_beat=6)  # not a multiple of the CNN's 4 steps per beat
+    g, f = (build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1)) for _ in range(2))
+    save_checkpoint(tmp_path / "gen6", {"G": g, "F": f}, {"kind": "cyclegan", "roll": grid6, "source": ["pop"],
+                                                          "target": ["jazz"], "genres": ["pop", "jazz"],
+                                                          "phrase_steps": 96})
+    with pytest.warns(UserWarning, match="CNN classifier is left out"):
+        rep = evaluate(corpus / "in", "jazz", model=tmp_path / "gen6", target_real=corpus / "real",
+                       out_dir=tmp_path / "report")
+    assert rep["strength"] is None and rep["classifier"] is None
+    assert rep["style_judge"]["songs"] == 3 and set(rep["style_judge"]["target_rate"]) >= {"inputs", "outputs"}
+    with pytest.raises(ModelError, match="grid"):  # a CNN asked for by name must fit
+        evaluate(corpus / "in", "jazz", model=tmp_path / "gen6", classifier=models[1], out_dir=tmp_path / "r2")
+
+
+def test_a_12_step_cyclegan_gets_the_cnn_strength(corpus, models, tmp_path):
     torch.manual_seed(0)
     grid12 = RollConfig(steps_per_beat=12)
     g, f = (build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1)) for _ in range(2))
     save_checkpoint(tmp_path / "gen12", {"G": g, "F": f}, {"kind": "cyclegan", "roll": grid12, "source": ["pop"],
                                                            "target": ["jazz"], "genres": ["pop", "jazz"],
                                                            "phrase_steps": 192})
-    with pytest.warns(UserWarning, match="CNN classifier is left out"):
-        rep = evaluate(corpus / "in", "jazz", model=tmp_path / "gen12", target_real=corpus / "real",
-                       out_dir=tmp_path / "report")
-    assert rep["strength"] is None and rep["classifier"] is None
-    assert rep["style_judge"]["songs"] == 3 and set(rep["style_judge"]["target_rate"]) >= {"inputs", "outputs"}
-    with pytest.raises(ModelError, match="grid"):  # a CNN asked for by name must fit
-        evaluate(corpus / "in", "jazz", model=tmp_path / "gen12", classifier=models[1], out_dir=tmp_path / "r2")
+    rep = evaluate(corpus / "in", "jazz", model=tmp_path / "gen12", classifier=models[1],
+                   target_real=corpus / "real", out_dir=tmp_path / "report")
+    st = rep["strength"]
+    assert rep["classifier"]["genres"] == ["pop", "jazz", "rock"] and rep["counts"]["windows"] > 0
+    assert st["identity"]["strength"] == 0.0 and np.isfinite(st["model"]["strength"])
+    assert 0.0 <= st["model"]["target_rate_windows"] <= 1.0

@@ -10,7 +10,7 @@ from midistyle.atomic import aside_dirs, atomic_dir
 from midistyle.errors import ConfigError, InputError, MidistyleError, one_line
 from midistyle.representation import write_midi
 from midistyle.representation.files import Piece, find_pieces, music_files
-from midistyle.representation.windows import overlap_add, windows
+from midistyle.representation.windows import coarsen, overlap_add, windows
 from midi_fixtures import song
 
 BOOK = "X:3\nT:Low\nM:4/4\nL:1/4\nK:C\nCDEF|\n\nX:12\nT:High\nM:4/4\nL:1/4\nK:C\ncdef|\n"
@@ -76,3 +76,16 @@ def test_windows_cover_the_song_and_blend_back():
     cut, starts = windows(x, 64)
     assert cut.shape == (len(starts), 2, 64, 84) and starts.tolist() == [0, 32, 64, 96]
     assert np.allclose(overlap_add(cut, starts, 150), x, atol=1e-6)
+
+
+def test_coarsen_keeps_every_onset_and_sounding_step_on_the_coarser_grid():
+    x = np.zeros((2, 14, 3), np.float32)
+    x[0, 1, 0] = x[1, 1:7, 0] = 1  # a triplet-position onset, sounding 6 fine steps
+    x[0, 13, 2] = x[1, 13, 2] = 1  # the last, partial coarse step
+    y = coarsen(x, 3)
+    assert y.shape == (2, 5, 3) and y.dtype == np.float32
+    assert y[0, :, 0].tolist() == [1, 0, 0, 0, 0] and y[1, :, 0].tolist() == [1, 1, 1, 0, 0]
+    assert y[:, 4, 2].tolist() == [1, 1] and y[:, :4, 2].sum() == 0 and y[:, :, 1].sum() == 0
+    assert coarsen(x, 1) is x
+    with pytest.raises(ValueError, match="factor"):
+        coarsen(x, 0)

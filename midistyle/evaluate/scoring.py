@@ -21,7 +21,7 @@ import numpy as np
 from ..config import RollConfig, to_dict
 from ..errors import ModelError
 from ..representation import Roll
-from ..representation.windows import windows
+from ..representation.windows import coarsen, windows
 from .metrics import content, mean_gain, musicality, target_rate, transfer_strength
 
 GROUPS = ("model", "identity", "random_target")
@@ -50,7 +50,9 @@ class Judge:
     """A genre classifier as a judge: softmax probabilities per phrase window.
 
     ``target`` is the genre converted to; ``source`` the genres of the model's input domain
-    (their probabilities are summed into P(source) for Brunner et al.'s strength).
+    (their probabilities are summed into P(source) for Brunner et al.'s strength). A model on a grid
+    ``factor`` times finer than the classifier's has its rolls coarsened to the classifier's grid and
+    is judged on the classifier's own windows.
     """
 
     module: Any
@@ -61,11 +63,13 @@ class Judge:
     path: str
     cfg: RollConfig = RollConfig()
     device: str = "cpu"
+    factor: int = 1
 
     @classmethod
     def load(cls, directory: str | os.PathLike, to: str, source: Sequence[str], cfg: RollConfig | None = None,
              window: int | None = None, device: str = "cpu") -> "Judge":
-        """Load a classifier checkpoint; ModelError unless it knows ``to`` and uses the grid ``cfg``.
+        """Load a classifier checkpoint; ModelError unless it knows ``to`` and can judge rolls on the grid
+        ``cfg``: the classifier's own, or one with the same pitches and a whole multiple of its steps per beat.
 
         Without ``cfg``/``window`` (no generator to match) the classifier's own grid and phrase length are used.
         """
@@ -75,11 +79,15 @@ class Judge:
         genres = meta.genres
         if to not in genres:
             raise ModelError(directory, f"the classifier tells {', '.join(genres) or 'no genres'} apart, not {to}")
+        factor = 1
         if cfg is not None and meta.roll != cfg:
-            raise ModelError(directory, f"the classifier was trained on grid {to_dict(meta.roll)}, "
-                                        f"the model on {to_dict(cfg)}")
+            spb = meta.roll.steps_per_beat
+            if dataclasses.replace(cfg, steps_per_beat=spb) != meta.roll or cfg.steps_per_beat % spb:
+                raise ModelError(directory, f"the classifier was trained on grid {to_dict(meta.roll)}, "
+                                            f"the model on {to_dict(cfg)}")
+            factor, window = cfg.steps_per_beat // spb, None  # coarsened rolls, the classifier's windows
         return cls(module, genres, to, tuple(g for g in source if g in genres), window or meta.window,
-                   str(directory), meta.roll, device)
+                   str(directory), meta.roll, device, factor)
 
     @property
     def target_idx(self) -> int:
@@ -97,11 +105,12 @@ class Judge:
         """Probabilities ``[n_kept, n_genres]`` of the kept windows of a merged roll ``x`` [2, T, P]."""
         from ..models.classifier import predict_proba
 
-        return predict_proba(self.module, windows(x, self.window)[0][keep], len(self.genres), self.device)
+        return predict_proba(self.module, windows(coarsen(x, self.factor), self.window)[0][keep],
+                             len(self.genres), self.device)
 
     def sounding_windows(self, x: np.ndarray) -> np.ndarray:
-        """Bool mask of the converter's windows of ``x`` in which some note sounds."""
-        return windows(x, self.window)[0].any(axis=(1, 2, 3))
+        """Bool mask of the judged windows of ``x`` (on the classifier's grid) in which some note sounds."""
+        return windows(coarsen(x, self.factor), self.window)[0].any(axis=(1, 2, 3))
 
 
 @dataclasses.dataclass

@@ -24,6 +24,20 @@ def windows(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([padded[:, a:a + window] for a in starts]), starts
 
 
+def coarsen(x: np.ndarray, factor: int) -> np.ndarray:
+    """``x`` [C, T, P] on a grid ``factor`` times coarser: [C, ceil(T / factor), P], each new step the
+    maximum of the ``factor`` steps it covers (an onset or a sounding note anywhere in them)."""
+    if not isinstance(factor, (int, np.integer)) or factor < 1:
+        raise ValueError(f"factor must be a positive integer, got {factor!r}")
+    if factor == 1:
+        return x
+    c, t, p = x.shape
+    n = -(-t // factor)
+    padded = np.zeros((c, n * factor, p), x.dtype)
+    padded[:, :t] = x
+    return padded.reshape(c, n, factor, p).max(axis=2)
+
+
 def overlap_add(out: np.ndarray, starts: np.ndarray, n_steps: int) -> np.ndarray:
     """Blend window outputs [n, C, window, P] back to [C, n_steps, P] with triangular weights that
     sum to one everywhere (no seams at window edges)."""

@@ -337,6 +337,26 @@ def test_a_finer_grid_is_judged_by_the_cnn_on_coarsened_rolls(models):
     assert p4.shape == (keep.sum(), 3) and np.allclose(p12, p4, atol=1e-6)
 
 
+def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
+    from midistyle.errors import ModelError
+
+    x = song_to_roll(scale_song(1), CFG).merged()
+    full = Judge.load(models[1], "jazz", ["pop"], CFG, 64)
+    pair = Judge.load(models[1], "jazz", ["pop"], CFG, 64, among=["pop", "jazz"])
+    keep = full.sounding_windows(x)
+    pf, pp = full.probs(x, keep), pair.probs(x, keep)
+    assert np.allclose(pp.sum(axis=1), 1.0) and np.all(pp[:, 2] == 0)  # rock is out of the verdict
+    assert np.allclose(pp[:, 1] / pp[:, 0], pf[:, 1] / pf[:, 0], rtol=1e-5)
+    for bad in (["jazz"], ["pop", "rock"], ["jazz", "folk"]):
+        with pytest.raises(ModelError, match="among"):
+            Judge.load(models[1], "jazz", ["pop"], CFG, 64, among=bad)
+    rep = evaluate(corpus / "in", "jazz", model=models[0], classifier=models[1], out_dir=tmp_path / "r",
+                   judge_among=("pop", "jazz"))
+    assert rep["classifier"]["among"] == ["pop", "jazz"]
+    st = rep["strength"]["model"]
+    assert np.isfinite(st["strength"]) and -1.0 <= st["strength"] <= 1.0
+
+
 def test_model_on_a_grid_the_shipped_cnn_cannot_judge_is_judged_by_the_style_judge_alone(corpus, models, tmp_path):
     from midistyle.errors import ModelError
 

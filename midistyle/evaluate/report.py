@@ -50,7 +50,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
              target_real: Sequence[str | os.PathLike] | str | os.PathLike | None = None,
              seed: int = 0, threshold: float = 0.5, max_files: int | None = None, force: bool = False,
              device: str | None = None, progress: Callable[[int], None] | None = None,
-             style_judge: str | os.PathLike | bool | None = None) -> dict:
+             style_judge: str | os.PathLike | bool | None = None, judge_among: Sequence[str] = ()) -> dict:
     """Convert ``inputs`` to genre ``to``, measure the result and write a report folder.
 
     Parameters
@@ -71,6 +71,8 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     progress : called with 1 after each input
     style_judge : style judge folder, ``False`` for none, ``None`` for the shipped one: the
         headline numbers and the style profile (the CNN classifier stays as a second opinion)
+    judge_among : restrict the CNN's verdicts to these genres (``to`` among them), renormalised: a
+        pair such as ("jazz", "classical") stands for Brunner et al.'s binary classifier of that pair
 
     Returns
     -------
@@ -87,7 +89,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     files = input_files(inputs, max_files, seed)
     reals = input_files(target_real, max_files or MAX_TARGET_FILES, seed) if target_real is not None else []
     conv, back = _generators(to, model, converted_dir, device)
-    judge = _judge(classifier, to, conv, device)
+    judge = _judge(classifier, to, conv, device, judge_among)
     style = load_recorder(style_judge, to)
     cfg = conv.cfg if conv is not None else judge.cfg if judge is not None else RollConfig()
     found = _converted_index(Path(converted_dir), to) if converted_dir is not None else None
@@ -206,7 +208,7 @@ def _generators(to, model, converted_dir, device):
     return conv, dataclasses.replace(conv, generator=net, meta=meta, direction=back)
 
 
-def _judge(classifier, to, conv, device) -> Judge | None:
+def _judge(classifier, to, conv, device, among=()) -> Judge | None:
     from ..transfer import shipped_classifier
 
     if classifier is False:
@@ -219,9 +221,9 @@ def _judge(classifier, to, conv, device) -> Judge | None:
             return None
     try:
         return Judge.load(classifier, to, conv.meta.source if conv is not None else (),
-                          conv.cfg if conv else None, conv.window if conv else None, device or "cpu")
+                          conv.cfg if conv else None, conv.window if conv else None, device or "cpu", among)
     except ModelError as exc:
-        if not shipped:
+        if not shipped or among:
             raise
         # the shipped CNN is only the second opinion: a model on another grid is judged by the style judge alone
         warnings.warn(f"the shipped CNN classifier is left out of this report: {one_line(exc)}")
@@ -290,7 +292,8 @@ def _report(scores: list[SongScore], real_mus: list[dict], judge: Judge | None, 
     model = None if conv is None else {"path": str(conv.meta.path), "kind": conv.meta.kind,
                                        "source": list(conv.meta.source), "target": list(conv.meta.target),
                                        "step": conv.meta.step}
-    clf = None if judge is None else {"path": judge.path, "genres": list(judge.genres), "source": list(judge.source)}
+    clf = None if judge is None else {"path": judge.path, "genres": list(judge.genres), "source": list(judge.source),
+                                      "among": list(judge.among) or None}
     windows = sum(len(s.probs.get("source", ())) for s in scores)
     return {"format": FORMAT, "version": VERSION, "to": to, "model": model, "classifier": clf,
             "counts": {"songs": len(scores), "windows": windows,

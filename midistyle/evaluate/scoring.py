@@ -52,7 +52,9 @@ class Judge:
     ``target`` is the genre converted to; ``source`` the genres of the model's input domain
     (their probabilities are summed into P(source) for Brunner et al.'s strength). A model on a grid
     ``factor`` times finer than the classifier's has its rolls coarsened to the classifier's grid and
-    is judged on the classifier's own windows.
+    is judged on the classifier's own windows. With ``among`` the verdicts are restricted to those
+    genres (probabilities renormalised over them, the others 0): a two-genre judge as Brunner et al.'s
+    binary classifier of a genre pair.
     """
 
     module: Any
@@ -64,10 +66,11 @@ class Judge:
     cfg: RollConfig = RollConfig()
     device: str = "cpu"
     factor: int = 1
+    among: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, directory: str | os.PathLike, to: str, source: Sequence[str], cfg: RollConfig | None = None,
-             window: int | None = None, device: str = "cpu") -> "Judge":
+             window: int | None = None, device: str = "cpu", among: Sequence[str] = ()) -> "Judge":
         """Load a classifier checkpoint; ModelError unless it knows ``to`` and can judge rolls on the grid
         ``cfg``: the classifier's own, or one with the same pitches and a whole multiple of its steps per beat.
 
@@ -79,6 +82,10 @@ class Judge:
         genres = meta.genres
         if to not in genres:
             raise ModelError(directory, f"the classifier tells {', '.join(genres) or 'no genres'} apart, not {to}")
+        among = tuple(among)
+        if among and (to not in among or not set(among) <= set(genres) or len(among) < 2):
+            raise ModelError(directory, f"cannot judge among {', '.join(among)}: need {to} and at least one other "
+                                        f"of the classifier's genres ({', '.join(genres)})")
         factor = 1
         if cfg is not None and meta.roll != cfg:
             spb = meta.roll.steps_per_beat
@@ -87,7 +94,7 @@ class Judge:
                                             f"the model on {to_dict(cfg)}")
             factor, window = cfg.steps_per_beat // spb, None  # coarsened rolls, the classifier's windows
         return cls(module, genres, to, tuple(g for g in source if g in genres), window or meta.window,
-                   str(directory), meta.roll, device, factor)
+                   str(directory), meta.roll, device, factor, among)
 
     @property
     def target_idx(self) -> int:
@@ -105,8 +112,14 @@ class Judge:
         """Probabilities ``[n_kept, n_genres]`` of the kept windows of a merged roll ``x`` [2, T, P]."""
         from ..models.classifier import predict_proba
 
-        return predict_proba(self.module, windows(coarsen(x, self.factor), self.window)[0][keep],
-                             len(self.genres), self.device)
+        p = predict_proba(self.module, windows(coarsen(x, self.factor), self.window)[0][keep],
+                          len(self.genres), self.device)
+        if not self.among:
+            return p
+        idx = [self.genres.index(g) for g in self.among]
+        out = np.zeros_like(p)
+        out[:, idx] = p[:, idx] / np.maximum(p[:, idx].sum(axis=1, keepdims=True), 1e-12)
+        return out
 
     def sounding_windows(self, x: np.ndarray) -> np.ndarray:
         """Bool mask of the judged windows of ``x`` (on the classifier's grid) in which some note sounds."""

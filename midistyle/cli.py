@@ -546,8 +546,6 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--content-weight", type=float, default=None, help="Weight of MSE(output, source) (default 1).")
 @click.option("--density-weight", type=float, default=None,
               help="Weight of the per-bar note-count match to the source (default 5).")
-@click.option("--density-slack", type=click.FloatRange(min=1), default=None,
-              help="Per-bar note counts within this factor of the source's cost nothing (default 1: exact).")
 @click.option("--identity-weight", type=float, default=None,
               help="Weight of G(x, own genre) ~ x (default 5).")
 @click.option("--cls-weight", type=float, default=None,
@@ -564,12 +562,12 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
               help="Train on the first N grid steps of each phrase (default: whole phrases); converting "
                    "still uses whole windows (the generator is fully convolutional).")
 @_train_options
-def train_stargan_cmd(genres, content_weight, density_weight, density_slack, identity_weight, cls_weight, cycle_weight, aux_head,
+def train_stargan_cmd(genres, content_weight, density_weight, identity_weight, cls_weight, cycle_weight, aux_head,
                       input_skip, edit_margin, phrase_steps,
                       data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
     from .training.api import train_stargan
-    weights = (("lambda_content", content_weight), ("lambda_density", density_weight), ("density_slack", density_slack),
+    weights = (("lambda_content", content_weight), ("lambda_density", density_weight),
                ("lambda_identity", identity_weight), ("lambda_cls", cls_weight), ("lambda_cycle", cycle_weight),
                ("aux_head", aux_head), ("input_skip", input_skip),
                ("edit_margin", edit_margin))

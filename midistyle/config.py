@@ -167,7 +167,6 @@ class TrainConfig:
     lambda_cls: float = 1.0
     lambda_identity: float = 5.0
     lambda_density: float = 5.0
-    density_slack: float = 1.0  # StarGAN: per-bar note counts within this factor of the source's cost nothing
     unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
     input_skip: float = 0.0  # StarGAN: G edits its input (ModelConfig.input_skip); 0 = plain generator
     edit_margin: int = -1  # StarGAN: G writes only within the input's pitch span +- this (ModelConfig.edit_margin)
@@ -213,8 +212,6 @@ class TrainConfig:
                     "lambda_identity", "lambda_density"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
-        if not self.density_slack >= 1:
-            raise ConfigError(f"TrainConfig.density_slack must be >= 1, got {self.density_slack}")
         if not 0 <= self.decay_from <= 1:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
         if not 0 <= self.unknown_source <= 1:

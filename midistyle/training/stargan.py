@@ -30,7 +30,7 @@ class StarGANTask(Task):
 
         LSGAN(D(fake) -> 1) + lambda_cls CE(D_cls(fake), target)
         + lambda_cycle rec(G(fake, back to source), x) + lambda_identity rec(G(x, own genre), x)
-        + lambda_content MSE(fake, x) + lambda_density count_matching(fake, x, per bar, density_slack)
+        + lambda_content MSE(fake, x) + lambda_density count_matching(fake, x, per bar)
 
     D: LSGAN real vs fake plus lambda_cls CE(D_cls(real), genre) on real phrases only. ``best/`` is
     the latest validated generator: as D keeps learning, G's losses are not comparable across steps.
@@ -84,8 +84,8 @@ class StarGANTask(Task):
         g_adv, g_cls = self.adversary.generator_losses(fake, t)
         cycle, identity = self._rec(rec, x).mean(), self._rec(same, x).mean()
         content = F.mse_loss(fake, x)
+        density = count_matching(fake, x, self.bar).mean()
         cfg = self.cfg
-        density = count_matching(fake, x, self.bar, cfg.density_slack).mean()
         g_loss = (g_adv + cfg.lambda_cls * g_cls + cfg.lambda_cycle * cycle + cfg.lambda_identity * identity
                   + cfg.lambda_content * content + cfg.lambda_density * density)
         g_loss.backward()
@@ -108,7 +108,7 @@ class StarGANTask(Task):
             "n": float(len(x)),
             "cycle": float(self._rec(rec, x).sum()),
             "identity": float(self._rec(same, x).sum()),
-            "density": float(count_matching(fake, x, self.bar, self.cfg.density_slack).sum()),
+            "density": float(count_matching(fake, x, self.bar).sum()),
             "g_adv": float(adv.item_losses(fake, 1.0).sum()),
             # D's genre head on real phrases, and on outputs: the latter is what G trained against,
             # a training monitor only; transfer is judged by the style judge (`evaluate`).

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any, Mapping
 
 import torch
@@ -128,20 +127,15 @@ def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False)
     return cells.reshape(b, c, t // window, window * p).sum(-1)
 
 
-def count_matching(output: torch.Tensor, source: torch.Tensor, window: int, slack: float = 1.0) -> torch.Tensor:
-    """Per item: mean over channels and windows of max(0, |log(1 + output count) - log(1 + source count)|
-    - log(slack))^2.
+def count_matching(output: torch.Tensor, source: torch.Tensor, window: int) -> torch.Tensor:
+    """Per item: mean over channels and windows of (log(1 + output count) - log(1 + source count))^2.
 
-    With ``slack`` 1 it is zero only when the output sounds and starts as many notes as the source in
-    every window (a bar); with ``slack`` s > 1 any count within a factor of about s of the source's is
-    free (a thinner or busier texture), while going silent still costs. Deleting and adding cost alike.
+    Zero only when the output sounds and starts as many notes as the source in every window
+    (a bar): deleting notes or going silent costs, adding notes costs alike.
     """
-    if slack < 1:
-        raise ValueError(f"slack must be >= 1, got {slack}")
     out = torch.log1p(note_counts(output, window, straight_through=True))
     src = torch.log1p(note_counts(source, window))
-    gap = ((out - src).abs() - math.log(slack)).clamp(min=0)
-    return (gap ** 2).flatten(1).mean(1)
+    return ((out - src) ** 2).flatten(1).mean(1)
 
 
 @torch.no_grad()

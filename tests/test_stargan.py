@@ -128,6 +128,26 @@ def test_count_matching_cannot_be_won_by_silence_and_has_a_gradient():
     assert float(onset_f1(x, x)) == pytest.approx(1.0) and float(onset_f1(torch.zeros_like(x), x)) == 0.0
 
 
+def test_note_counts_count_the_notes_the_decoder_will_play():
+    from midistyle.representation import roll_to_notes
+    from midistyle.training.task import note_counts
+
+    rng = np.random.default_rng(3)
+    x = torch.from_numpy((rng.random((1, 2, 48, 12)) > 0.7).astype(np.float32))
+    starts = note_counts(x, 48)[0, 2, 0]
+    assert float(starts) == len(roll_to_notes(x[0, 0].numpy() > 0.5, x[0, 1].numpy() > 0.5)[0])
+
+
+def test_count_matching_charges_chopping_a_held_note():
+    held = torch.zeros(1, 2, 16, 4)
+    held[0, 0, 0, 1] = 1
+    held[0, 1, :, 1] = 1  # one note held through the bar
+    chopped = held.clone()
+    chopped[0, 1, 4::4, 1] = 0  # three holes: the decoder plays four notes, 13 of 16 cells still sound
+    assert float(count_matching(held, held, 16)) == 0.0
+    assert float(count_matching(chopped, held, 16)) > 0.25  # (ln 5 - ln 2)^2 / 3 from the starts alone
+
+
 class _Labelled(torch.utils.data.Dataset):
     def __init__(self, n: int, seed: int):
         self.items = [(_roll(seed + i, i % 2 == 0, t=64), i % 2) for i in range(n)]

@@ -113,13 +113,22 @@ def reconstruction_error(rec: torch.Tensor, real: torch.Tensor, kind: str) -> to
 
 
 def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False) -> torch.Tensor:
-    """Cells above 0.5 per channel and time window of ``window`` steps: [B, C, T / window] (time padded).
+    """Per time window of ``window`` steps: onset cells, sounding cells and decoded note starts above
+    0.5: [B, 3, T / window] (time padded), for model rolls [B, 2, T, P] (0 onset, 1 sustain).
 
-    With ``straight_through`` the count is the hard one, but its gradient is that of the soft sum
-    (every cell's probability), so a loss on counts is binarisation-aware yet trainable.
+    A note starts where the converter's decoder (:func:`~midistyle.representation.roll_to_notes`)
+    starts one: at an onset, or where sound begins without one. Counting those makes a held note
+    chopped into pieces count as the pieces it will be played as.
+    With ``straight_through`` the counts are the hard ones, but their gradient is that of the soft
+    sums (every cell's probability; for starts, max(onset, rise of sustain)), so a loss on counts is
+    binarisation-aware yet trainable.
     """
-    hard = (x > 0.5).to(x.dtype)
-    cells = hard + x - x.detach() if straight_through else hard
+    on, sus = x[:, 0], torch.maximum(x[:, 1], x[:, 0])
+    prev = torch.nn.functional.pad(sus[:, :-1], (0, 0, 1, 0))
+    soft = torch.stack([on, sus, torch.maximum(on, (sus - prev).clamp(min=0))], dim=1)
+    on_h, sus_h, prev_h = on > 0.5, sus > 0.5, prev > 0.5
+    hard = torch.stack([on_h, sus_h, on_h | (sus_h & ~prev_h)], dim=1).to(x.dtype)
+    cells = hard + soft - soft.detach() if straight_through else hard
     pad = (-cells.shape[2]) % window
     if pad:
         cells = torch.nn.functional.pad(cells, (0, 0, 0, pad))
@@ -128,10 +137,12 @@ def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False)
 
 
 def count_matching(output: torch.Tensor, source: torch.Tensor, window: int) -> torch.Tensor:
-    """Per item: mean over channels and windows of (log(1 + output count) - log(1 + source count))^2.
+    """Per item: mean over the counts of :func:`note_counts` and windows of
+    (log(1 + output count) - log(1 + source count))^2.
 
     Zero only when the output sounds and starts as many notes as the source in every window
-    (a bar): deleting notes or going silent costs, adding notes costs alike.
+    (a bar), as the decoder will read them: deleting notes or going silent costs, adding notes or
+    chopping held ones costs alike.
     """
     out = torch.log1p(note_counts(output, window, straight_through=True))
     src = torch.log1p(note_counts(source, window))

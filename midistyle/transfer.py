@@ -20,7 +20,7 @@ from .errors import ConfigError, ModelError, one_line
 from .representation import Song, read, roll_to_notes, song_to_roll
 from .representation.files import find_pieces
 from .representation.song import GENRES
-from .representation.windows import overlap_add, windows
+from .representation.windows import coarsen, overlap_add, windows
 
 PRETRAINED = Path(__file__).parent / "pretrained"
 
@@ -124,8 +124,13 @@ class Converter:
             return None
         from .models.classifier import predict_proba
 
+        own, spb = self.classifier_meta.roll, self.classifier_meta.roll.steps_per_beat
+        if dataclasses.replace(self.cfg, steps_per_beat=spb) != own or self.cfg.steps_per_beat % spb:
+            return None  # a grid the classifier cannot read
+        x = coarsen(x, self.cfg.steps_per_beat // spb)  # a finer model grid: judged on the classifier's own
         genres = list(self.classifier_meta.genres or GENRES)
-        probs = predict_proba(self.classifier, windows(x, self.window)[0], len(genres), self.device).mean(0)
+        probs = predict_proba(self.classifier, windows(x, self.classifier_meta.window)[0], len(genres),
+                              self.device).mean(0)
         i = int(probs.argmax())
         return genres[i], float(probs[i])
 

@@ -337,6 +337,27 @@ def test_a_finer_grid_is_judged_by_the_cnn_on_coarsened_rolls(models):
     assert p4.shape == (keep.sum(), 3) and np.allclose(p12, p4, atol=1e-6)
 
 
+def test_convert_detects_the_source_genre_of_a_finer_grid_model_on_the_classifiers_grid(models, tmp_path):
+    from midistyle.models.checkpoint import load_classifier
+
+    torch.manual_seed(0)
+    grid12 = RollConfig(steps_per_beat=12)
+    g = build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1))
+    save_checkpoint(tmp_path / "gen12", {"G": g}, {"kind": "gan", "roll": grid12, "source": ["pop"],
+                                                   "target": ["jazz"], "genres": ["pop", "jazz"], "phrase_steps": 192})
+    clf = load_classifier(models[1])
+    coarse = dataclasses.replace(Converter.load("jazz", models[0], classifier=False), classifier=clf[0],
+                                 classifier_meta=clf[1])
+    fine = dataclasses.replace(Converter.load("jazz", tmp_path / "gen12", classifier=False), classifier=clf[0],
+                               classifier_meta=clf[1])
+    s = scale_song(2, bars=10)
+    genre4, p4 = coarse.detect(song_to_roll(s, CFG).merged())
+    genre12, p12 = fine.detect(song_to_roll(s, grid12).merged())
+    assert genre12 == genre4 and p12 == pytest.approx(p4, abs=1e-6)
+    other = dataclasses.replace(fine, cfg=RollConfig(steps_per_beat=6))
+    assert other.detect(song_to_roll(s, RollConfig(steps_per_beat=6)).merged()) is None
+
+
 def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
     from midistyle.errors import ModelError
 

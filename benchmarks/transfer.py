@@ -7,7 +7,8 @@ For every target genre: ``--per-genre`` validation-split songs of each other gen
 a StarGAN checkpoint converts to every genre), and judged by the style judge, which no generator
 trained against. ``--real`` validation songs of the target give the judge's recognition of real
 music of that genre. The bar (issue 14): outputs called the target >= 0.85 x real recognition,
-and onset F1 to the source >= 0.4. Prints one table and writes ``transfer.json`` beside the
+and onset F1 to the source >= 0.4; and ours besides: the outputs' style profile (mean distance of
+the judge's feature groups to real target music) must lie nearer the target than the sources' did. Prints one table and writes ``transfer.json`` beside the
 evaluate reports (``-o``). Songs come from the prepared corpus's index (validation split, MIDI
 files only, a seeded sample), so every model is judged on the same songs.
 """
@@ -46,11 +47,18 @@ def row(report: dict) -> dict:
     rate = style.get("target_rate") or {}
     f1 = (report.get("content") or {}).get("model", {}).get("onset_f1")
     cnn = ((report.get("strength") or {}).get("model") or {}).get("target_rate_songs")
+    groups = (style.get("profile") or {}).get("groups") or {}
     return {"songs": style.get("songs"), "inputs": rate.get("inputs"), "outputs": rate.get("outputs"),
             "real": rate.get("target_real"), "onset_f1": f1, "cnn_outputs": cnn,
             "empty_outputs": style.get("empty_outputs"),
-            "moved_toward": sorted(g for g, v in ((style.get("profile") or {}).get("groups") or {}).items()
-                                   if v.get("moved") == "toward")}
+            "moved_toward": sorted(g for g, v in groups.items() if v.get("moved") == "toward"),
+            "profile_distance": {k: _mean([(v.get("distance") or {}).get(k) for v in groups.values()])
+                                 for k in ("sources", "outputs")}}
+
+
+def _mean(xs) -> float | None:
+    xs = [x for x in xs if x is not None]
+    return sum(xs) / len(xs) if xs else None
 
 
 def verdict(r: dict) -> str:
@@ -58,8 +66,17 @@ def verdict(r: dict) -> str:
         return "n/a"
     ok_genre = r["outputs"] >= GENRE_BAR * r["real"]
     ok_f1 = r["onset_f1"] >= F1_BAR
-    return "PASS" if ok_genre and ok_f1 else "fail (" + ", ".join(
-        x for x, bad in (("genre", not ok_genre), ("onset F1", not ok_f1)) if bad) + ")"
+    # The judge is linear in its features: outputs pushed far past real target music along the
+    # features it weighs can win its verdict while sounding less like the target than the sources.
+    d = r.get("profile_distance") or {}
+    ok_profile = d.get("sources") is None or d.get("outputs") is None or d["outputs"] < d["sources"]
+    return "PASS" if ok_genre and ok_f1 and ok_profile else "fail (" + ", ".join(
+        x for x, bad in (("genre", not ok_genre), ("onset F1", not ok_f1), ("profile farther from the target", not ok_profile))
+        if bad) + ")"
+
+
+def _dist(d: dict) -> str:
+    return "-" if None in (d.get("sources"), d.get("outputs")) else f"{d['sources']:.2f} -> {d['outputs']:.2f}"
 
 
 def _pct(x) -> str:
@@ -101,14 +118,15 @@ def main(argv=None) -> int:
     print(f"\nStyle judge on validation songs ({args.per_genre} per other genre as sources, {args.real} real "
           f"target songs); bar: outputs >= {GENRE_BAR} x real, onset F1 >= {F1_BAR}\n")
     print("| model | to | sources called target | outputs called target | real target recognised "
-          "| ratio | onset F1 | CNN on outputs | empty | groups moved toward | verdict |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| ratio | onset F1 | CNN on outputs | empty | groups moved toward | profile distance: sources -> outputs "
+          "| verdict |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         ratio = "-" if not r["real"] or r["outputs"] is None else f"{r['outputs'] / r['real']:.2f}"
         f1 = "-" if r["onset_f1"] is None else f"{r['onset_f1']:.2f}"
         print(f"| {r['model']} | {r['to']} | {_pct(r['inputs'])} | {_pct(r['outputs'])} | {_pct(r['real'])} | {ratio} "
               f"| {f1} | {_pct(r['cnn_outputs'])} | {r['empty_outputs']} | {', '.join(r['moved_toward']) or '-'} "
-              f"| {r['verdict']} |")
+              f"| {_dist(r['profile_distance'])} | {r['verdict']} |")
     return 0
 
 

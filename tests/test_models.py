@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import pickle
 
 import pytest
 import torch
@@ -270,20 +268,16 @@ def test_unknown_version_kind_and_bad_json_raise(saved):
     _one_line_model_error(folder, "unreadable JSON")
 
 
-class _Payload:
-    """Unpickling this creates a folder: proof that something was executed."""
-
-    def __init__(self, marker: str):
-        self.marker = marker
-
-    def __reduce__(self):
-        return (os.mkdir, (self.marker,))
+def _pickle_payload(marker: str) -> bytes:
+    """A protocol-0 pickle whose loading calls os.mkdir(marker): proof that something was executed.
+    Written by hand, so the test suite never imports pickle."""
+    return b"cos\nmkdir\n(V" + marker.encode("raw_unicode_escape") + b"\ntR."
 
 
 def test_pickles_in_the_folder_are_never_loaded(saved, tmp_path):
     folder, G, _ = saved
     marker = tmp_path / "pwned"
-    payload = pickle.dumps(_Payload(str(marker)))
+    payload = _pickle_payload(str(marker))
     for name in ("model.pt", "model.pth", "optimizer.pkl", "meta.pkl"):
         (folder / name).write_bytes(payload)
     modules, _ = ckpt.load_checkpoint(folder)

@@ -20,7 +20,7 @@ from .errors import ConfigError, ModelError, one_line
 from .representation import Song, read, roll_to_notes, song_to_roll
 from .representation.files import find_pieces
 from .representation.song import GENRES
-from .representation.windows import coarsen, overlap_add, windows
+from .representation.windows import coarsen, grid_factor, overlap_add, windows
 
 PRETRAINED = Path(__file__).parent / "pretrained"
 
@@ -124,10 +124,10 @@ class Converter:
             return None
         from .models.classifier import predict_proba
 
-        own, spb = self.classifier_meta.roll, self.classifier_meta.roll.steps_per_beat
-        if dataclasses.replace(self.cfg, steps_per_beat=spb) != own or self.cfg.steps_per_beat % spb:
+        factor = grid_factor(self.cfg, self.classifier_meta.roll)
+        if factor is None:
             return None  # a grid the classifier cannot read
-        x = coarsen(x, self.cfg.steps_per_beat // spb)  # a finer model grid: judged on the classifier's own
+        x = coarsen(x, factor)  # a finer model grid: judged on the classifier's own
         genres = list(self.classifier_meta.genres or GENRES)
         probs = predict_proba(self.classifier, windows(x, self.classifier_meta.window)[0], len(genres),
                               self.device).mean(0)

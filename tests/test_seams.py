@@ -10,7 +10,7 @@ from midistyle.atomic import aside_dirs, atomic_dir
 from midistyle.errors import ConfigError, InputError, MidistyleError, one_line
 from midistyle.representation import write_midi
 from midistyle.representation.files import Piece, find_pieces, music_files
-from midistyle.representation.windows import coarsen, overlap_add, windows
+from midistyle.representation.windows import coarsen, grid_factor, overlap_add, windows
 from midi_fixtures import song
 
 BOOK = "X:3\nT:Low\nM:4/4\nL:1/4\nK:C\nCDEF|\n\nX:12\nT:High\nM:4/4\nL:1/4\nK:C\ncdef|\n"
@@ -87,5 +87,9 @@ def test_coarsen_keeps_every_onset_and_sounding_step_on_the_coarser_grid():
     assert y[0, :, 0].tolist() == [1, 0, 0, 0, 0] and y[1, :, 0].tolist() == [1, 1, 1, 0, 0]
     assert y[:, 4, 2].tolist() == [1, 1] and y[:, :4, 2].sum() == 0 and y[:, :, 1].sum() == 0
     assert coarsen(x, 1) is x
+    from midistyle.config import RollConfig
+    assert grid_factor(RollConfig(steps_per_beat=12), RollConfig()) == 3 and grid_factor(RollConfig(), RollConfig()) == 1
+    assert grid_factor(RollConfig(steps_per_beat=6), RollConfig()) is None
+    assert grid_factor(RollConfig(steps_per_beat=12, high_pitch=108), RollConfig()) is None
     with pytest.raises(ValueError, match="factor"):
         coarsen(x, 0)

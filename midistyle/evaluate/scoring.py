@@ -21,7 +21,7 @@ import numpy as np
 from ..config import RollConfig, to_dict
 from ..errors import ModelError
 from ..representation import Roll
-from ..representation.windows import coarsen, windows
+from ..representation.windows import coarsen, grid_factor, windows
 from .metrics import content, mean_gain, musicality, target_rate, transfer_strength
 
 GROUPS = ("model", "identity", "random_target")
@@ -86,13 +86,12 @@ class Judge:
         if among and (to not in among or not set(among) <= set(genres) or len(among) < 2):
             raise ModelError(directory, f"cannot judge among {', '.join(among)}: need {to} and at least one other "
                                         f"of the classifier's genres ({', '.join(genres)})")
-        factor = 1
-        if cfg is not None and meta.roll != cfg:
-            spb = meta.roll.steps_per_beat
-            if dataclasses.replace(cfg, steps_per_beat=spb) != meta.roll or cfg.steps_per_beat % spb:
-                raise ModelError(directory, f"the classifier was trained on grid {to_dict(meta.roll)}, "
-                                            f"the model on {to_dict(cfg)}")
-            factor, window = cfg.steps_per_beat // spb, None  # coarsened rolls, the classifier's windows
+        factor = 1 if cfg is None else grid_factor(cfg, meta.roll)
+        if factor is None:
+            raise ModelError(directory, f"the classifier was trained on grid {to_dict(meta.roll)}, "
+                                        f"the model on {to_dict(cfg)}")
+        if factor > 1:
+            window = None  # coarsened rolls are judged on the classifier's own windows
         return cls(module, genres, to, tuple(g for g in source if g in genres), window or meta.window,
                    str(directory), meta.roll, device, factor, among)
 
@@ -112,8 +111,7 @@ class Judge:
         """Probabilities ``[n_kept, n_genres]`` of the kept windows of a merged roll ``x`` [2, T, P]."""
         from ..models.classifier import predict_proba
 
-        p = predict_proba(self.module, windows(coarsen(x, self.factor), self.window)[0][keep],
-                          len(self.genres), self.device)
+        p = predict_proba(self.module, self._cut(x)[keep], len(self.genres), self.device)
         if not self.among:
             return p
         idx = [self.genres.index(g) for g in self.among]
@@ -123,7 +121,11 @@ class Judge:
 
     def sounding_windows(self, x: np.ndarray) -> np.ndarray:
         """Bool mask of the judged windows of ``x`` (on the classifier's grid) in which some note sounds."""
-        return windows(coarsen(x, self.factor), self.window)[0].any(axis=(1, 2, 3))
+        return self._cut(x).any(axis=(1, 2, 3))
+
+    def _cut(self, x: np.ndarray) -> np.ndarray:
+        """The judged windows of ``x``: on the classifier's grid, ``self.window`` steps each."""
+        return windows(coarsen(x, self.factor), self.window)[0]
 
 
 @dataclasses.dataclass

@@ -5,6 +5,8 @@ verdict per window lines up with what the converter changed. Pure numpy.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 
@@ -22,6 +24,15 @@ def windows(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     padded = np.zeros((x.shape[0], int(starts[-1]) + window, x.shape[2]), np.float32)
     padded[:, :n_steps] = x
     return np.stack([padded[:, a:a + window] for a in starts]), starts
+
+
+def grid_factor(fine, coarse) -> int | None:
+    """How many steps of the grid ``fine`` make one of ``coarse`` (both RollConfigs), or None when
+    ``fine`` cannot be coarsened to ``coarse`` (other pitches, or not a whole multiple of its steps)."""
+    spb = coarse.steps_per_beat
+    if dataclasses.replace(fine, steps_per_beat=spb) != coarse or fine.steps_per_beat % spb:
+        return None
+    return fine.steps_per_beat // spb
 
 
 def coarsen(x: np.ndarray, factor: int) -> np.ndarray:

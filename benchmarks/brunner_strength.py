@@ -21,7 +21,7 @@ from pathlib import Path
 from midistyle.evaluate.report import evaluate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from transfer import pick_songs  # noqa: E402  (the same seeded song sample as the ship-bar table)
+from transfer import corpus_options, no_corpus, pick_songs  # noqa: E402  (the same seeded song sample as the ship-bar table)
 
 # Brunner et al. 2018, Table III: their best S_tot per pair (CycleGAN with mixed discriminators).
 PAPER = {frozenset(("jazz", "classical")): 0.716, frozenset(("classical", "pop")): 0.581,
@@ -47,15 +47,12 @@ def _f(x, pct=False) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--prepared", type=Path, default=Path("prepared"))
+    corpus_options(ap, "strength-eval")
     ap.add_argument("--pair", action="append", required=True, metavar="A:B=RUN",
                     help="a CycleGAN checkpoint trained with --a A --b B; repeatable")
     ap.add_argument("--songs", type=int, default=10, help="validation songs per genre and direction")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("-o", "--output", type=Path, default=Path("strength-eval"))
     args = ap.parse_args(argv)
-    if not (args.prepared / "index.json").is_file():
-        print(f"no prepared corpus at {args.prepared}: run `midistyle prepare` first")
+    if no_corpus(args.prepared):
         return 0
     _, picked = pick_songs(args.prepared, args.songs, args.songs, args.seed)
     rows = []

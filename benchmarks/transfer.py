@@ -27,6 +27,21 @@ from midistyle.evaluate.report import evaluate
 GENRE_BAR, F1_BAR = 0.85, 0.4
 
 
+def corpus_options(ap: argparse.ArgumentParser, output: str) -> None:
+    """The options every song-sample benchmark shares: --prepared, --seed, -o."""
+    ap.add_argument("--prepared", type=Path, default=Path("prepared"))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("-o", "--output", type=Path, default=Path(output))
+
+
+def no_corpus(prepared: Path) -> bool:
+    """True (and says so) when there is no prepared corpus to pick songs from."""
+    if (prepared / "index.json").is_file():
+        return False
+    print(f"no prepared corpus at {prepared}: run `midistyle prepare` first")
+    return True
+
+
 def pick_songs(prepared: Path, per_genre: int, real: int, seed: int) -> tuple[list[str], dict[str, list[str]]]:
     """Genres of the corpus and, per genre, a seeded sample of its validation MIDI files."""
     index = json.loads((prepared / "index.json").read_text(encoding="utf-8"))
@@ -85,17 +100,14 @@ def _pct(x) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--prepared", type=Path, default=Path("prepared"))
+    corpus_options(ap, "transfer-eval")
     ap.add_argument("--model", action="append", default=None,
                     help="'shipped' or a checkpoint folder; repeatable (default: shipped)")
     ap.add_argument("--to", default=None, help="Comma-separated targets (default: every genre)")
     ap.add_argument("--per-genre", type=int, default=5, help="Source songs per other genre")
     ap.add_argument("--real", type=int, default=10, help="Real songs of the target genre")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("-o", "--output", type=Path, default=Path("transfer-eval"))
     args = ap.parse_args(argv)
-    if not (args.prepared / "index.json").is_file():
-        print(f"no prepared corpus at {args.prepared}: run `midistyle prepare` first")
+    if no_corpus(args.prepared):
         return 0
     genres, picked = pick_songs(args.prepared, args.per_genre, args.real, args.seed)
     targets = args.to.split(",") if args.to else genres

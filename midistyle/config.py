@@ -63,6 +63,7 @@ TASKS = ("cyclegan", "gan", "classifier", "stargan")
 MIXED_MODES = ("none", "partial", "full")
 GENRE_LOSSES = ("none", "cnn", "aux")  # which classifier, if any, a generator trained against
 CYCLE_LOSSES = ("l1", "mse")
+DENSITY_TARGETS = ("source", "genre")  # StarGAN: the note count per bar the output is matched to
 
 
 def _check_stargan_options(cls_name: str, aux_head: str, input_skip: float, edit_margin: int) -> None:
@@ -167,6 +168,10 @@ class TrainConfig:
     lambda_cls: float = 1.0
     lambda_identity: float = 5.0
     lambda_density: float = 5.0
+    # StarGAN: what the note count per bar is matched to: "source" (the source's count) or "genre"
+    # (the source's count times the target genre's mean count over the source genre's, clamped to
+    # [1/3, 3], means kept from the real phrases seen in training): folk has a third of rock's notes.
+    density_target: str = "source"
     unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
     input_skip: float = 0.0  # StarGAN: G edits its input (ModelConfig.input_skip); 0 = plain generator
     edit_margin: int = -1  # StarGAN: G writes only within the input's pitch span +- this (ModelConfig.edit_margin)
@@ -185,6 +190,7 @@ class TrainConfig:
     log_every: int = 10
     val_phrases: int | None = 2048  # validate on at most this many phrases (evenly spread); None = all
     checkpoint_every: int = 500
+    keep_every: int | None = None  # also keep the exported networks as step<N>/ every N steps (to pick one later)
     num_workers: int = 0
     channels_last: bool | None = None  # None = on CUDA only
     compile: bool | None = None  # torch.compile; None = on CUDA only
@@ -214,6 +220,10 @@ class TrainConfig:
                 raise ConfigError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
         if not 0 <= self.decay_from <= 1:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
+        if self.density_target not in DENSITY_TARGETS:
+            raise ConfigError(f"unknown density target {self.density_target!r}; valid: {list(DENSITY_TARGETS)}")
+        if self.keep_every is not None and (not isinstance(self.keep_every, int) or self.keep_every < 1):
+            raise ConfigError(f"TrainConfig.keep_every must be a positive integer or None, got {self.keep_every!r}")
         if not 0 <= self.unknown_source <= 1:
             raise ConfigError(f"TrainConfig.unknown_source must lie in [0, 1], got {self.unknown_source}")
         if self.pool_size < 0 or self.num_workers < 0:

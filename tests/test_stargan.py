@@ -20,7 +20,7 @@ from midistyle.representation import write_midi
 from midistyle.training.loop import fit
 from midistyle.training.runtime import resolve_runtime
 from midistyle.training.stargan import StarGANTask
-from midistyle.training.task import TaskInfo, count_matching, onset_f1
+from midistyle.training.task import TaskInfo, count_matching, note_counts, onset_f1
 from midi_fixtures import song
 
 torch.set_num_threads(1)
@@ -148,6 +148,34 @@ def test_count_matching_charges_chopping_a_held_note():
     assert float(count_matching(chopped, held, 16)) > 0.25  # (ln 5 - ln 2)^2 / 3 from the starts alone
 
 
+def test_count_matching_scaled_wants_that_many_times_the_sources_notes():
+    one = torch.zeros(1, 2, 16, 8)
+    one[0, :, 0, 1] = 1
+    one[0, 1, :, 1] = 1  # one held note
+    two = one.clone()
+    two[0, :, :, 5] = one[0, :, :, 1]  # the same note twice: twice as many of every count
+    assert float(count_matching(two, one, 16, torch.full((1, 3), 2.0))) == pytest.approx(0.0, abs=1e-6)
+    assert float(count_matching(two, one, 16)) > 0.1
+    assert float(count_matching(one, one, 16, torch.full((1, 3), 2.0))) > 0.1
+
+
+def test_genre_counts_scale_toward_the_target_genres_density_within_limits():
+    from midistyle.training.stargan import DENSITY_RATIO_LIMIT, GenreCounts
+
+    dense, sparse = _roll(1, True), _roll(2, False)  # chords on every 4th step vs one note a step
+    counts = GenreCounts(3, 16)
+    assert torch.equal(counts.ratio(torch.tensor([1]), torch.tensor([0])), torch.ones(1, 3))  # nothing seen yet
+    counts.update(torch.stack([dense, dense, sparse]), torch.tensor([0, 0, 1]))
+    on = note_counts(torch.stack([dense, sparse]), 16).mean(2)  # [2, 3]
+    r = counts.ratio(torch.tensor([1, 0, 2]), torch.tensor([0, 1, 0]))
+    want = ((on[1] + 1) / (on[0] + 1)).clamp(1 / DENSITY_RATIO_LIMIT, DENSITY_RATIO_LIMIT)
+    assert torch.allclose(r[0], want) and torch.allclose(r[1], 1 / want)
+    assert torch.equal(r[2], torch.ones(3))  # genre 2 never seen: the source's own count
+    assert float(r.max()) <= DENSITY_RATIO_LIMIT and float(r.min()) >= 1 / DENSITY_RATIO_LIMIT
+    counts.update(torch.stack([torch.zeros_like(dense)]), torch.tensor([1]))  # a running mean, not the last batch
+    assert 0 < float(counts.mean[1, 0]) < float(on[1, 0])
+
+
 class _Labelled(torch.utils.data.Dataset):
     def __init__(self, n: int, seed: int):
         self.items = [(_roll(seed + i, i % 2 == 0, t=64), i % 2) for i in range(n)]
@@ -187,6 +215,31 @@ def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
     assert again.step == 8
 
 
+def test_genre_density_target_trains_keeps_snapshots_and_resumes_its_genre_means(tmp_path):
+    cfg = dataclasses.replace(TINY.train, task="stargan", max_steps=4, batch_size=4, log_every=1, d_input_noise=0.3,
+                              genre_loss="aux", density_target="genre", keep_every=2)
+    info = TaskInfo(roll=RollConfig(), genres=("blocks", "lines"), phrase_steps=64)
+    train = _Labelled(12, 0)
+    torch.manual_seed(0)
+    task = StarGANTask(TINY, cfg, resolve_runtime(cfg, "cpu"), info)
+    result = fit(task, BalancedDataset(train, train.labels), cfg, tmp_path / "run", progress=False)
+    assert result.step == 4 and bool(task.counts.seen.all())
+    blocks, lines = task.counts.mean  # chords every 4th step vs one note a step
+    assert float(blocks[0]) < float(lines[0])  # fewer onsets per bar in the chord genre
+    for step in (2, 4):  # snapshots to pick among, loadable like best/
+        G, meta = load_generator(tmp_path / "run" / f"step{step}")
+        assert meta.step == step and meta.train.density_target == "genre"
+    torch.manual_seed(0)
+    task2 = StarGANTask(TINY, cfg, resolve_runtime(cfg, "cpu"), info)
+    fit(task2, BalancedDataset(train, train.labels), dataclasses.replace(cfg, max_steps=4), tmp_path / "run",
+        resume=True, progress=False)  # nothing left to train: only the restore
+    assert torch.equal(task2.counts.mean, task.counts.mean) and torch.equal(task2.counts.seen, task.counts.seen)
+    from midistyle.errors import ConfigError
+    for bad in ({"density_target": "target"}, {"keep_every": 0}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            dataclasses.replace(cfg, **bad)
+
+
 def test_balanced_dataset_alternates_labels():
     data = _Labelled(10, 0)
     data.labels[:] = [0] * 8 + [1] * 2
@@ -216,12 +269,14 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     assert res.exit_code == 0, res.output
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
               "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8, "--aux-head", "classifier",
-              "--input-skip", 3, "--edit-margin", 5,
+              "--input-skip", 3, "--edit-margin", 5, "--density-target", "genre", "--keep-every", 2,
               "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
     assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"],
-            saved["aux_head"], saved["input_skip"], saved["edit_margin"]) == (2, 3, 4, 8, "classifier", 3, 5)
+            saved["aux_head"], saved["input_skip"], saved["edit_margin"], saved["density_target"], saved["keep_every"]) \
+        == (2, 3, 4, 8, "classifier", 3, 5, "genre", 2)
+    assert (tmp_path / "run" / "step2" / "config.json").is_file() and (tmp_path / "run" / "step4").is_dir()
     best = tmp_path / "run" / "best"
     assert read_meta(best).kind == "stargan"
 

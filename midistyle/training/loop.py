@@ -34,8 +34,8 @@ CURVE_NAME = "loss_curve.png"
 RUN_NAME = "run.json"
 # TrainConfig fields a resumed run may change; the others must match the saved run.
 # (A longer run also stretches the learning-rate schedule from the resumed step on.)
-RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "log_every", "checkpoint_every", "num_workers", "val_phrases",
-                               "compile", "channels_last", "bf16"})
+RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "log_every", "checkpoint_every", "keep_every", "num_workers",
+                               "val_phrases", "compile", "channels_last", "bf16"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,7 +110,8 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
         Datasets of dict items the task understands. Validation runs after each epoch and at the end.
     cfg
         Batch size, epochs, ``max_steps`` (stop after this many steps in total), learning-rate schedule,
-        ``log_every`` and ``checkpoint_every`` steps, seed.
+        ``log_every`` and ``checkpoint_every`` steps, seed; ``keep_every`` also keeps the exported
+        networks of every N-th step as ``step<N>/``.
     run_dir
         Gets ``run.json``, ``metrics.jsonl`` (one JSON object per log step and per validation),
         ``loss_curve.png``, ``last/`` (everything needed to resume) and ``best/`` (the exported
@@ -192,6 +193,8 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                     log.write({"step": step, "epoch": epoch, "split": "train", "lr": lr, **means})
                     bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
                     running.clear()
+                if cfg.keep_every and step % cfg.keep_every == 0 and group.main:
+                    _save_best(task, run_dir / f"step{step}", step, metrics)  # a snapshot to pick from later
                 epoch_end = step % n_batches == 0
                 if step % cfg.checkpoint_every == 0 and not epoch_end and step < total:
                     checkpoint_last()

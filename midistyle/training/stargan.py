@@ -18,7 +18,37 @@ from midistyle.models.generator import genre_code
 from midistyle.models.registry import build_model
 from midistyle.training.adversarial import AuxAdversary, make_adam
 from midistyle.training.runtime import Runtime
-from midistyle.training.task import Task, TaskInfo, count_matching, onset_f1, recall, reconstruction_error
+from midistyle.training.task import (Task, TaskInfo, count_matching, note_counts, onset_f1, recall,
+                                     reconstruction_error)
+
+DENSITY_RATIO_LIMIT = 3.0  # density_target "genre": the wanted count lies within [1/3, 3] x the source's
+
+
+class GenreCounts:
+    """Running means of the note counts per bar (onsets, sounding cells, note starts) of each genre's
+    real phrases, for ``density_target="genre"``: an output should have as many notes as its source
+    times (target genre's mean / source genre's mean)."""
+
+    def __init__(self, n: int, window: int, momentum: float = 0.99):
+        self.window, self.momentum = window, momentum
+        self.mean = torch.zeros(n, 3)
+        self.seen = torch.zeros(n)
+
+    @torch.no_grad()
+    def update(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        counts = note_counts(x, self.window).mean(2).to(self.mean.device)
+        for g in y.unique().tolist():
+            m = counts[(y == g).to(counts.device)].mean(0)
+            keep = self.momentum if self.seen[g] else 0.0
+            self.mean[g] = keep * self.mean[g] + (1 - keep) * m
+            self.seen[g] = 1.0
+
+    def ratio(self, target: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
+        """[B, 3] factors target mean / source mean, clamped; 1 where a genre has not been seen yet."""
+        t, s = target.cpu(), source.cpu()
+        r = ((self.mean[t] + 1) / (self.mean[s] + 1)).clamp(1 / DENSITY_RATIO_LIMIT, DENSITY_RATIO_LIMIT)
+        known = (self.seen[t] * self.seen[s])[:, None] > 0
+        return torch.where(known, r, torch.ones_like(r)).to(target.device)
 
 
 class StarGANTask(Task):
@@ -31,6 +61,10 @@ class StarGANTask(Task):
         LSGAN(D(fake) -> 1) + lambda_cls CE(D_cls(fake), target)
         + lambda_cycle rec(G(fake, back to source), x) + lambda_identity rec(G(x, own genre), x)
         + lambda_content MSE(fake, x) + lambda_density count_matching(fake, x, per bar)
+
+    With ``density_target="genre"`` the count matched is the source's times the ratio of the target
+    genre's mean count per bar to the source genre's (:class:`GenreCounts`), so a conversion to folk
+    may thin the texture and one to rock fill it, by as much as the genres differ.
 
     D: LSGAN real vs fake plus lambda_cls CE(D_cls(real), genre) on real phrases only. ``best/`` is
     the latest validated generator: as D keeps learning, G's losses are not comparable across steps.
@@ -55,6 +89,18 @@ class StarGANTask(Task):
         self.adversary = AuxAdversary(build_model(d_config), cfg, runtime)
         self.opt_g = make_adam(self.G.parameters(), cfg)
         self.bar = 4 * info.roll.steps_per_beat  # count-matching window: one 4/4 bar
+        self.counts = GenreCounts(self.n, self.bar) if cfg.density_target == "genre" else None
+
+    def _density(self, fake: torch.Tensor, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        scale = None if self.counts is None else self.counts.ratio(t, y)
+        return count_matching(fake, x, self.bar, scale)
+
+    def state_tensors(self) -> dict[str, torch.Tensor]:
+        return {} if self.counts is None else {"count_mean": self.counts.mean, "count_seen": self.counts.seen}
+
+    def load_state_tensors(self, tensors: Mapping[str, torch.Tensor]) -> None:
+        if self.counts is not None and "count_mean" in tensors:
+            self.counts.mean, self.counts.seen = tensors["count_mean"].cpu(), tensors["count_seen"].cpu()
 
     def modules(self) -> dict[str, nn.Module]:
         return {"G": self.G, "D": self.adversary.D}
@@ -77,6 +123,8 @@ class StarGANTask(Task):
         # a random other genre per item; the draws come from the global RNG the loop saves for resume
         t = (y + torch.randint(1, self.n, y.shape).to(y.device)) % self.n
         known = (torch.rand(y.shape) >= self.cfg.unknown_source).to(y.device)
+        if self.counts is not None:
+            self.counts.update(x, y)
         self.opt_g.zero_grad(set_to_none=True)
         fake = self._g(x, genre_code(t, y, self.n, known))
         rec = self._g(fake, genre_code(y, t, self.n, known))
@@ -84,7 +132,7 @@ class StarGANTask(Task):
         g_adv, g_cls = self.adversary.generator_losses(fake, t)
         cycle, identity = self._rec(rec, x).mean(), self._rec(same, x).mean()
         content = F.mse_loss(fake, x)
-        density = count_matching(fake, x, self.bar).mean()
+        density = self._density(fake, x, t, y).mean()
         cfg = self.cfg
         g_loss = (g_adv + cfg.lambda_cls * g_cls + cfg.lambda_cycle * cycle + cfg.lambda_identity * identity
                   + cfg.lambda_content * content + cfg.lambda_density * density)
@@ -108,7 +156,7 @@ class StarGANTask(Task):
             "n": float(len(x)),
             "cycle": float(self._rec(rec, x).sum()),
             "identity": float(self._rec(same, x).sum()),
-            "density": float(count_matching(fake, x, self.bar).sum()),
+            "density": float(self._density(fake, x, t, y).sum()),
             "g_adv": float(adv.item_losses(fake, 1.0).sum()),
             # D's genre head on real phrases, and on outputs: the latter is what G trained against,
             # a training monitor only; transfer is judged by the style judge (`evaluate`).

@@ -136,17 +136,21 @@ def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False)
     return cells.reshape(b, c, t // window, window * p).sum(-1)
 
 
-def count_matching(output: torch.Tensor, source: torch.Tensor, window: int) -> torch.Tensor:
+def count_matching(output: torch.Tensor, source: torch.Tensor, window: int,
+                   scale: torch.Tensor | None = None) -> torch.Tensor:
     """Per item: mean over the counts of :func:`note_counts` and windows of
-    (log(1 + output count) - log(1 + source count))^2.
+    (log(1 + output count) - log(1 + wanted count))^2, the wanted count being the source's, times
+    ``scale`` ([B, 3], one factor per kind of count) when given.
 
-    Zero only when the output sounds and starts as many notes as the source in every window
-    (a bar), as the decoder will read them: deleting notes or going silent costs, adding notes or
-    chopping held ones costs alike.
+    Zero only when the output sounds and starts as many notes as wanted in every window (a bar), as
+    the decoder will read them: deleting notes or going silent costs, adding notes or chopping held
+    ones costs alike.
     """
     out = torch.log1p(note_counts(output, window, straight_through=True))
-    src = torch.log1p(note_counts(source, window))
-    return ((out - src) ** 2).flatten(1).mean(1)
+    wanted = note_counts(source, window)
+    if scale is not None:
+        wanted = wanted * scale[:, :, None]
+    return ((out - torch.log1p(wanted)) ** 2).flatten(1).mean(1)
 
 
 @torch.no_grad()

@@ -221,7 +221,7 @@ class TrainConfig:
         if not 0 <= self.decay_from <= 1:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
         if self.density_target not in DENSITY_TARGETS:
-            raise ConfigError(f"unknown density target {self.density_target!r}; valid: {list(DENSITY_TARGETS)}")
+            raise ConfigError(f"unknown TrainConfig.density_target {self.density_target!r}; valid: {list(DENSITY_TARGETS)}")
         if self.keep_every is not None and (not isinstance(self.keep_every, int) or self.keep_every < 1):
             raise ConfigError(f"TrainConfig.keep_every must be a positive integer or None, got {self.keep_every!r}")
         if not 0 <= self.unknown_source <= 1:

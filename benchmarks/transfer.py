@@ -160,8 +160,9 @@ def main(argv=None) -> int:
 
 
 def keeps_song_and_moves(r: dict) -> bool:
-    """The content and profile parts of the bar: what a checkpoint must meet to be considered at all."""
-    if r["outputs"] is None or r["real"] is None or r["onset_f1"] is None:
+    """The content and profile parts of the bar, and more outputs than sources called the target:
+    what a checkpoint must meet to be considered at all."""
+    if r["outputs"] is None or r["real"] is None or r["onset_f1"] is None or r["outputs"] <= (r["inputs"] or 0):
         return False
     c = checks(r)
     return c["onset F1"] and c["profile farther from the target"]

@@ -549,6 +549,9 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--density-target", type=click.Choice(["source", "genre"]), default=None,
               help="Match the note count per bar to the source's (source, default) or to the source's times "
                    "the target genre's mean over the source genre's (genre; within 1/3x-3x).")
+@click.option("--density-band", type=int, default=None,
+              help="Count notes per band of this many pitches too (12: per octave), so sound cannot move "
+                   "between registers (default 0: the whole range).")
 @click.option("--identity-weight", type=float, default=None,
               help="Weight of G(x, own genre) ~ x (default 5).")
 @click.option("--cls-weight", type=float, default=None,
@@ -567,7 +570,7 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--keep-every", type=int, default=None,
               help="Also keep the generator of every N-th step as RUN/step<N> (to pick one with evaluate).")
 @_train_options
-def train_stargan_cmd(genres, content_weight, density_weight, density_target, identity_weight, cls_weight,
+def train_stargan_cmd(genres, content_weight, density_weight, density_target, density_band, identity_weight, cls_weight,
                       cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, keep_every,
                       data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
@@ -575,7 +578,8 @@ def train_stargan_cmd(genres, content_weight, density_weight, density_target, id
     weights = (("lambda_content", content_weight), ("lambda_density", density_weight),
                ("lambda_identity", identity_weight), ("lambda_cls", cls_weight), ("lambda_cycle", cycle_weight),
                ("aux_head", aux_head), ("input_skip", input_skip),
-               ("edit_margin", edit_margin), ("density_target", density_target), ("keep_every", keep_every))
+               ("edit_margin", edit_margin), ("density_target", density_target), ("density_band", density_band),
+               ("keep_every", keep_every))
     overrides = {k: v for k, v in weights if v is not None}
     _train(train_stargan, data, _genres(genres) if genres else None, out, preset=preset, device=device,
            epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,

@@ -172,6 +172,7 @@ class TrainConfig:
     # (the source's count times the target genre's mean count over the source genre's, clamped to
     # [1/3, 3], means kept from the real phrases seen in training): folk has a third of rock's notes.
     density_target: str = "source"
+    density_band: int = 0  # StarGAN: > 0 counts notes per band of this many pitches too (12 = per octave)
     unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
     input_skip: float = 0.0  # StarGAN: G edits its input (ModelConfig.input_skip); 0 = plain generator
     edit_margin: int = -1  # StarGAN: G writes only within the input's pitch span +- this (ModelConfig.edit_margin)
@@ -222,6 +223,8 @@ class TrainConfig:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
         if self.density_target not in DENSITY_TARGETS:
             raise ConfigError(f"unknown TrainConfig.density_target {self.density_target!r}; valid: {list(DENSITY_TARGETS)}")
+        if not isinstance(self.density_band, int) or isinstance(self.density_band, bool) or self.density_band < 0:
+            raise ConfigError(f"TrainConfig.density_band must be an integer >= 0, got {self.density_band!r}")
         if self.keep_every is not None and (not isinstance(self.keep_every, int) or self.keep_every < 1):
             raise ConfigError(f"TrainConfig.keep_every must be a positive integer or None, got {self.keep_every!r}")
         if not 0 <= self.unknown_source <= 1:

@@ -159,6 +159,22 @@ def test_count_matching_scaled_wants_that_many_times_the_sources_notes():
     assert float(count_matching(one, one, 16, torch.full((1, 3), 2.0))) > 0.1
 
 
+def test_count_matching_per_octave_charges_sound_moved_between_registers():
+    src = torch.zeros(1, 2, 16, 40)
+    src[0, 0, 0, [5, 30]] = 1
+    src[0, 1, :, 5] = 1  # a held bass note
+    src[0, 1, 0, 30] = 1  # a short note two octaves up
+    out = torch.zeros_like(src)
+    out[0, 0, 0, [5, 30]] = 1
+    out[0, 1, 0, 5] = 1  # the bass struck as a blip ...
+    out[0, 1, :, 30] = 1  # ... and the sound held above instead: the bar's totals are unchanged
+    assert torch.equal(note_counts(out, 16), note_counts(src, 16))
+    assert note_counts(src, 16, band=12).shape == (1, 3, 1, 4)  # 40 pitches: 4 bands, the last padded
+    assert float(count_matching(out, src, 16)) == 0.0
+    assert float(count_matching(out, src, 16, band=12)) > 0.2
+    assert float(count_matching(src, src, 16, band=12)) == 0.0
+
+
 def test_genre_counts_scale_toward_the_target_genres_density_within_limits():
     from midistyle.training.stargan import DENSITY_RATIO_LIMIT, GenreCounts
 
@@ -235,7 +251,7 @@ def test_genre_density_target_trains_keeps_snapshots_and_resumes_its_genre_means
         resume=True, progress=False)  # nothing left to train: only the restore
     assert torch.equal(task2.counts.mean, task.counts.mean) and torch.equal(task2.counts.seen, task.counts.seen)
     from midistyle.errors import ConfigError
-    for bad in ({"density_target": "target"}, {"keep_every": 0}):
+    for bad in ({"density_target": "target"}, {"keep_every": 0}, {"density_band": -1}):
         with pytest.raises(ConfigError, match=next(iter(bad))):
             dataclasses.replace(cfg, **bad)
 
@@ -269,13 +285,13 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     assert res.exit_code == 0, res.output
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
               "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8, "--aux-head", "classifier",
-              "--input-skip", 3, "--edit-margin", 5, "--density-target", "genre", "--keep-every", 2,
+              "--input-skip", 3, "--edit-margin", 5, "--density-target", "genre", "--density-band", 12, "--keep-every", 2,
               "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
     assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"],
-            saved["aux_head"], saved["input_skip"], saved["edit_margin"], saved["density_target"], saved["keep_every"]) \
-        == (2, 3, 4, 8, "classifier", 3, 5, "genre", 2)
+            saved["aux_head"], saved["input_skip"], saved["edit_margin"], saved["density_target"], saved["density_band"],
+            saved["keep_every"]) == (2, 3, 4, 8, "classifier", 3, 5, "genre", 12, 2)
     assert (tmp_path / "run" / "step2" / "config.json").is_file() and (tmp_path / "run" / "step4").is_dir()
     best = tmp_path / "run" / "best"
     assert read_meta(best).kind == "stargan"

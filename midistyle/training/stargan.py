@@ -93,7 +93,7 @@ class StarGANTask(Task):
 
     def _density(self, fake: torch.Tensor, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         scale = None if self.counts is None else self.counts.ratio(t, y)
-        return count_matching(fake, x, self.bar, scale)
+        return count_matching(fake, x, self.bar, scale, self.cfg.density_band or None)
 
     def state_tensors(self) -> dict[str, torch.Tensor]:
         return {} if self.counts is None else {"count_mean": self.counts.mean, "count_seen": self.counts.seen}

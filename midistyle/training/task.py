@@ -112,9 +112,11 @@ def reconstruction_error(rec: torch.Tensor, real: torch.Tensor, kind: str) -> to
     return (diff.abs() if kind == "l1" else diff * diff).flatten(1).mean(1)
 
 
-def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False) -> torch.Tensor:
+def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False,
+                band: int | None = None) -> torch.Tensor:
     """Per time window of ``window`` steps: onset cells, sounding cells and decoded note starts above
-    0.5: [B, 3, T / window] (time padded), for model rolls [B, 2, T, P] (0 onset, 1 sustain).
+    0.5: [B, 3, T / window] (time padded), for model rolls [B, 2, T, P] (0 onset, 1 sustain); with
+    ``band``, counted per band of that many pitches too: [B, 3, T / window, P / band] (pitch padded).
 
     A note starts where the converter's decoder (:func:`~midistyle.representation.roll_to_notes`)
     starts one: at an onset, or where sound begins without one. Counting those makes a held note
@@ -129,27 +131,30 @@ def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False)
     on_h, sus_h, prev_h = on > 0.5, sus > 0.5, prev > 0.5
     hard = torch.stack([on_h, sus_h, on_h | (sus_h & ~prev_h)], dim=1).to(x.dtype)
     cells = hard + soft - soft.detach() if straight_through else hard
-    pad = (-cells.shape[2]) % window
-    if pad:
-        cells = torch.nn.functional.pad(cells, (0, 0, 0, pad))
+    pad, pad_p = (-cells.shape[2]) % window, (-cells.shape[3]) % band if band else 0
+    if pad or pad_p:
+        cells = torch.nn.functional.pad(cells, (0, pad_p, 0, pad))
     b, c, t, p = cells.shape
+    if band:
+        return cells.reshape(b, c, t // window, window, p // band, band).sum((3, 5))
     return cells.reshape(b, c, t // window, window * p).sum(-1)
 
 
 def count_matching(output: torch.Tensor, source: torch.Tensor, window: int,
-                   scale: torch.Tensor | None = None) -> torch.Tensor:
-    """Per item: mean over the counts of :func:`note_counts` and windows of
-    (log(1 + output count) - log(1 + wanted count))^2, the wanted count being the source's, times
-    ``scale`` ([B, 3], one factor per kind of count) when given.
+                   scale: torch.Tensor | None = None, band: int | None = None) -> torch.Tensor:
+    """Per item: mean over the counts of :func:`note_counts` and windows (and pitch bands, with
+    ``band``) of (log(1 + output count) - log(1 + wanted count))^2, the wanted count being the
+    source's, times ``scale`` ([B, 3], one factor per kind of count) when given.
 
     Zero only when the output sounds and starts as many notes as wanted in every window (a bar), as
     the decoder will read them: deleting notes or going silent costs, adding notes or chopping held
-    ones costs alike.
+    ones costs alike. Per band, sound cannot be moved from one register to another either (held
+    bass notes struck as blips under new held notes above keep a bar's totals).
     """
-    out = torch.log1p(note_counts(output, window, straight_through=True))
-    wanted = note_counts(source, window)
+    out = torch.log1p(note_counts(output, window, straight_through=True, band=band))
+    wanted = note_counts(source, window, band=band)
     if scale is not None:
-        wanted = wanted * scale[:, :, None]
+        wanted = wanted * scale.reshape(scale.shape + (1,) * (wanted.dim() - 2))
     return ((out - torch.log1p(wanted)) ** 2).flatten(1).mean(1)
 
 

@@ -8,9 +8,13 @@ a StarGAN checkpoint converts to every genre), and judged by the style judge, wh
 trained against. ``--real`` validation songs of the target give the judge's recognition of real
 music of that genre. The bar (issue 14): outputs called the target >= 0.85 x real recognition,
 and onset F1 to the source >= 0.4; and ours besides: the outputs' style profile (mean distance of
-the judge's feature groups to real target music) must lie nearer the target than the sources' did. Prints one table and writes ``transfer.json`` beside the
-evaluate reports (``-o``). Songs come from the prepared corpus's index (validation split, MIDI
-files only, a seeded sample), so every model is judged on the same songs.
+the judge's feature groups to real target music) must lie nearer the target than the sources' did.
+Prints one table and writes ``transfer.json`` beside the evaluate reports (``-o``); with several
+models, names per target the one that moves most songs while keeping the song and moving the
+profile toward the target. ``--skip 10`` draws other songs (for picking a checkpoint among
+``RUN/step<N>`` snapshots) than the default report uses. Songs come from the prepared corpus's
+index (validation split, MIDI files only, a seeded sample), so every model is judged on the same
+songs.
 """
 from __future__ import annotations
 

@@ -570,8 +570,8 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--keep-every", type=int, default=None,
               help="Also keep the generator of every N-th step as RUN/step<N> (to pick one with evaluate).")
 @_train_options
-def train_stargan_cmd(genres, content_weight, density_weight, density_target, density_band, identity_weight, cls_weight,
-                      cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, keep_every,
+def train_stargan_cmd(genres, content_weight, density_weight, density_target, density_band, identity_weight,
+                      cls_weight, cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, keep_every,
                       data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
     from .training.api import train_stargan

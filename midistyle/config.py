@@ -222,7 +222,8 @@ class TrainConfig:
         if not 0 <= self.decay_from <= 1:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
         if self.density_target not in DENSITY_TARGETS:
-            raise ConfigError(f"unknown TrainConfig.density_target {self.density_target!r}; valid: {list(DENSITY_TARGETS)}")
+            raise ConfigError(f"unknown TrainConfig.density_target {self.density_target!r}; "
+                              f"valid: {list(DENSITY_TARGETS)}")
         if not isinstance(self.density_band, int) or isinstance(self.density_band, bool) or self.density_band < 0:
             raise ConfigError(f"TrainConfig.density_band must be an integer >= 0, got {self.density_band!r}")
         if self.keep_every is not None and (not isinstance(self.keep_every, int) or self.keep_every < 1):

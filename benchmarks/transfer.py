@@ -7,8 +7,8 @@ For every target genre: ``--per-genre`` validation-split songs of each other gen
 a StarGAN checkpoint converts to every genre), and judged by the style judge, which no generator
 trained against. ``--real`` validation songs of the target give the judge's recognition of real
 music of that genre. The bar (issue 14): outputs called the target >= 0.85 x real recognition,
-and onset F1 to the source >= 0.4; and ours besides: the outputs' style profile (mean distance of
-the judge's feature groups to real target music) must lie nearer the target than the sources' did.
+and onset F1 to the source >= 0.4; and ours besides: the outputs' style profile (the report's
+mean distance of the judge's feature groups to real target music) must lie nearer the target than the sources' did.
 Prints one table and writes ``transfer.json`` beside the evaluate reports (``-o``); with several
 models, names per target the one that moves most songs while keeping the song and moving the
 profile toward the target. ``--skip 10`` draws other songs (for picking a checkpoint among
@@ -68,18 +68,17 @@ def row(report: dict) -> dict:
     rate = style.get("target_rate") or {}
     f1 = (report.get("content") or {}).get("model", {}).get("onset_f1")
     cnn = ((report.get("strength") or {}).get("model") or {}).get("target_rate_songs")
-    groups = (style.get("profile") or {}).get("groups") or {}
+    prof = style.get("profile") or {}
+    groups = prof.get("groups") or {}
     return {"songs": style.get("songs"), "inputs": rate.get("inputs"), "outputs": rate.get("outputs"),
             "real": rate.get("target_real"), "onset_f1": f1, "cnn_outputs": cnn,
             "empty_outputs": style.get("empty_outputs"),
             "moved_toward": sorted(g for g, v in groups.items() if v.get("moved") == "toward"),
-            "profile_distance": {k: _mean([(v.get("distance") or {}).get(k) for v in groups.values()])
-                                 for k in ("sources", "outputs")}}
+            "profile_distance": prof.get("distance") or {}}
 
 
-def _mean(xs) -> float | None:
-    xs = [x for x in xs if x is not None]
-    return sum(xs) / len(xs) if xs else None
+def _complete(r: dict) -> bool:
+    return None not in (r["outputs"], r["real"], r["onset_f1"])
 
 
 def checks(r: dict) -> dict[str, bool]:
@@ -94,7 +93,7 @@ def checks(r: dict) -> dict[str, bool]:
 
 
 def verdict(r: dict) -> str:
-    if r["outputs"] is None or r["real"] is None or r["onset_f1"] is None:
+    if not _complete(r):
         return "n/a"
     failed = [name for name, ok in checks(r).items() if not ok]
     return "fail (" + ", ".join(failed) + ")" if failed else "PASS"
@@ -166,7 +165,7 @@ def main(argv=None) -> int:
 def keeps_song_and_moves(r: dict) -> bool:
     """The content and profile parts of the bar, and more outputs than sources called the target:
     what a checkpoint must meet to be considered at all."""
-    if r["outputs"] is None or r["real"] is None or r["onset_f1"] is None or r["outputs"] <= (r["inputs"] or 0):
+    if not _complete(r) or r["outputs"] <= (r["inputs"] or 0):
         return False
     c = checks(r)
     return c["onset F1"] and c["profile farther from the target"]

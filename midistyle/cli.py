@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .config import PRESETS
+from .config import DENSITY_TARGETS, PRESETS
 from .errors import InputError, MidistyleError, OutputError, printable
 from .representation.song import GENRES
 
@@ -546,7 +546,7 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--content-weight", type=float, default=None, help="Weight of MSE(output, source) (default 1).")
 @click.option("--density-weight", type=float, default=None,
               help="Weight of the per-bar note-count match to the source (default 5).")
-@click.option("--density-target", type=click.Choice(["source", "genre"]), default=None,
+@click.option("--density-target", type=click.Choice(list(DENSITY_TARGETS)), default=None,
               help="Match the note count per bar to the source's (source, default) or to the source's times "
                    "the target genre's mean over the source genre's (genre; within 1/3x-3x).")
 @click.option("--density-band", type=int, default=None,

@@ -146,6 +146,8 @@ def test_style_judge_leads_with_its_profile(report):
     assert list(groups) == ["sonority", "onset", "polyphony", "lines", "register", "pitch_classes", "key_profile"]
     assert all(row["moved"] in ("toward", "away", "same") for row in groups.values())
     assert len(groups["onset"]["features"]["onset_triplet"]) == 3
+    for key in ("sources", "outputs"):  # one number per set: the mean of the group distances
+        assert st["profile"]["distance"][key] == pytest.approx(np.mean([g["distance"][key] for g in groups.values()]))
     md = (out / "report.md").read_text()
     assert md.index("## Style judge (headline)") < md.index("## CNN classifier")
     assert "The generator trained against: unknown" in md

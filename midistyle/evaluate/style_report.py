@@ -125,6 +125,10 @@ def profile(sources: list, outputs: list, reference: np.ndarray, scale: np.ndarr
     change = np.abs(out - src) / scale
     top = [int(j) for j in np.argsort(np.nan_to_num(change, nan=-1))[::-1][:N_HIGHLIGHTS] if change[j] > 0]
     return {"groups": groups,
+            # one number per set: the mean of the group distances (lower is nearer the target)
+            "distance": {k: _f(np.mean(d)) if (d := [g["distance"][k] for g in groups.values()
+                                                     if g["distance"][k] is not None]) else None
+                         for k in ("sources", "outputs")},
             "highlights": [{"feature": FEATURE_NAMES[j], "sources": _f(src[j]), "outputs": _f(out[j]),
                             "reference": _f(reference[j])} for j in top]}
 
@@ -187,6 +191,8 @@ def markdown(st: dict, to: str, cnn: dict | None) -> list[str]:
         for g, row in prof["groups"].items():
             lines.append(f"| {g} | {num(row['distance']['sources'])} | {num(row['distance']['outputs'])} | "
                          f"{'**toward**' if row['moved'] == 'toward' else row['moved'] or 'n/a'} |")
+        lines.append(f"| all groups (mean) | {num(prof['distance']['sources'])} | {num(prof['distance']['outputs'])} "
+                     "| |")
         lines += ["\nLargest changes (feature means; ratios against the sources):\n",
                   f"| feature | sources | outputs | {to} | outputs / sources | {to} / sources |", "|---" * 6 + "|"]
         for h in prof["highlights"]:

@@ -194,7 +194,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                     bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
                     running.clear()
                 if cfg.keep_every and step % cfg.keep_every == 0 and group.main:
-                    _save_best(task, run_dir / f"step{step}", step, metrics)  # a snapshot to pick from later
+                    _save_export(task, run_dir / f"step{step}", step, metrics)  # a snapshot to pick from later
                 epoch_end = step % n_batches == 0
                 if step % cfg.checkpoint_every == 0 and not epoch_end and step < total:
                     checkpoint_last()
@@ -208,7 +208,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                 if value is not None and _better(value, best, task.best_mode):
                     best = value
                     if group.main:
-                        _save_best(task, best_dir, step, metrics)
+                        _save_export(task, best_dir, step, metrics)
                 if show:
                     bar.write(f"step {step} epoch {epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
             checkpoint_last()
@@ -216,7 +216,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
         bar.close()
     if group.main:
         if not (best_dir / "config.json").is_file() or val_data is None or not len(val_data):
-            _save_best(task, best_dir, step, metrics)
+            _save_export(task, best_dir, step, metrics)
         if drawn[0] != step or not (run_dir / CURVE_NAME).is_file():
             plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
     group.barrier()  # no rank returns before rank 0 has written best/
@@ -256,9 +256,10 @@ def _better(value: float, best: float | None, mode: str) -> bool:
     return value < best if mode == "min" else value > best
 
 
-def _save_best(task: Task, best_dir: Path, step: int, metrics: dict[str, float]) -> None:
+def _save_export(task: Task, directory: Path, step: int, metrics: dict[str, float]) -> None:
+    """The exported networks (best/, or a step<N>/ snapshot) with the step and metrics they were saved at."""
     meta = dict(task.checkpoint_meta(), step=step, metrics=metrics)
-    save_checkpoint(best_dir, task.export(), meta)
+    save_checkpoint(directory, task.export(), meta)
 
 
 def _start(task: Task, cfg: TrainConfig, run_dir: Path, last_dir: Path, resume: bool,

@@ -113,6 +113,9 @@ class ModelConfig:
     # generator with input_skip: >= 0 keeps its output within the input's pitch span widened by this
     # many semitones (per item: no notes far above or below the music); -1 = anywhere
     edit_margin: int = -1
+    # generator: > 0 reads the reduction of its input (midistyle.models.reduction: the top line kept,
+    # the other notes as blocks on beats of this many steps) instead of the input; 0 = the input
+    reduce_beat: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
@@ -130,7 +133,7 @@ class ModelConfig:
             raise ConfigError(f"ModelConfig.n_res_blocks must be an integer >= 0, got {self.n_res_blocks!r}")
         if not isinstance(self.z_dim, int) or self.z_dim < 0:
             raise ConfigError(f"ModelConfig.z_dim must be an integer >= 0, got {self.z_dim!r}")
-        for key in ("cond_dim", "aux_classes"):
+        for key in ("cond_dim", "aux_classes", "reduce_beat"):
             if not isinstance(getattr(self, key), int) or getattr(self, key) < 0:
                 raise ConfigError(f"ModelConfig.{key} must be an integer >= 0, got {getattr(self, key)!r}")
         if not isinstance(self.n_classes, int) or self.n_classes < 2:
@@ -176,6 +179,9 @@ class TrainConfig:
     unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
     input_skip: float = 0.0  # StarGAN: G edits its input (ModelConfig.input_skip); 0 = plain generator
     edit_margin: int = -1  # StarGAN: G writes only within the input's pitch span +- this (ModelConfig.edit_margin)
+    # StarGAN: G reads the reduction of its input (ModelConfig.reduce_beat = the roll's steps per beat),
+    # so its identity loss teaches it to rebuild each genre's texture from the song's bare outline
+    reduce_input: bool = False
     aux_head: str = "shared"  # StarGAN: D's genre head, "shared" trunk or a "classifier" of its own (ModelConfig.aux_head)
     mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
     pool_size: int = 50

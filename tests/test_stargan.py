@@ -288,9 +288,11 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
               "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8, "--aux-head", "classifier",
               "--input-skip", 3, "--edit-margin", 5, "--density-target", "genre", "--density-band", 12,
-              "--keep-every", 2, "-o", tmp_path / "run")
+              "--keep-every", 2, "--reduce-input", "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
+    gen, meta = load_generator(tmp_path / "run" / "best")
+    assert saved["reduce_input"] is True and gen.config.reduce_beat == meta.roll.steps_per_beat > 0
     assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"],
             saved["aux_head"], saved["input_skip"], saved["edit_margin"], saved["density_target"],
             saved["density_band"], saved["keep_every"]) == (2, 3, 4, 8, "classifier", 3, 5, "genre", 12, 2)

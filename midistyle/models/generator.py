@@ -7,6 +7,7 @@ from torch import nn
 from midistyle.config import ModelConfig
 from midistyle.models.blocks import (ConvNormAct, ResidualBlock, check_roll, downsample, expect_kind, init_weights,
                                      pad_to_multiple, upsample)
+from midistyle.models.reduction import reduce_roll
 
 # Two stride-2 stages: time and pitch are padded to a multiple of 4, and to at least 8 so the
 # reflect padding of the residual blocks (1 row) fits at the bottleneck.
@@ -23,6 +24,8 @@ class Generator(nn.Module):
     With ``config.input_skip > 0`` the head's logits are added to ``input_skip * (2x - 1)`` before the
     sigmoid: the network learns edits of its input rather than a whole new roll. ``config.edit_margin
     >= 0`` then also keeps every note within the input's pitch span widened by that many semitones.
+    With ``config.reduce_beat > 0`` all of this reads the input's reduction
+    (:func:`~midistyle.models.reduction.reduce_roll`) in its place.
     """
 
     def __init__(self, config: ModelConfig):
@@ -54,6 +57,8 @@ class Generator(nn.Module):
             got = None if code is None else tuple(code.shape)
             raise ValueError(f"Generator expects a code of shape [{x.shape[0]}, {self.config.cond_dim}], got {got}")
         t, p = x.shape[-2:]
+        if self.config.reduce_beat:
+            x = reduce_roll(x, self.config.reduce_beat)
         padded = pad_to_multiple(x, _MULTIPLE, _MULTIPLE, min_time=_MIN_SIZE, min_pitch=_MIN_SIZE)
         h = self.down(self.stem(padded))
         if self.z_proj is not None and z is not None:

@@ -84,7 +84,8 @@ class StarGANTask(Task):
         if self.n < 2:
             raise ConfigError(f"a stargan needs at least 2 genres, got {list(info.genres)}")
         self.G = build_model(dataclasses.replace(preset.generator, z_dim=0, cond_dim=2 * self.n,
-                                                 input_skip=cfg.input_skip, edit_margin=cfg.edit_margin))
+                                                 input_skip=cfg.input_skip, edit_margin=cfg.edit_margin,
+                                                 reduce_beat=info.roll.steps_per_beat if cfg.reduce_input else 0))
         d_config = dataclasses.replace(preset.discriminator, aux_classes=self.n, aux_head=cfg.aux_head,
                                        n_pitches=info.roll.n_pitches)
         self.adversary = AuxAdversary(build_model(d_config), cfg, runtime)

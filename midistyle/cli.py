@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from .config import DENSITY_TARGETS, PRESETS
+from .config import CYCLE_LOSSES, DENSITY_TARGETS, PRESETS
 from .errors import InputError, MidistyleError, OutputError, printable
 from .representation.song import GENRES
 
@@ -569,20 +569,23 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
                    "still uses whole windows (the generator is fully convolutional).")
 @click.option("--keep-every", type=int, default=None,
               help="Also keep the generator of every N-th step as RUN/step<N> (to pick one with evaluate).")
+@click.option("--rec-loss", "cycle_loss", type=click.Choice(list(CYCLE_LOSSES)), default=None,
+              help="Loss of the cycle and identity reconstructions: l1, mse (the small preset's) or bce.")
 @click.option("--reduce-input", is_flag=True, default=None,
               help="G reads its input's reduction (melody kept, other notes as blocks on the beats) and, "
                    "through the identity loss, learns to rebuild each genre's texture from it.")
 @_train_options
 def train_stargan_cmd(genres, content_weight, density_weight, density_target, density_band, identity_weight,
                       cls_weight, cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, keep_every,
-                      reduce_input, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
+                      cycle_loss, reduce_input, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
     from .training.api import train_stargan
     weights = (("lambda_content", content_weight), ("lambda_density", density_weight),
                ("lambda_identity", identity_weight), ("lambda_cls", cls_weight), ("lambda_cycle", cycle_weight),
                ("aux_head", aux_head), ("input_skip", input_skip),
                ("edit_margin", edit_margin), ("density_target", density_target), ("density_band", density_band),
-               ("keep_every", keep_every), ("reduce_input", reduce_input or None))
+               ("keep_every", keep_every), ("reduce_input", reduce_input or None),
+               ("cycle_loss", cycle_loss))
     overrides = {k: v for k, v in weights if v is not None}
     _train(train_stargan, data, _genres(genres) if genres else None, out, preset=preset, device=device,
            epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,

@@ -62,7 +62,7 @@ AUX_HEADS = ("shared", "classifier")
 TASKS = ("cyclegan", "gan", "classifier", "stargan")
 MIXED_MODES = ("none", "partial", "full")
 GENRE_LOSSES = ("none", "cnn", "aux")  # which classifier, if any, a generator trained against
-CYCLE_LOSSES = ("l1", "mse")
+CYCLE_LOSSES = ("l1", "mse", "bce")
 DENSITY_TARGETS = ("source", "genre")  # StarGAN: the note count per bar the output is matched to
 
 
@@ -162,7 +162,9 @@ class TrainConfig:
     max_steps: int | None = None  # length of the run in optimiser steps (None = ``epochs`` epochs)
     decay_from: float = 0.1  # share of the run after which the learning rate falls linearly to 0
     lambda_cycle: float = 10.0
-    cycle_loss: str = "l1"  # "l1" (Brunner et al.) or "mse": see the "small" preset
+    # reconstruction loss of cycle and identity terms: "l1" (Brunner et al.), "mse" (the "small" preset)
+    # or "bce" (binary cross-entropy per cell: a note missed in a sparse roll costs as much as it should)
+    cycle_loss: str = "l1"
     lambda_content: float = 10.0  # GAN: weight of MSE(output, source)
     gamma_mixed: float = 1.0  # weight of the extra "mixed" discriminators
     # StarGAN (Choi et al. 2018): genre loss of D's auxiliary head (on reals for D, on outputs for G),

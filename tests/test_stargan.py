@@ -22,7 +22,7 @@ from midistyle.representation import write_midi
 from midistyle.training.loop import fit
 from midistyle.training.runtime import resolve_runtime
 from midistyle.training.stargan import StarGANTask
-from midistyle.training.task import TaskInfo, count_matching, note_counts, onset_f1
+from midistyle.training.task import TaskInfo, count_matching, note_counts, onset_f1, reconstruction_error
 from midi_fixtures import song
 
 torch.set_num_threads(1)
@@ -117,6 +117,18 @@ def test_classifier_genre_head_learns_genres_of_its_own_and_leaves_the_trunk_alo
     assert all(torch.equal(a, b) for a, b in zip(trunk, D.net.parameters()))
     with pytest.raises(ValueError, match="aux head"):
         ModelConfig(kind="discriminator", aux_head="deep")
+
+
+def test_bce_reconstruction_charges_a_missed_note_far_more_than_mse():
+    x = torch.stack([_roll(3, True)])
+    soft = x * 0.9 + 0.05  # every cell on the right side of 0.5
+    missed = soft.clone()
+    missed[x > 0.5] = 0.05  # every note gone
+    for kind in ("l1", "mse", "bce"):
+        assert float(reconstruction_error(soft, x, kind)) < float(reconstruction_error(missed, x, kind))
+    assert float(reconstruction_error(x, x, "bce")) < 1e-5
+    share = float(x.mean())  # a sparse roll: mse of silence is about the note share, bce several times it
+    assert float(reconstruction_error(missed, x, "bce")) > 4 * float(reconstruction_error(missed, x, "mse")) > 0.5 * share
 
 
 def test_count_matching_cannot_be_won_by_silence_and_has_a_gradient():
@@ -288,11 +300,11 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
               "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8, "--aux-head", "classifier",
               "--input-skip", 3, "--edit-margin", 5, "--density-target", "genre", "--density-band", 12,
-              "--keep-every", 2, "--reduce-input", "-o", tmp_path / "run")
+              "--keep-every", 2, "--reduce-input", "--rec-loss", "bce", "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
     gen, meta = load_generator(tmp_path / "run" / "best")
-    assert saved["reduce_input"] is True and gen.config.reduce_beat == meta.roll.steps_per_beat > 0
+    assert saved["reduce_input"] is True and saved["cycle_loss"] == "bce" and gen.config.reduce_beat == meta.roll.steps_per_beat > 0
     assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"],
             saved["aux_head"], saved["input_skip"], saved["edit_margin"], saved["density_target"],
             saved["density_band"], saved["keep_every"]) == (2, 3, 4, 8, "classifier", 3, 5, "genre", 12, 2)

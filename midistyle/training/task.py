@@ -107,7 +107,11 @@ def recall(output: torch.Tensor, source: torch.Tensor) -> torch.Tensor:
 
 
 def reconstruction_error(rec: torch.Tensor, real: torch.Tensor, kind: str) -> torch.Tensor:
-    """Per item: mean |rec - real| (``kind`` "l1", Brunner et al.) or mean squared error ("mse")."""
+    """Per item: mean |rec - real| (``kind`` "l1", Brunner et al.), mean squared error ("mse") or mean
+    binary cross-entropy of ``rec`` (probabilities) against ``real`` ("bce")."""
+    if kind == "bce":
+        bce = torch.nn.functional.binary_cross_entropy(rec.clamp(1e-6, 1 - 1e-6), real, reduction="none")
+        return bce.flatten(1).mean(1)
     diff = rec - real
     return (diff.abs() if kind == "l1" else diff * diff).flatten(1).mean(1)
 

@@ -65,7 +65,9 @@ class StarGANTask(Task):
     With ``density_target="genre"`` the count matched is the source's times the ratio of the target
     genre's mean count per bar to the source genre's (:class:`GenreCounts`), so a conversion to folk
     may thin the texture and one to rock fill it, by as much as the genres differ. With
-    ``density_band`` the notes are counted per band of that many pitches too (12: per octave).
+    ``density_band`` the notes are counted per band of that many pitches too (12: per octave). With
+    ``reduce_input`` G reads the reduction of its input (:mod:`midistyle.models.reduction`), so the
+    identity term asks it to rebuild each genre's real texture from the song's outline.
 
     D: LSGAN real vs fake plus lambda_cls CE(D_cls(real), genre) on real phrases only. ``best/`` is
     the latest validated generator: as D keeps learning, G's losses are not comparable across steps.

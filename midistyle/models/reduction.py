@@ -3,10 +3,11 @@
 :func:`reduce_roll` keeps the top line (the melody) as it is and turns every other note into a block
 held over the beats it fills: a pitch sounds for a whole beat when it sounded for at least a quarter
 of it (a 16th note; arpeggios become their chord), and is struck at the beat's start when it was
-struck anywhere in the beat or was silent the beat before. Harmony, voicing, register and the melody stay; accompaniment rhythm (arpeggios, re-struck
-chords, swing, syncopation) goes. A generator trained to rebuild real phrases of each genre from
-their reduction, coded with the genre (StarGAN's identity loss), learns each genre's texture as the
-way from the reduction back to the music; coded with another genre it re-textures the same song.
+struck anywhere in the beat or was silent the beat before. Harmony, voicing, register and the melody
+stay; accompaniment rhythm (arpeggios, re-struck chords, swing, syncopation) goes. A generator
+trained to rebuild real phrases of each genre from their reduction, coded with the genre (StarGAN's
+identity loss), learns each genre's texture as the way from the reduction back to the music; coded
+with another genre it re-textures the same song.
 """
 from __future__ import annotations
 
@@ -38,9 +39,9 @@ def reduce_roll(x: torch.Tensor, beat: int) -> torch.Tensor:
     if beat < 1:
         raise ValueError(f"reduce_roll needs a beat of at least 1 step, got {beat}")
     b, _, t, p = x.shape
-    sus = torch.maximum(x[:, 0], x[:, 1])
-    top = top_line(sus).to(x.dtype)
-    on, sus = x[:, 0] * (1 - top), sus * (1 - top)  # the blocks are made of the other notes
+    sounding = torch.maximum(x[:, 0], x[:, 1])
+    top = top_line(sounding).to(x.dtype)
+    on, sus = x[:, 0] * (1 - top), sounding * (1 - top)  # the blocks are made of the other notes
     pad = (-t) % beat
     if pad:
         on, sus = F.pad(on, (0, 0, 0, pad)), F.pad(sus, (0, 0, 0, pad))
@@ -52,10 +53,8 @@ def reduce_roll(x: torch.Tensor, beat: int) -> torch.Tensor:
     struck = _straight_through(struck_soft > 0.5, struck_soft)
     before = F.pad(held[:, :-1], (0, 0, 1, 0)).detach() > 0.5
     block_on = held * torch.where(before, struck, torch.ones_like(struck))
-    first = torch.zeros(beat, device=x.device, dtype=x.dtype)
-    first[0] = 1
-    block_on = (block_on[:, :, None, :] * first[None, None, :, None]).reshape(b, n * beat, p)[:, :t]
+    block_on = F.pad(block_on[:, :, None, :], (0, 0, 0, beat - 1)).reshape(b, n * beat, p)[:, :t]  # beat starts
     block_sus = held[:, :, None, :].expand(b, n, beat, p).reshape(b, n * beat, p)[:, :t]
     out_on = torch.maximum(block_on, x[:, 0] * top)
-    out_sus = torch.maximum(block_sus, torch.maximum(x[:, 0], x[:, 1]) * top)
+    out_sus = torch.maximum(block_sus, sounding * top)
     return torch.stack([out_on, out_sus], dim=1)

@@ -574,10 +574,13 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--reduce-input", is_flag=True, default=None,
               help="G reads its input's reduction (melody kept, other notes as blocks on the beats) and, "
                    "through the identity loss, learns to rebuild each genre's texture from it.")
+@click.option("--binary-d", "d_binary", is_flag=True, default=None,
+              help="D sees G's outputs thresholded at 0.5, as convert plays them (straight-through gradient), "
+                   "so it cannot tell them from real rolls by their soft values.")
 @_train_options
 def train_stargan_cmd(genres, content_weight, density_weight, density_target, density_band, identity_weight,
                       cls_weight, cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, keep_every,
-                      cycle_loss, reduce_input, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
+                      cycle_loss, reduce_input, d_binary, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
     from .training.api import train_stargan
     weights = (("lambda_content", content_weight), ("lambda_density", density_weight),
@@ -585,7 +588,7 @@ def train_stargan_cmd(genres, content_weight, density_weight, density_target, de
                ("aux_head", aux_head), ("input_skip", input_skip),
                ("edit_margin", edit_margin), ("density_target", density_target), ("density_band", density_band),
                ("keep_every", keep_every), ("reduce_input", reduce_input or None),
-               ("cycle_loss", cycle_loss))
+               ("cycle_loss", cycle_loss), ("d_binary", d_binary or None))
     overrides = {k: v for k, v in weights if v is not None}
     _train(train_stargan, data, _genres(genres) if genres else None, out, preset=preset, device=device,
            epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,

@@ -188,6 +188,9 @@ class TrainConfig:
     mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
     pool_size: int = 50
     d_input_noise: float = 1.0  # sigma of |N(0, sigma)| added to discriminator inputs
+    # D sees every roll thresholded at 0.5, as convert plays it, with a straight-through gradient
+    # (MuseGAN's deterministic binary neurons, Dong & Yang 2018): it cannot win on G's soft values
+    d_binary: bool = False
     c_input_noise: float = 0.0  # sigma of N(0, sigma) added to classifier inputs while training
     # the genre classifier whose verdict was a loss for the generator: "none" (only its own
     # discriminators), "cnn" (a frozen piano-roll classifier) or "aux" (its discriminator's genre head,

@@ -19,6 +19,7 @@ from midistyle.models.checkpoint import load_generator, read_meta
 from midistyle.models.discriminator import Discriminator
 from midistyle.models.generator import Generator, genre_code
 from midistyle.representation import write_midi
+from midistyle.training.adversarial import AuxAdversary
 from midistyle.training.loop import fit
 from midistyle.training.runtime import resolve_runtime
 from midistyle.training.stargan import StarGANTask
@@ -129,6 +130,22 @@ def test_bce_reconstruction_charges_a_missed_note_far_more_than_mse():
     assert float(reconstruction_error(x, x, "bce")) < 1e-5
     share = float(x.mean())  # a sparse roll: mse of silence is about the note share, bce several times it
     assert float(reconstruction_error(missed, x, "bce")) > 4 * float(reconstruction_error(missed, x, "mse")) > 0.5 * share
+
+
+def test_binary_d_judges_the_notes_convert_plays_and_still_trains_g():
+    cfg = dataclasses.replace(TINY.train, d_binary=True, lambda_cls=1.0)
+    D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=2, aux_head="classifier"))
+    binary = AuxAdversary(D, cfg, resolve_runtime(cfg, "cpu"))
+    soft_view = AuxAdversary(D, dataclasses.replace(cfg, d_binary=False), resolve_runtime(cfg, "cpu"))
+    x = torch.stack([_roll(3, True), _roll(4, False)])
+    soft = (x * 0.4 + 0.3).requires_grad_()  # every note at 0.7, every silence at 0.3: the same notes as x
+    assert torch.equal(binary.item_losses(soft, 1.0), binary.item_losses(x, 1.0))
+    assert torch.equal(binary.logits(soft), binary.logits(x))
+    assert not torch.allclose(soft_view.item_losses(soft, 1.0), soft_view.item_losses(x, 1.0))
+    adv, cls = binary.generator_losses(soft, torch.tensor([0, 1]))
+    (adv + cls).backward()
+    assert soft.grad is not None and float(soft.grad.abs().sum()) > 0  # the straight-through gradient reaches G
+    assert all(p.grad is None for p in D.parameters())
 
 
 def test_count_matching_cannot_be_won_by_silence_and_has_a_gradient():
@@ -300,10 +317,11 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 4,
               "--identity-weight", 2, "--cls-weight", 3, "--cycle-weight", 4, "--phrase-steps", 8, "--aux-head", "classifier",
               "--input-skip", 3, "--edit-margin", 5, "--density-target", "genre", "--density-band", 12,
-              "--keep-every", 2, "--reduce-input", "--rec-loss", "bce", "-o", tmp_path / "run")
+              "--keep-every", 2, "--reduce-input", "--rec-loss", "bce", "--binary-d", "-o", tmp_path / "run")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "run" / "run.json").read_text())["train"]
     gen, meta = load_generator(tmp_path / "run" / "best")
+    assert saved["d_binary"] is True
     assert saved["reduce_input"] is True and saved["cycle_loss"] == "bce" and gen.config.reduce_beat == meta.roll.steps_per_beat > 0
     assert (saved["lambda_identity"], saved["lambda_cls"], saved["lambda_cycle"], saved["phrase_steps"],
             saved["aux_head"], saved["input_skip"], saved["edit_margin"], saved["density_target"],

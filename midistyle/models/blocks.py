@@ -8,6 +8,16 @@ from torch.nn import functional as F
 ACTIVATIONS = ("relu", "lrelu", "sigmoid", "none")
 
 
+def straight_through(hard: torch.Tensor, soft: torch.Tensor) -> torch.Tensor:
+    """``hard``'s values with ``soft``'s gradient (a threshold that still trains what feeds it)."""
+    return hard.to(soft.dtype) + soft - soft.detach()
+
+
+def binarize(x: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """``x > threshold`` as 0/1 in ``x``'s dtype, with the identity's gradient."""
+    return straight_through(x > threshold, x)
+
+
 def norm_layer(kind: str, channels: int) -> nn.Module:
     """Instance norm (affine, no running stats: train and eval behave the same), batch norm or nothing."""
     if kind == "instance":

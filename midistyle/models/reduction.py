@@ -14,11 +14,9 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
+from .blocks import straight_through
+
 HELD_SHARE = 0.25  # a pitch joins a beat's block when it sounds for this share of the beat
-
-
-def _straight_through(hard: torch.Tensor, soft: torch.Tensor) -> torch.Tensor:
-    return hard.to(soft.dtype) + soft - soft.detach()
 
 
 def top_line(sus: torch.Tensor) -> torch.Tensor:
@@ -48,9 +46,9 @@ def reduce_roll(x: torch.Tensor, beat: int) -> torch.Tensor:
     n = (t + pad) // beat
     per_beat = lambda v: v.reshape(b, n, beat, p)  # noqa: E731
     held_soft = per_beat(sus).mean(2)  # [B, n, P]: the share of the beat the pitch sounds
-    held = _straight_through(held_soft >= HELD_SHARE - 1e-6, held_soft)
+    held = straight_through(held_soft >= HELD_SHARE - 1e-6, held_soft)
     struck_soft = per_beat(on).amax(2)
-    struck = _straight_through(struck_soft > 0.5, struck_soft)
+    struck = straight_through(struck_soft > 0.5, struck_soft)
     before = F.pad(held[:, :-1], (0, 0, 1, 0)).detach() > 0.5
     block_on = held * torch.where(before, struck, torch.ones_like(struck))
     block_on = F.pad(block_on[:, :, None, :], (0, 0, 0, beat - 1)).reshape(b, n * beat, p)[:, :t]  # beat starts

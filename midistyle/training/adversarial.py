@@ -9,6 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from midistyle.config import TrainConfig
+from midistyle.models.blocks import binarize
 from midistyle.training.runtime import Runtime
 
 
@@ -34,18 +35,26 @@ class Adversary:
 
     Every input to ``D`` gets half-normal noise ``|N(0, sigma)|`` added while training, as in
     Brunner et al.'s code: it blurs the binary real rolls towards the soft generated ones so ``D``
-    cannot win on value range alone.
+    cannot win on value range alone. With ``cfg.d_binary`` every input is first thresholded at 0.5
+    (straight-through gradient): D then judges the notes convert would play, not how soft G's values are.
     """
 
     def __init__(self, D: nn.Module, cfg: TrainConfig, runtime: Runtime):
         self.D = D
         self.opt = make_adam(D.parameters(), cfg)
         self.sigma = cfg.d_input_noise
+        self.binary = cfg.d_binary
         self.rt = runtime
 
-    def _score(self, x: torch.Tensor, noisy: bool) -> torch.Tensor:
+    def _input(self, x: torch.Tensor, noisy: bool) -> torch.Tensor:
+        if self.binary:
+            x = binarize(x)
         if noisy and self.sigma > 0:
             x = x + torch.randn_like(x).abs_() * self.sigma
+        return x
+
+    def _score(self, x: torch.Tensor, noisy: bool) -> torch.Tensor:
+        x = self._input(x, noisy)
         with self.rt.autocast():
             return self.D(x).float()
 
@@ -84,8 +93,7 @@ class AuxAdversary(Adversary):
         self.lambda_cls = cfg.lambda_cls
 
     def _heads(self, x: torch.Tensor, noisy: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        if noisy and self.sigma > 0:
-            x = x + torch.randn_like(x).abs_() * self.sigma
+        x = self._input(x, noisy)
         with self.rt.autocast():
             score, logits = self.D.heads(x)
         return score.float(), logits.float()

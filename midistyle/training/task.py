@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from midistyle.config import RollConfig, TrainConfig, to_dict
+from midistyle.models import blocks
 from midistyle.training.runtime import Runtime
 
 
@@ -134,7 +135,7 @@ def note_counts(x: torch.Tensor, window: int, *, straight_through: bool = False,
     soft = torch.stack([on, sus, torch.maximum(on, (sus - prev).clamp(min=0))], dim=1)
     on_h, sus_h, prev_h = on > 0.5, sus > 0.5, prev > 0.5
     hard = torch.stack([on_h, sus_h, on_h | (sus_h & ~prev_h)], dim=1).to(x.dtype)
-    cells = hard + soft - soft.detach() if straight_through else hard
+    cells = blocks.straight_through(hard, soft) if straight_through else hard
     pad, pad_p = (-cells.shape[2]) % window, (-cells.shape[3]) % band if band else 0
     if pad or pad_p:
         cells = torch.nn.functional.pad(cells, (0, pad_p, 0, pad))

@@ -17,7 +17,7 @@ import numpy as np
 from .atomic import remove_leftovers
 from .config import RollConfig
 from .errors import ConfigError, ModelError, one_line
-from .representation import Song, read, roll_to_notes, song_to_roll
+from .representation import Song, quantize, read, roll_to_notes, song_to_roll
 from .representation.files import find_pieces
 from .representation.song import GENRES
 from .representation.windows import coarsen, grid_factor, overlap_add, windows
@@ -163,11 +163,7 @@ class Converter:
         """
         if not 0 < threshold < 1:
             raise ConfigError(f"threshold must lie between 0 and 1 (a note probability), got {threshold!r}")
-        aligned = None
-        if align_beats != "off":
-            from .representation.beats import align_beats as align
-            al = align(song, align_beats, self.cfg.steps_per_beat)
-            song, aligned = al.song, (al.summary() if al.changed else None)
+        song, aligned = aligned_song(song, align_beats, self.cfg.steps_per_beat)
         roll = song_to_roll(song, self.cfg)
         x = roll.merged()
         info: dict[str, Any] = {"source": song.source, "to": self.target, "bars": roll.n_bars,
@@ -186,6 +182,22 @@ class Converter:
         tracks = assign_notes(roll, song, s, e, p)
         info["notes_out"] = int(s.size)
         return song.with_tracks(tracks), info
+
+
+def aligned_song(song: Song, align_beats: str, steps_per_beat: int) -> tuple[Song, dict | None]:
+    """The song ``convert`` transforms: re-timed to beats from its notes as ``align_beats`` says
+    (``"auto"``, ``"on"``, ``"off"``), with what the alignment found (None when nothing changed)."""
+    if align_beats == "off":
+        return song, None
+    from .representation.beats import align_beats as align
+    al = align(song, align_beats, steps_per_beat)
+    return al.song, (al.summary() if al.changed else None)
+
+
+def on_grid(song: Song, cfg: RollConfig, align_beats: str = "auto") -> Song:
+    """What a perfect generator could at best give back: the song through ``convert``'s beat
+    alignment and grid with no model in between (the representation's round trip)."""
+    return quantize(aligned_song(song, align_beats, cfg.steps_per_beat)[0], cfg)
 
 
 def assign_notes(roll, song: Song, start, end, pitch_col) -> list:

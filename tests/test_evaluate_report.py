@@ -137,7 +137,7 @@ def test_style_judge_leads_with_its_profile(report):
     st = rep["style_judge"]
     assert st["trained_against"] == "unknown (the checkpoint records no training config)"
     assert st["songs"] == 3 and st["reference"] == "real jazz (3 songs given)"
-    for key in ("inputs", "outputs", "target_real"):
+    for key in ("inputs", "outputs", "target_real", "target_real_on_grid"):
         assert 0.0 <= st["target_rate"][key] <= 1.0 and 0.0 <= st["p_target"][key] <= 1.0
         assert sum(st["verdicts"][key].values()) == (3 if key != "outputs" else 3 - st["empty_outputs"])
     assert st["gain"] == pytest.approx(np.mean([(s["style_p_target"]["output"] or 0.0) - s["style_p_target"]["source"]

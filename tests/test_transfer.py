@@ -16,8 +16,8 @@ from midistyle.config import ModelConfig, RollConfig
 from midistyle.models.checkpoint import CheckpointMeta, save_checkpoint
 from midistyle.models.registry import build_model
 from midistyle.representation import quantize, read, write_midi
-from midistyle.transfer import Converter, convert
-from midi_fixtures import rich_song, song
+from midistyle.transfer import Converter, convert, on_grid
+from midi_fixtures import performance, rich_song, song
 
 
 class Identity(torch.nn.Module):
@@ -50,6 +50,23 @@ def test_identity_conversion_keeps_every_note_track_and_context():
     assert out.key_signatures == src.key_signatures
     assert [(t.name, t.program, t.is_drum) for t in out.tracks] == [(t.name, t.program, t.is_drum) for t in src.tracks]
     assert info["notes_in"] == info["notes_out"] == 11
+
+
+def _all_notes(song):
+    return sorted((round(s, 6), round(e, 6), p) for t in song.pitched for s, e, p, _ in t.notes())
+
+
+@pytest.mark.parametrize("make", [rich_song, lambda: performance(seed=2)[0]])
+def test_on_grid_is_what_a_perfect_identity_generator_gives_back(make):
+    src = make()
+    out, info = converter(Identity()).convert_song(src)
+    best = on_grid(src, RollConfig())
+    assert _all_notes(best) == _all_notes(out) and len(_all_notes(best)) >= 11
+    assert best.tempos == out.tempos
+    if make is rich_song:  # already on its grid: only quantised
+        assert _all_notes(best) == _all_notes(quantize(src)) and "aligned" not in info
+    else:  # a performance under a wrong flat map is re-timed to its own beats first
+        assert "aligned" in info and best.tempos != src.tempos
 
 
 @pytest.mark.parametrize("window", [16, 64])

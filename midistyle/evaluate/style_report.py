@@ -30,6 +30,7 @@ class StyleRecorder:
     sources: list = dataclasses.field(default_factory=list)  # (features, probs)
     outputs: list = dataclasses.field(default_factory=list)  # (features or None, probs or NaN)
     reals: list = dataclasses.field(default_factory=list)
+    reals_on_grid: list = dataclasses.field(default_factory=list)  # the same songs through convert's grid
 
     def _judge(self, song) -> tuple[np.ndarray | None, np.ndarray]:
         if song.n_notes(drums=False) == 0:  # an output with no notes is no style at all
@@ -45,8 +46,12 @@ class StyleRecorder:
         i = self.target_index
         return {"source": _f(src[1][i]) if i is not None else None, "output": _f(out[1][i]) if i is not None else None}
 
-    def add_real(self, song) -> None:
+    def add_real(self, song, on_grid=None) -> None:
+        """Judge a real song of the target and, when given, the same song through the representation
+        (aligned and quantised as ``convert`` would, no model): the best a generator could give back."""
         self.reals.append(self._judge(song))
+        if on_grid is not None:
+            self.reals_on_grid.append(self._judge(on_grid))
 
     @property
     def target_index(self) -> int | None:
@@ -62,6 +67,8 @@ class StyleRecorder:
         sets = {"inputs": self.sources, "outputs": self.outputs}
         if self.reals:
             sets["target_real"] = self.reals
+        if self.reals_on_grid:
+            sets["target_real_on_grid"] = self.reals_on_grid
         if i is not None:
             out["target_rate"] = {k: _rate(v, i) for k, v in sets.items()}
             out["p_target"] = {k: _f(np.nanmean([p[i] for _, p in v])) if _finite(v) else None for k, v in sets.items()}
@@ -169,6 +176,8 @@ def markdown(st: dict, to: str, cnn: dict | None) -> list[str]:
     rows = [("songs judged " + to + ": inputs", pct(st.get("target_rate", {}).get("inputs")), pct(i.get("target_rate_songs"))),
             ("songs judged " + to + ": outputs", pct(st.get("target_rate", {}).get("outputs")), pct(m.get("target_rate_songs"))),
             (f"songs judged {to}: real {to}", pct(st.get("target_rate", {}).get("target_real")), pct(r.get("target_rate_songs"))),
+            (f"songs judged {to}: real {to} through the grid, no model (the ceiling)",
+             pct(st.get("target_rate", {}).get("target_real_on_grid")), "n/a"),
             (f"mean P({to}): inputs", num(st.get("p_target", {}).get("inputs")), num(i.get("p_target"))),
             (f"mean P({to}): outputs", num(st.get("p_target", {}).get("outputs")), num(m.get("p_target"))),
             (f"gain in P({to}) per song", num(st.get("gain")), num(m.get("gain_songs")))]

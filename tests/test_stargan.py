@@ -335,6 +335,7 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "recipe" / "run.json").read_text())["train"]
     assert saved["density_band"] == 12 and saved["aux_head"] == "classifier" and saved["input_skip"] == 3
+    assert saved["d_binary"] is True
     best = tmp_path / "run" / "best"
     assert read_meta(best).kind == "stargan"
 

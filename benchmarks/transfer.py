@@ -73,7 +73,8 @@ def row(report: dict) -> dict:
     prof = style.get("profile") or {}
     groups = prof.get("groups") or {}
     return {"songs": style.get("songs"), "inputs": rate.get("inputs"), "outputs": rate.get("outputs"),
-            "real": rate.get("target_real"), "real_on_grid": rate.get("target_real_on_grid"), "onset_f1": f1, "cnn_outputs": cnn,
+            "real": rate.get("target_real"), "real_on_grid": rate.get("target_real_on_grid"),
+            "onset_f1": f1, "cnn_outputs": cnn,
             "empty_outputs": style.get("empty_outputs"),
             "moved_toward": sorted(g for g, v in groups.items() if v.get("moved") == "toward"),
             "profile_distance": prof.get("distance") or {}}
@@ -144,13 +145,14 @@ def main(argv=None) -> int:
     print(f"\nStyle judge on validation songs ({args.per_genre} per other genre as sources, {args.real} real "
           f"target songs); bar: outputs >= {GENRE_BAR} x real, onset F1 >= {F1_BAR}\n")
     print("| model | to | sources called target | outputs called target | real target recognised "
-          "| real target through the grid (ceiling) | ratio | onset F1 | CNN on outputs | empty | groups moved toward | profile distance: sources -> outputs "
-          "| verdict |")
+          "| real target through the grid (ceiling) | ratio | onset F1 | CNN on outputs | empty | groups moved toward "
+          "| profile distance: sources -> outputs | verdict |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         ratio = "-" if not r["real"] or r["outputs"] is None else f"{r['outputs'] / r['real']:.2f}"
         f1 = "-" if r["onset_f1"] is None else f"{r['onset_f1']:.2f}"
-        print(f"| {r['model']} | {r['to']} | {_pct(r['inputs'])} | {_pct(r['outputs'])} | {_pct(r['real'])} | {_pct(r.get('real_on_grid'))} | {ratio} "
+        print(f"| {r['model']} | {r['to']} | {_pct(r['inputs'])} | {_pct(r['outputs'])} | {_pct(r['real'])} "
+              f"| {_pct(r.get('real_on_grid'))} | {ratio} "
               f"| {f1} | {_pct(r['cnn_outputs'])} | {r['empty_outputs']} | {', '.join(r['moved_toward']) or '-'} "
               f"| {_dist(r['profile_distance'])} | {r['verdict']} |")
     if len(models) > 1:

@@ -580,7 +580,8 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @_train_options
 def train_stargan_cmd(genres, content_weight, density_weight, density_target, density_band, identity_weight,
                       cls_weight, cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, keep_every,
-                      cycle_loss, reduce_input, d_binary, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
+                      cycle_loss, reduce_input, d_binary, data, out, preset, device, epochs, max_steps, batch_size, seed,
+                      resume):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
     from .training.api import train_stargan
     weights = (("lambda_content", content_weight), ("lambda_density", density_weight),

@@ -152,7 +152,7 @@ def main(argv=None) -> int:
         ratio = "-" if not r["real"] or r["outputs"] is None else f"{r['outputs'] / r['real']:.2f}"
         f1 = "-" if r["onset_f1"] is None else f"{r['onset_f1']:.2f}"
         print(f"| {r['model']} | {r['to']} | {_pct(r['inputs'])} | {_pct(r['outputs'])} | {_pct(r['real'])} "
-              f"| {_pct(r.get('real_on_grid'))} | {ratio} "
+              f"| {_pct(r['real_on_grid'])} | {ratio} "
               f"| {f1} | {_pct(r['cnn_outputs'])} | {r['empty_outputs']} | {', '.join(r['moved_toward']) or '-'} "
               f"| {_dist(r['profile_distance'])} | {r['verdict']} |")
     if len(models) > 1:

@@ -32,6 +32,7 @@ from ..errors import InputError, ModelError, OutputError, one_line
 from ..representation import read, song_to_roll, write_midi
 from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_pieces
 from ..representation.midi_io import from_midi_bytes, split_tune
+from ..transfer import on_grid
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, UNIT_KEYS, mean_metrics, musicality
 from .scoring import GROUPS, Judge, SongScore, direction, fit_steps, score_song, strength_table
 from .style_report import load_recorder, trained_against
@@ -100,7 +101,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
             real_song = read(piece.source)
             r = song_to_roll(real_song, cfg)
             if style is not None:
-                style.add_real(real_song, _on_grid(real_song, cfg))
+                style.add_real(real_song, on_grid(real_song, cfg))
             real_rolls.append(r)
             real_mus.append(musicality(r.onset, r.sustain, cfg, r.bar_starts))
         except Exception as exc:  # one bad reference file must not stop the report
@@ -277,16 +278,6 @@ def _unique(folder: Path, name: str) -> str:
 
 
 # --------------------------------------------------------------------------- numbers
-def _on_grid(song, cfg: RollConfig):
-    """``song`` through convert's alignment and grid (no model); None when it cannot be aligned."""
-    from ..transfer import on_grid
-
-    try:
-        return on_grid(song, cfg)
-    except InputError:
-        return None
-
-
 def _report(scores: list[SongScore], real_mus: list[dict], judge: Judge | None, to: str, cfg: RollConfig,
             conv, has_cycle: bool) -> dict:
     mus = {"sources": mean_metrics([s.musicality_source for s in scores]),

@@ -194,12 +194,6 @@ def aligned_song(song: Song, align_beats: str, steps_per_beat: int) -> tuple[Son
     return al.song, (al.summary() if al.changed else None)
 
 
-def on_grid(song: Song, cfg: RollConfig, align_beats: str = "auto") -> Song:
-    """What a perfect generator could at best give back: the song through ``convert``'s beat
-    alignment and grid with no model in between (the representation's round trip)."""
-    return quantize(aligned_song(song, align_beats, cfg.steps_per_beat)[0], cfg)
-
-
 def assign_notes(roll, song: Song, start, end, pitch_col) -> list:
     """Give each output note (in steps / pitch columns) to a source pitched track.
 

@@ -88,18 +88,24 @@ def test_empty_folder_is_a_usage_error(tmp_path):
     assert result.exit_code == 2
 
 
+def two_genres(data, n: int) -> None:
+    """``n`` files each of two made-up genres under ``data/<genre>/set/``: a different melody each
+    time, same style."""
+    rng = np.random.default_rng(0)
+    for genre, make in (("swing", swung_line), ("waltz", waltz)):
+        for i in range(n):
+            s = make()
+            for t in s.tracks:
+                t.pitch[:] = np.clip(t.pitch + rng.integers(-5, 6, t.pitch.size), 30, 100)
+            (data / genre / "set").mkdir(parents=True, exist_ok=True)
+            to_pretty_midi(s).write(str(data / genre / "set" / f"{i}.mid"))
+
+
 def test_fit_separates_two_made_up_genres(tmp_path):
     pytest.importorskip("sklearn")
     from midistyle.style.fit import extract, fit_corpus, corpus_units, table
 
-    rng = np.random.default_rng(0)
-    for genre, make in (("swing", swung_line), ("waltz", waltz)):
-        for i in range(12):
-            s = make()
-            for t in s.tracks:  # a different melody each time, same style
-                t.pitch[:] = np.clip(t.pitch + rng.integers(-5, 6, t.pitch.size), 30, 100)
-            (tmp_path / "data" / genre / "set").mkdir(parents=True, exist_ok=True)
-            to_pretty_midi(s).write(str(tmp_path / "data" / genre / "set" / f"{i}.mid"))
+    two_genres(tmp_path / "data", 12)
     units = corpus_units(tmp_path / "data")
     features = extract(units, tmp_path / "cache", workers=1, progress=False)
     assert len(list((tmp_path / "cache").glob("chunk-*.npz"))) == 1
@@ -117,6 +123,36 @@ def test_fit_separates_two_made_up_genres(tmp_path):
     again = StyleJudge.load(tmp_path / "judge")
     assert again.rows == "segments" and again.classify(waltz()) == judge.classify(waltz())
     assert extract(units, tmp_path / "cache", workers=1, augment=True, progress=False).keys() == features.keys()
+
+
+def test_fit_adds_every_piece_through_converts_grid(tmp_path):
+    """With ``grid``, each piece also gets a copy through convert's alignment and grid: a training
+    row for training pieces, a row scored apart for validation pieces; its features are those of
+    :func:`on_grid`'s song."""
+    pytest.importorskip("sklearn")
+    from midistyle.config import RollConfig
+    from midistyle.representation import read
+    from midistyle.representation.beats import on_grid
+    from midistyle.style import piece_features
+    from midistyle.style.fit import extract, fit_corpus, corpus_units, grid_key, table, validate
+
+    two_genres(tmp_path / "data", 6)
+    units = corpus_units(tmp_path / "data")
+    features = extract(units, tmp_path / "cache", workers=1, augment=True, grid=4, progress=False)
+    t = table(units, features, tmp_path / "data", val_fraction=0.3, grid=4)
+    written, grid, perf = (t.view == ""), (t.view == "grid"), (t.view == "performance-like")
+    assert written.sum() == grid.sum() == len(units) and perf.sum() == (t.split[written] == "train").sum()
+    assert set(t.split[grid]) == {"train", "val"}
+    assert (t.split[grid] == "val").sum() == (t.split[written] == "val").sum()
+    u = next(u for u in units if u.genre == "swing")
+    song = on_grid(read(u.path), RollConfig(steps_per_beat=4))  # 16ths: the swung 8ths move
+    np.testing.assert_allclose(features[u.sha1 + grid_key(4)][0], piece_features(song))
+    assert not np.allclose(features[u.sha1 + grid_key(4)][0], features[u.sha1][0])
+    judge = fit_corpus(t, ("swing", "waltz"), how="segments")
+    written_only = fit_corpus(t, ("swing", "waltz"), how="segments", views=("",))
+    assert not np.allclose(judge.coef, written_only.coef)  # the copies are fitted on
+    scored = validate(judge, t, "segments", view="grid")
+    assert scored["n"] == (t.split[grid] == "val").sum() and scored["balanced_accuracy"] == 1.0
 
 
 def test_json_has_no_nan():

@@ -16,7 +16,8 @@ from midistyle.config import ModelConfig, RollConfig
 from midistyle.models.checkpoint import CheckpointMeta, save_checkpoint
 from midistyle.models.registry import build_model
 from midistyle.representation import quantize, read, write_midi
-from midistyle.transfer import Converter, convert, on_grid
+from midistyle.representation.beats import on_grid
+from midistyle.transfer import Converter, convert
 from midi_fixtures import performance, rich_song, song
 
 

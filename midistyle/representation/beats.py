@@ -135,6 +135,18 @@ def align_beats(song, mode: str = "on", steps_per_beat: int = 4) -> Alignment:
                      steps_per_beat=steps_per_beat)
 
 
+def on_grid(song: Song, cfg, mode: str = "auto") -> Song:
+    """The song through ``convert``'s representation with no model in between: re-timed to its
+    beats as ``mode`` says, then quantised to ``cfg``'s grid (a :class:`~midistyle.config.RollConfig`).
+    What a perfect generator could at best give back, and the view of real music the style judge
+    is also fitted on."""
+    from .roll import quantize
+
+    if mode != "off":
+        song = align_beats(song, mode, cfg.steps_per_beat).song
+    return quantize(song, cfg)
+
+
 def _found(beats: np.ndarray, meter: int, phase: int) -> dict:
     ibi = np.diff(beats)
     return {"beats": beats, "downbeats": beats[phase::meter], "meter": meter,

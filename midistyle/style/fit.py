@@ -42,7 +42,13 @@ class Table:
     piece: np.ndarray  # float64 [n, F]
     seg: np.ndarray  # float64 [m, F]
     seg_piece: np.ndarray  # int64 [m]: row of the piece each segment belongs to
-    augmented: np.ndarray  # bool [n]: a performance-like copy (training rows only)
+    view: np.ndarray  # str [n]: "" as written, else the copy's kind (see VIEWS)
+
+    @property
+    def augmented(self) -> np.ndarray:
+        """bool [n]: a copy (performance-like rows are training rows only; grid rows are also
+        validation rows, scored apart from the pieces as written)."""
+        return self.view != ""
 
     def select(self, keep: np.ndarray) -> "Table":
         rows = np.flatnonzero(keep)
@@ -50,7 +56,7 @@ class Table:
         remap[rows] = np.arange(rows.size)
         seg_keep = remap[self.seg_piece] >= 0
         return Table(self.genre[rows], self.source[rows], self.split[rows], self.name[rows], self.piece[rows],
-                     self.seg[seg_keep], remap[self.seg_piece[seg_keep]], self.augmented[rows])
+                     self.seg[seg_keep], remap[self.seg_piece[seg_keep]], self.view[rows])
 
 
 def corpus_units(data: str | os.PathLike, genres: list[str] | None = None) -> list[Unit]:
@@ -67,46 +73,69 @@ def collection(unit: Unit, data: str | os.PathLike) -> str:
 
 
 AUGMENTED = ":performance-like"  # cache key suffix of a unit's performance-like copy
+VIEWS = {AUGMENTED: "performance-like", ":grid": "grid"}  # key suffix -> Table.view ("grid12" -> "grid")
 
 
-def unit_features(unit: Unit, augment: bool = False, align: str = "off") -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """``(key, piece features [F], segment features [m, F])`` of one unit, and with ``augment`` of
-    its performance-like copy too (key ``sha1 + AUGMENTED``), each read as a judge with ``align``
-    reads it (:func:`~midistyle.style.features.judged_song`); InputError when unreadable."""
+def grid_key(steps_per_beat: int) -> str:
+    """Cache key suffix of a unit's copy through ``convert``'s beat alignment and grid."""
+    return f":grid{steps_per_beat}"
+
+
+def copy_keys(sha1: str, augment: bool = False, grid: int = 0) -> list[str]:
+    """The cache keys of a unit's copies asked for (its own key not included)."""
+    return [sha1 + AUGMENTED] * augment + [sha1 + grid_key(grid)] * bool(grid)
+
+
+def unit_features(unit: Unit, augment: bool = False, align: str = "off",
+                  grid: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(key, piece features [F], segment features [m, F])`` of one unit, each read as a judge with
+    ``align`` reads it (:func:`~midistyle.style.features.judged_song`); with ``augment`` also of its
+    performance-like copy (key ``sha1 + AUGMENTED``), with ``grid`` of its copy through ``convert``'s
+    beat alignment and a grid of that many steps per quarter (:func:`~midistyle.representation.beats.on_grid`;
+    key ``sha1 + grid_key(grid)``, left out when no note is left in the roll's pitch range).
+    InputError when unreadable."""
+    from ..config import RollConfig
     from ..representation import read
+    from ..representation.beats import on_grid
     from ..representation.scores import read_abc_text
     from .augment import performance_like
 
     song = read_abc_text(unit.text, unit.source) if unit.kind == "abc" else read(unit.path)
+    copies = {unit.sha1 + AUGMENTED: lambda: performance_like(song, int(unit.sha1[:8], 16)),
+              unit.sha1 + grid_key(grid): lambda: on_grid(song, RollConfig(steps_per_beat=grid or 1))}
     out = []
-    for key, s in [(unit.sha1, song)] + ([(unit.sha1 + AUGMENTED, None)] if augment else []):
-        s = s if s is not None else performance_like(song, int(unit.sha1[:8], 16))
-        notes = beat_notes(judged_song(s, align))
+    for key in [unit.sha1] + copy_keys(unit.sha1, augment, grid):
+        notes = beat_notes(judged_song(song if key == unit.sha1 else copies[key](), align))
+        if notes.pitch.size == 0 and key != unit.sha1:
+            continue
         if notes.pitch.size == 0:
             raise MidistyleError(f"{unit.source}: no pitched notes")
         out.append((key, note_features(notes), segment_rows(notes)))
     return out
 
 
-def _work(unit: Unit, augment: bool = False, align: str = "off"):
+def _work(unit: Unit, augment: bool = False, align: str = "off", grid: int = 0):
     try:
-        return [(key, piece, segs, "") for key, piece, segs in unit_features(unit, augment, align)]
+        rows = [(key, piece, segs, "") for key, piece, segs in unit_features(unit, augment, align, grid)]
+        got = {r[0] for r in rows}
+        return rows + [(key, None, None, "no notes in the roll's range") for key in copy_keys(unit.sha1, augment, grid)
+                       if key not in got]
     except Exception as exc:  # one bad piece is reported, not fatal
         return [(unit.sha1, None, None, one_line(exc))]
 
 
 def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, augment: bool = False,
-            align: str = "off", progress: bool = True) -> dict:
-    """Features of every unit (and with ``augment`` of its performance-like copy) as read with
-    ``align``, cached in ``cache`` (one variant per ``align``): key -> (piece [F], segments [m, F])
-    or an error string."""
+            align: str = "off", grid: int = 0, progress: bool = True) -> dict:
+    """Features of every unit (and with ``augment`` of its performance-like copy, with ``grid`` of
+    its copy through ``convert``'s grid) as read with ``align``, cached in ``cache`` (one variant per
+    ``align``): key -> (piece [F], segments [m, F]) or an error string."""
     import functools
 
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     done = load_cache(cache, align)
-    todo = [u for u in units if u.sha1 not in done or (augment and isinstance(done[u.sha1], tuple)
-                                                        and u.sha1 + AUGMENTED not in done)]
+    todo = [u for u in units if u.sha1 not in done or (isinstance(done[u.sha1], tuple) and any(
+        k not in done for k in copy_keys(u.sha1, augment, grid)))]
     todo.sort(key=lambda u: -u.cost)  # big ones first: the pool stays busy at the end
     buffer: list = []
 
@@ -119,7 +148,8 @@ def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, au
 
     with multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else _Serial() as pool, \
             tqdm(total=len(units), initial=len(units) - len(todo), disable=not progress, unit="piece") as bar:
-        for rows in pool.imap_unordered(functools.partial(_work, augment=augment, align=align), todo, chunksize=4):
+        for rows in pool.imap_unordered(functools.partial(_work, augment=augment, align=align, grid=grid), todo,
+                                        chunksize=4):
             for key, piece, segs, err in rows:
                 done[key] = err if piece is None else (piece, segs)
                 buffer.append((key, piece, segs, err))
@@ -171,22 +201,26 @@ def load_cache(cache: Path, variant: str = "off") -> dict:
     return out
 
 
-def table(units: list[Unit], features: dict, data: str | os.PathLike, val_fraction: float = VAL_FRACTION) -> Table:
-    """The extracted features of ``units`` (failed ones left out) as a :class:`Table`; the
-    performance-like copies of training pieces, where extracted, as extra training rows."""
+def table(units: list[Unit], features: dict, data: str | os.PathLike, val_fraction: float = VAL_FRACTION,
+          grid: int = 0) -> Table:
+    """The extracted features of ``units`` (failed ones left out) as a :class:`Table`; where
+    extracted, the performance-like copies of training pieces as extra training rows and, with
+    ``grid``, every piece's copy through ``convert``'s grid (training rows, or validation rows
+    scored apart)."""
     rows = []
     for u in units:
         split = split_of(u.sha1, val_fraction)
         if isinstance(features.get(u.sha1), tuple):
-            rows.append((u, split, False, features[u.sha1]))
-            if split == "train" and isinstance(features.get(u.sha1 + AUGMENTED), tuple):
-                rows.append((u, split, True, features[u.sha1 + AUGMENTED]))
+            rows.append((u, split, "", features[u.sha1]))
+            for key in copy_keys(u.sha1, split == "train", grid):
+                if isinstance(features.get(key), tuple):
+                    rows.append((u, split, VIEWS[key[len(u.sha1):].rstrip("0123456789")], features[key]))
     segs = [f[1] for *_, f in rows]
     return Table(np.array([u.genre for u, *_ in rows]), np.array([collection(u, data) for u, *_ in rows]),
                  np.array([r[1] for r in rows]), np.array([u.source for u, *_ in rows]),
                  np.array([f[0] for *_, f in rows], np.float64).reshape(-1, len(FEATURE_NAMES)),
                  np.concatenate(segs or [np.zeros((0, len(FEATURE_NAMES)))]),
-                 np.repeat(np.arange(len(rows)), [len(s) for s in segs]), np.array([r[2] for r in rows], bool))
+                 np.repeat(np.arange(len(rows)), [len(s) for s in segs]), np.array([r[2] for r in rows], dtype=str))
 
 
 def fit_judge(x: np.ndarray, y: np.ndarray, genres: tuple[str, ...], *, weight: np.ndarray | None = None,
@@ -238,7 +272,8 @@ __all__ = ["Table", "corpus_units", "extract", "fit_judge", "piece_proba", "scor
 
 
 def fit_corpus(t: Table, genres: tuple[str, ...], *, how: str = "piece", c: float = 1.0,
-               exclude: tuple[str, ...] = (), balance: str = "genre", augmented: bool = True,
+               exclude: tuple[str, ...] = (), balance: str = "genre",
+               views: tuple[str, ...] = ("", "performance-like", "grid"),
                info: dict | None = None) -> StyleJudge:
     """Fit on the training split of ``t``, leaving out the collections in ``exclude``.
 
@@ -246,9 +281,10 @@ def fit_corpus(t: Table, genres: tuple[str, ...], *, how: str = "piece", c: floa
     segments weighted to sum to one (a long piece counts as much as a short one). Genres weigh
     the same; with ``balance="collection"`` so do the collections inside a genre (POP909's 909
     piano ballads do not outvote the Western pop files; 12k folk tunes from books do not outvote
-    Nottingham's arrangements). ``augmented``: also fit on the performance-like copies in ``t``.
+    Nottingham's arrangements). ``views``: the rows fitted on, by :attr:`Table.view` ("" as
+    written; the copies "performance-like" and "grid").
     """
-    train = t.select((t.split == "train") & ~np.isin(t.source, list(exclude)) & (augmented | ~t.augmented))
+    train = t.select((t.split == "train") & ~np.isin(t.source, list(exclude)) & np.isin(t.view, list(views)))
     weight = np.ones(len(train.genre))
     if balance == "collection":
         keys = np.char.add(np.char.add(train.genre.astype(str), "/"), train.source.astype(str))
@@ -262,9 +298,10 @@ def fit_corpus(t: Table, genres: tuple[str, ...], *, how: str = "piece", c: floa
     return fit_judge(train.piece, train.genre, genres, weight=weight, c=c, info=info)
 
 
-def validate(judge: StyleJudge, t: Table, how: str = "piece") -> dict:
-    """Scores on the validation split of ``t``: overall and recall per collection."""
-    val = t.select((t.split == "val") & ~t.augmented)
+def validate(judge: StyleJudge, t: Table, how: str = "piece", view: str = "") -> dict:
+    """Scores on the validation split of ``t``, its pieces as written (or their copies of ``view``,
+    e.g. ``"grid"``: through ``convert``'s grid): overall and recall per collection."""
+    val = t.select((t.split == "val") & (t.view == view))
     predicted = np.array(judge.genres)[piece_proba(judge, val, how).argmax(axis=1)]
     out = scores(val.genre, predicted, judge.genres)
     out["by_collection"] = {f"{g}/{s}": {"n": int(m.sum()), "recall": float(np.mean(predicted[m] == g))}
@@ -290,16 +327,20 @@ def main(argv: list[str] | None = None) -> None:
                     help="auto: re-time performances off their own grid to beats tracked from the notes")
     ap.add_argument("--no-augment", dest="augment", action="store_false",
                     help="do not also fit on performance-like copies of the training pieces")
+    ap.add_argument("--grid", type=int, default=12, metavar="STEPS",
+                    help="also fit on every training piece through convert's beat alignment and a grid of this "
+                         "many steps per quarter, and score validation pieces through it (0: no such copies)")
     args = ap.parse_args(argv)
     units = corpus_units(args.data)
-    features = extract(units, args.cache, workers=args.workers, augment=args.augment, align=args.align)
-    t = table(units, features, args.data)
+    features = extract(units, args.cache, workers=args.workers, augment=args.augment, align=args.align, grid=args.grid)
+    t = table(units, features, args.data, grid=args.grid)
     genres = tuple(g for g in ("jazz", "classical", "pop", "folk", "rock") if g in set(t.genre)) + \
         tuple(sorted(set(t.genre) - {"jazz", "classical", "pop", "folk", "rock"}))
     info = {"trained_on": {f"{g}/{s}": int(((t.genre == g) & (t.source == s) & (t.split == "train") & ~t.augmented).sum())
                            for g, s in sorted(set(zip(t.genre.tolist(), t.source.tolist())))
                            if s not in args.exclude},
             "excluded": list(args.exclude), "balance": args.balance, "performance_like_copies": args.augment,
+            "grid_copies": args.grid,
             "C": args.c, "val_fraction": VAL_FRACTION,
             "split": "midistyle prepare's: sha1 of the piece's content, first 8 hex digits / 2^32 < 0.1 -> val"}
     real_train = (t.split == "train") & ~t.augmented & ~np.isin(t.source, args.exclude)
@@ -308,11 +349,15 @@ def main(argv: list[str] | None = None) -> None:
                                        for s in sorted(set(t.source[real_train & (t.genre == g)]))],
                                       axis=0).round(6).tolist() for g in genres}
     judge = fit_corpus(t, genres, how=args.how, c=args.c, exclude=tuple(args.exclude), balance=args.balance,
-                       augmented=args.augment, info=info)
+                       views=("",) + ("performance-like",) * args.augment + ("grid",) * bool(args.grid), info=info)
     judge = dataclasses.replace(judge, align=args.align)
     result = validate(judge, t, judge.rows)
     judge.info["validation"] = {k: result[k] for k in ("balanced_accuracy", "recall", "confusion", "n")}
     print(json.dumps(result, indent=1))
+    if args.grid:
+        on_grid = validate(judge, t, judge.rows, view="grid")
+        judge.info["validation_on_grid"] = {k: on_grid[k] for k in ("balanced_accuracy", "recall", "confusion", "n")}
+        print("through convert's grid:", json.dumps(on_grid, indent=1))
     if args.out:
         judge.save(args.out)
         print(f"wrote {args.out}")

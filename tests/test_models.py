@@ -329,7 +329,7 @@ def test_meta_is_typed_with_the_training_config_and_the_writer_version(tmp_path)
 
 
 def test_format_1_folders_are_migrated_like_the_shipped_ones(tmp_path):
-    """The shipped to_jazz, to_folk and classifier were written before TrainConfig.cycle_loss and
+    """The shipped to_folk and classifier were written before TrainConfig.cycle_loss and
     before the writer's version was recorded: the migration table fills both in."""
     from midistyle.config import TrainConfig
 
@@ -342,5 +342,5 @@ def test_format_1_folders_are_migrated_like_the_shipped_ones(tmp_path):
     assert meta.format_version == 2 and meta.midistyle_version is None
     assert meta.train.cycle_loss == "l1"  # every run before the field existed used L1
     assert 1 in ckpt.MIGRATIONS
-    shipped = ckpt.read_meta(ckpt.Path(__file__).parents[1] / "midistyle" / "pretrained" / "to_jazz")
+    shipped = ckpt.read_meta(ckpt.Path(__file__).parents[1] / "midistyle" / "pretrained" / "to_folk")
     assert shipped.train.preset == "small" and shipped.train.cycle_loss == "l1"

@@ -42,7 +42,7 @@ class Table:
     piece: np.ndarray  # float64 [n, F]
     seg: np.ndarray  # float64 [m, F]
     seg_piece: np.ndarray  # int64 [m]: row of the piece each segment belongs to
-    view: np.ndarray  # str [n]: "" as written, else the copy's kind (see VIEWS)
+    view: np.ndarray  # str [n]: "" as written, else the copy's kind: "performance-like" or "grid"
 
     @property
     def augmented(self) -> np.ndarray:
@@ -73,7 +73,6 @@ def collection(unit: Unit, data: str | os.PathLike) -> str:
 
 
 AUGMENTED = ":performance-like"  # cache key suffix of a unit's performance-like copy
-VIEWS = {AUGMENTED: "performance-like", ":grid": "grid"}  # key suffix -> Table.view ("grid12" -> "grid")
 
 
 def grid_key(steps_per_beat: int) -> str:
@@ -81,9 +80,9 @@ def grid_key(steps_per_beat: int) -> str:
     return f":grid{steps_per_beat}"
 
 
-def copy_keys(sha1: str, augment: bool = False, grid: int = 0) -> list[str]:
-    """The cache keys of a unit's copies asked for (its own key not included)."""
-    return [sha1 + AUGMENTED] * augment + [sha1 + grid_key(grid)] * bool(grid)
+def copies(sha1: str, augment: bool = False, grid: int = 0) -> list[tuple[str, str]]:
+    """``(cache key, Table.view)`` of a unit's copies asked for (the unit itself not included)."""
+    return [(sha1 + AUGMENTED, "performance-like")] * augment + [(sha1 + grid_key(grid), "grid")] * bool(grid)
 
 
 def unit_features(unit: Unit, augment: bool = False, align: str = "off",
@@ -101,12 +100,12 @@ def unit_features(unit: Unit, augment: bool = False, align: str = "off",
     from .augment import performance_like
 
     song = read_abc_text(unit.text, unit.source) if unit.kind == "abc" else read(unit.path)
-    copies = {unit.sha1 + AUGMENTED: lambda: performance_like(song, int(unit.sha1[:8], 16)),
-              unit.sha1 + grid_key(grid): lambda: on_grid(song, RollConfig(steps_per_beat=grid or 1))}
+    made = {"": lambda: song, "performance-like": lambda: performance_like(song, int(unit.sha1[:8], 16)),
+            "grid": lambda: on_grid(song, RollConfig(steps_per_beat=grid))}
     out = []
-    for key in [unit.sha1] + copy_keys(unit.sha1, augment, grid):
-        notes = beat_notes(judged_song(song if key == unit.sha1 else copies[key](), align))
-        if notes.pitch.size == 0 and key != unit.sha1:
+    for key, view in [(unit.sha1, "")] + copies(unit.sha1, augment, grid):
+        notes = beat_notes(judged_song(made[view](), align))
+        if notes.pitch.size == 0 and view:
             continue
         if notes.pitch.size == 0:
             raise MidistyleError(f"{unit.source}: no pitched notes")
@@ -118,7 +117,7 @@ def _work(unit: Unit, augment: bool = False, align: str = "off", grid: int = 0):
     try:
         rows = [(key, piece, segs, "") for key, piece, segs in unit_features(unit, augment, align, grid)]
         got = {r[0] for r in rows}
-        return rows + [(key, None, None, "no notes in the roll's range") for key in copy_keys(unit.sha1, augment, grid)
+        return rows + [(key, None, None, "no notes in the roll's range") for key, _ in copies(unit.sha1, augment, grid)
                        if key not in got]
     except Exception as exc:  # one bad piece is reported, not fatal
         return [(unit.sha1, None, None, one_line(exc))]
@@ -135,7 +134,7 @@ def extract(units: list[Unit], cache: str | os.PathLike, *, workers: int = 1, au
     cache.mkdir(parents=True, exist_ok=True)
     done = load_cache(cache, align)
     todo = [u for u in units if u.sha1 not in done or (isinstance(done[u.sha1], tuple) and any(
-        k not in done for k in copy_keys(u.sha1, augment, grid)))]
+        k not in done for k, _ in copies(u.sha1, augment, grid)))]
     todo.sort(key=lambda u: -u.cost)  # big ones first: the pool stays busy at the end
     buffer: list = []
 
@@ -212,9 +211,9 @@ def table(units: list[Unit], features: dict, data: str | os.PathLike, val_fracti
         split = split_of(u.sha1, val_fraction)
         if isinstance(features.get(u.sha1), tuple):
             rows.append((u, split, "", features[u.sha1]))
-            for key in copy_keys(u.sha1, split == "train", grid):
+            for key, view in copies(u.sha1, split == "train", grid):
                 if isinstance(features.get(key), tuple):
-                    rows.append((u, split, VIEWS[key[len(u.sha1):].rstrip("0123456789")], features[key]))
+                    rows.append((u, split, view, features[key]))
     segs = [f[1] for *_, f in rows]
     return Table(np.array([u.genre for u, *_ in rows]), np.array([collection(u, data) for u, *_ in rows]),
                  np.array([r[1] for r in rows]), np.array([u.source for u, *_ in rows]),

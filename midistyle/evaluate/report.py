@@ -30,9 +30,9 @@ from ..atomic import atomic_dir
 from ..config import RollConfig, to_dict
 from ..errors import InputError, ModelError, OutputError, one_line
 from ..representation import read, song_to_roll, write_midi
+from ..representation.beats import on_grid
 from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_pieces
 from ..representation.midi_io import from_midi_bytes, split_tune
-from ..representation.beats import on_grid
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, UNIT_KEYS, mean_metrics, musicality
 from .scoring import GROUPS, Judge, SongScore, direction, fit_steps, score_song, strength_table
 from .style_report import load_recorder, trained_against

@@ -91,7 +91,7 @@ def unit_features(unit: Unit, augment: bool = False, align: str = "off",
     ``align`` reads it (:func:`~midistyle.style.features.judged_song`); with ``augment`` also of its
     performance-like copy (key ``sha1 + AUGMENTED``), with ``grid`` of its copy through ``convert``'s
     beat alignment and a grid of that many steps per quarter (:func:`~midistyle.representation.beats.on_grid`;
-    key ``sha1 + grid_key(grid)``, left out when no note is left in the roll's pitch range).
+    key ``sha1 + grid_key(grid)``; features None when no note is left in the roll's pitch range).
     InputError when unreadable."""
     from ..config import RollConfig
     from ..representation import read
@@ -105,20 +105,16 @@ def unit_features(unit: Unit, augment: bool = False, align: str = "off",
     out = []
     for key, view in [(unit.sha1, "")] + copies(unit.sha1, augment, grid):
         notes = beat_notes(judged_song(made[view](), align))
-        if notes.pitch.size == 0 and view:
-            continue
-        if notes.pitch.size == 0:
+        if notes.pitch.size == 0 and not view:
             raise MidistyleError(f"{unit.source}: no pitched notes")
-        out.append((key, note_features(notes), segment_rows(notes)))
+        out.append((key, note_features(notes), segment_rows(notes)) if notes.pitch.size else (key, None, None))
     return out
 
 
 def _work(unit: Unit, augment: bool = False, align: str = "off", grid: int = 0):
     try:
-        rows = [(key, piece, segs, "") for key, piece, segs in unit_features(unit, augment, align, grid)]
-        got = {r[0] for r in rows}
-        return rows + [(key, None, None, "no notes in the roll's range") for key, _ in copies(unit.sha1, augment, grid)
-                       if key not in got]
+        return [(key, piece, segs, "" if piece is not None else "no notes in the roll's range")
+                for key, piece, segs in unit_features(unit, augment, align, grid)]
     except Exception as exc:  # one bad piece is reported, not fatal
         return [(unit.sha1, None, None, one_line(exc))]
 

@@ -222,6 +222,23 @@ def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, ali
         click.echo(line)
 
 
+@main.command("subset")
+@click.argument("prepared", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True, help="New folder for the copy.")
+@click.option("--train", "n_train", type=click.IntRange(min=0), default=6000, show_default=True,
+              help="Training phrases kept per genre (at most).")
+@click.option("--val", "n_val", type=click.IntRange(min=0), default=500, show_default=True,
+              help="Validation phrases kept per genre (at most).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random draw.")
+def subset(prepared, out, n_train, n_val, seed):
+    """Copy a random part of a prepared corpus (to carry it to another machine or try settings fast)."""
+    from .data.subset import subset_corpus
+    kept = subset_corpus(prepared, out, train=n_train, val=n_val, seed=seed)
+    for genre, n in kept.items():
+        click.echo(f"{genre}: {n['train']:,} train, {n['val']:,} val phrases")
+    click.echo(f"wrote {out}")
+
+
 def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, config=None, workers: int | None = None,
                      hop: int | None = None, bars: int | None = None, steps_per_beat: int | None = None,
                      progress: bool = True, engine: str = "local", engine_address: str | None = None,
@@ -427,6 +444,8 @@ def _train_options(f):
         click.option("--batch-size", type=int, default=None, help="Override the preset's batch size."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed for a reproducible run."),
         click.option("--resume", is_flag=True, help="Continue the run in the output folder."),
+        click.option("--compile/--no-compile", "compile_", default=None,
+                     help="torch.compile the networks (default: on CUDA only)."),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -491,9 +510,11 @@ def _pick_preset(preset: str | None, device: str | None, resume: bool, out: Path
     return chosen
 
 
-def _train(fn, *args, preset, device, resume, **kwargs) -> None:
+def _train(fn, *args, preset, device, resume, compile_=None, **kwargs) -> None:
     """Run ``fn(*args, preset=..., ...)`` (args end with the run folder) and say what came of it."""
     preset = _pick_preset(preset, device, resume, Path(args[-1]))
+    if compile_ is not None:
+        kwargs["overrides"] = {**kwargs.get("overrides", {}), "compile": compile_}
     with warnings_as_lines():
         result = fn(*args, preset=preset, device=device, resume=resume, **kwargs)
     if not _main_rank():
@@ -506,11 +527,11 @@ def _train(fn, *args, preset, device, resume, **kwargs) -> None:
 @train.command("classifier")
 @click.option("--genres", default=",".join(GENRES), show_default=True, help="Comma-separated classes.")
 @_train_options
-def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
+def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, batch_size, seed, resume, compile_):
     """Genre classifier: measures how well a transfer worked and detects source genres."""
     from .training.api import train_classifier
     _train(train_classifier, data, _genres(genres), out, preset=preset, device=device, epochs=epochs,
-           max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume)
+           max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume, compile_=compile_)
 
 
 @train.command("cyclegan")
@@ -519,11 +540,13 @@ def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, b
 @click.option("--mixed", type=click.Choice(["none", "partial", "full"]), default="none", show_default=True,
               help="Brunner et al.'s extra discriminators: on A+B (partial) or on all genres (full).")
 @_train_options
-def train_cyclegan_cmd(a, b, mixed, data, out, preset, device, epochs, max_steps, batch_size, seed, resume):
+def train_cyclegan_cmd(a, b, mixed, data, out, preset, device, epochs, max_steps, batch_size, seed, resume,
+                       compile_):
     """CycleGAN G: A->B and F: B->A with cycle-consistency (Brunner et al. 2018)."""
     from .training.api import train_cyclegan
     _train(train_cyclegan, data, _genres(a, b, data), _genres(b, a, data), out, preset=preset, device=device,
-           mixed=mixed, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume)
+           mixed=mixed, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
+           compile_=compile_)
 
 
 @train.command("gan")
@@ -532,13 +555,13 @@ def train_cyclegan_cmd(a, b, mixed, data, out, preset, device, epochs, max_steps
 @click.option("--content-weight", type=float, default=None, help="Weight of the MSE content loss (preset default 10).")
 @_train_options
 def train_gan_cmd(source, target, content_weight, data, out, preset, device, epochs, max_steps, batch_size, seed,
-                  resume):
+                  resume, compile_):
     """GAN: generator(noise z, source bars) judged against real target-genre bars, plus content loss."""
     from .training.api import train_gan
     overrides = {} if content_weight is None else {"lambda_content": content_weight}
     _train(train_gan, data, _genres(source, target, data), _genres(target, source, data), out, preset=preset,
            device=device, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
-           overrides=overrides)
+           overrides=overrides, compile_=compile_)
 
 
 @train.command("stargan")
@@ -567,6 +590,9 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
 @click.option("--phrase-steps", type=int, default=None,
               help="Train on the first N grid steps of each phrase (default: whole phrases); converting "
                    "still uses whole windows (the generator is fully convolutional).")
+@click.option("--focus", default=None,
+              help="Comma-separated target genres to train for (default: every genre); convert then "
+                   "refuses the others.")
 @click.option("--keep-every", type=int, default=None,
               help="Also keep the generator of every N-th step as RUN/step<N> (to pick one with evaluate).")
 @click.option("--rec-loss", "cycle_loss", type=click.Choice(list(CYCLE_LOSSES)), default=None,
@@ -579,9 +605,9 @@ def train_gan_cmd(source, target, content_weight, data, out, preset, device, epo
                    "so it cannot tell them from real rolls by their soft values.")
 @_train_options
 def train_stargan_cmd(genres, content_weight, density_weight, density_target, density_band, identity_weight,
-                      cls_weight, cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, keep_every,
+                      cls_weight, cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, focus, keep_every,
                       cycle_loss, reduce_input, d_binary, data, out, preset, device, epochs, max_steps, batch_size, seed,
-                      resume):
+                      resume, compile_):
     """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
     from .training.api import train_stargan
     weights = (("lambda_content", content_weight), ("lambda_density", density_weight),
@@ -589,11 +615,12 @@ def train_stargan_cmd(genres, content_weight, density_weight, density_target, de
                ("aux_head", aux_head), ("input_skip", input_skip),
                ("edit_margin", edit_margin), ("density_target", density_target), ("density_band", density_band),
                ("keep_every", keep_every), ("reduce_input", reduce_input or None),
-               ("cycle_loss", cycle_loss), ("d_binary", d_binary or None))
+               ("cycle_loss", cycle_loss), ("d_binary", d_binary or None),
+               ("focus", tuple(_genres(focus)) if focus else None))
     overrides = {k: v for k, v in weights if v is not None}
     _train(train_stargan, data, _genres(genres) if genres else None, out, preset=preset, device=device,
            epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
-           phrase_steps=phrase_steps, overrides=overrides)
+           phrase_steps=phrase_steps, overrides=overrides, compile_=compile_)
 
 
 @main.command("evaluate")

@@ -12,7 +12,11 @@ T = TypeVar("T")
 
 def to_dict(cfg: Any) -> dict:
     """A config dataclass as a plain dict (tuples become lists)."""
-    return dataclasses.asdict(cfg)
+    return dataclasses.asdict(cfg, dict_factory=lambda items: {k: _plain(v) for k, v in items})
+
+
+def _plain(value: Any) -> Any:
+    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
 def from_dict(cls: type[T], data: dict) -> T:
@@ -184,6 +188,9 @@ class TrainConfig:
     # StarGAN: G reads the reduction of its input (ModelConfig.reduce_beat = the roll's steps per beat),
     # so its identity loss teaches it to rebuild each genre's texture from the song's bare outline
     reduce_input: bool = False
+    # StarGAN: targets are drawn among these genres only (a phrase of the only focus genre gets any
+    # other); () = every genre. The checkpoint's ``target``: convert refuses the other genres.
+    focus: tuple[str, ...] = ()
     aux_head: str = "shared"  # StarGAN: D's genre head, "shared" trunk or a "classifier" of its own (ModelConfig.aux_head)
     mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
     pool_size: int = 50
@@ -274,6 +281,9 @@ PRESETS: dict[str, Preset] = {
     # Brunner et al. 2018: ngf = ndf = 64, 10 residual blocks, batch 16, 100 epochs, decay from epoch 10.
     "brunner": _preset("brunner", base=64, res=10, z=100, batch=16, epochs=100, max_steps=None,
                        cycle_loss="l1", log_every=50, checkpoint_every=1000),
+    # Between the two: 7x small's generator (2.0 M parameters), for a lent GPU's few minutes.
+    "medium": _preset("medium", base=32, res=6, z=64, batch=16, epochs=100, max_steps=10000,
+                      cycle_loss="mse", log_every=50, checkpoint_every=500),
     # CPU: a CycleGAN step runs ~27 phrases/s on 2 idle cores, ~14 on one (benchmarks/train.py), so
     # 5,000 steps of 16 phrases take 50 min to 1.6 h. Giving epochs trains by epochs instead.
     # Cycle loss MSE: with L1 the reconstruction's optimum is the per-cell median, 0 for sparse rolls,

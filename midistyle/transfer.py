@@ -72,6 +72,8 @@ class Converter:
         if meta.kind == "stargan":  # one generator for every pair: --to (and --from) pick its code
             if to not in meta.genres:
                 raise ModelError(path, f"this model converts between {', '.join(meta.genres)}; --to {to} is not one")
+            if meta.target and to not in meta.target:
+                raise ModelError(path, f"this model was trained to convert into {meta.target_name}, not {to}")
             gen, meta = load_generator(path, device=device)
             meta = dataclasses.replace(meta, target=(to,), source=tuple(g for g in meta.genres if g != to))
             return cls(gen, meta, meta.roll, meta.window, *cls._classifier(classifier, device), device, "a2b")

@@ -134,3 +134,32 @@ def test_unpaired_over_phrase_datasets(root):
 def test_unfinished_folder_is_refused(tmp_path):
     with pytest.raises(InputError, match="not a prepared corpus"):
         PhraseDataset(tmp_path, ["band"])
+
+
+def test_subset_keeps_random_phrases_bit_for_bit(root, tmp_path):
+    from click.testing import CliRunner
+
+    from midistyle.cli import main
+    from midistyle.data.subset import subset_corpus
+    from midistyle.errors import OutputError
+
+    full = PhraseDataset(root, ["band", "tunes"], split="all")
+    kept = subset_corpus(root, tmp_path / "sub", train=3, val=1, seed=1)
+    tr = PhraseDataset(tmp_path / "sub", ["band", "tunes"], split="train")
+    va = PhraseDataset(tmp_path / "sub", ["band", "tunes"], split="val")
+    assert tr.counts() == {g: kept[g]["train"] for g in ("band", "tunes")} and max(tr.counts().values()) == 3
+    assert va.counts() == {g: kept[g]["val"] for g in ("band", "tunes")} and set(va.counts().values()) == {1}
+    # each copied phrase is one of the corpus's, from the same piece, bar and split
+    where = {(full.info(i)["source"], full.info(i)["bar"]): full[i]["roll"] for i in range(len(full))}
+    whole = {(s, b) for s, b in where}
+    for ds in (tr, va):
+        for i in range(len(ds)):
+            key = (ds.info(i)["source"], ds.info(i)["bar"])
+            assert key in whole and torch.equal(ds[i]["roll"], where[key])
+    assert len({(tr.info(i)["source"], tr.info(i)["bar"]) for i in range(len(tr))}) == len(tr)
+    with pytest.raises(OutputError, match="already holds"):
+        subset_corpus(root, tmp_path / "sub", train=3, val=1)
+    res = CliRunner().invoke(main, ["subset", str(root), "-o", str(tmp_path / "cli"), "--train", "2", "--val", "0"])
+    assert res.exit_code == 0, res.output
+    assert "band: 2 train, 0 val phrases" in res.output
+    assert len(PhraseDataset(tmp_path / "cli", ["band", "tunes"], split="all")) == 4

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from midistyle.cli import main
 from midistyle.config import ModelConfig, RollConfig, get_preset
+from midistyle.errors import ConfigError
 from midistyle.data.dataset import BalancedDataset
 from midistyle.models.checkpoint import load_generator, read_meta
 from midistyle.models.discriminator import Discriminator
@@ -351,6 +352,40 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
         outs[(to, len(extra))] = out
     res = run("convert", src, "--to", "jazz", "--model", best, "-o", tmp_path / "x.mid")
     assert res.exit_code != 0 and "blocks, lines" in res.output and "Traceback" not in res.output
+    # --focus: the checkpoint converts into its focus genre only, and a focused run resumes
+    res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 2, "--focus", "lines",
+              "--phrase-steps", 8, "--no-compile", "-o", tmp_path / "focus")
+    assert res.exit_code == 0, res.output
+    saved = json.loads((tmp_path / "focus" / "run.json").read_text())["train"]
+    assert saved["focus"] == ["lines"] and saved["compile"] is False
+    res = run("train", "stargan", "--data", tmp_path / "prep", "--max-steps", 3, "--focus", "lines", "--phrase-steps", 8,
+              "--no-compile", "--resume", "-o", tmp_path / "focus")
+    assert res.exit_code == 0, res.output
+    focused = tmp_path / "focus" / "best"
+    assert read_meta(focused).target == ("lines",) and read_meta(focused).step == 3
+    assert run("convert", src, "--to", "lines", "--model", focused, "-o", tmp_path / "f.mid").exit_code == 0
+    res = run("convert", src, "--to", "blocks", "--model", focused, "-o", tmp_path / "g.mid")
+    assert res.exit_code != 0 and "trained to convert into lines, not blocks" in res.output
+    assert not (tmp_path / "g.mid").exists()
+    res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 2, "--focus", "jazz",
+              "-o", tmp_path / "bad")
+    assert res.exit_code != 0 and "focus genre(s) ['jazz']" in res.output and "Traceback" not in res.output
+
+
+def test_focus_draws_targets_only_among_the_focus_genres():
+    from midistyle.training.stargan import target_odds
+
+    genres = ("jazz", "classical", "pop", "folk", "rock")
+    assert torch.equal(target_odds(genres), 1 - torch.eye(5))
+    odds = target_odds(genres, ("jazz",))
+    # every other genre goes to jazz only; jazz phrases, with no other focus genre, to any other
+    assert torch.equal(odds[1:], torch.tensor([[1.0, 0, 0, 0, 0]] * 4))
+    assert torch.equal(odds[0], torch.tensor([0.0, 1, 1, 1, 1]))
+    two = target_odds(genres, ("jazz", "pop"))
+    assert two[0].tolist() == [0, 0, 1, 0, 0] and two[2].tolist() == [1, 0, 0, 0, 0]
+    assert two[3].tolist() == [1, 0, 1, 0, 0]
+    with pytest.raises(ConfigError, match="blues"):
+        target_odds(genres, ("blues",))
 
 
 def test_converter_codes_select_the_target(tmp_path):

@@ -145,7 +145,9 @@ def train_stargan(data_dir: str | os.PathLike, genres: Sequence[str] | None, out
                             seed=cfg.seed)
     train = BalancedDataset(phrases, phrases.labels, seed=cfg.seed)
     val = _optional(lambda: PhraseDataset(data_dir, genres, "val", phrase_steps=cfg.phrase_steps, seed=cfg.seed))
-    info = TaskInfo(roll=phrases.roll_config, genres=tuple(phrases.genres), phrase_steps=_steps(phrases, "roll"))
+    # a focused run converts into its focus genres only: its checkpoint says so (convert refuses others)
+    info = TaskInfo(roll=phrases.roll_config, genres=tuple(phrases.genres), target=tuple(cfg.focus),
+                    phrase_steps=_steps(phrases, "roll"))
     return _run(StarGANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
 
 

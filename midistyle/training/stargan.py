@@ -51,6 +51,20 @@ class GenreCounts:
         return torch.where(known, r, torch.ones_like(r)).to(target.device)
 
 
+def target_odds(genres: tuple[str, ...], focus: tuple[str, ...] = ()) -> torch.Tensor:
+    """[n, n] odds of each target genre (columns) for a phrase of each genre (rows): every other
+    genre alike, or only the ``focus`` genres; a phrase of the only focus genre gets any other."""
+    n = len(genres)
+    unknown = sorted(set(focus) - set(genres))
+    if unknown:
+        raise ConfigError(f"focus genre(s) {unknown} are not among this run's genres {list(genres)}")
+    others = 1.0 - torch.eye(n)
+    if not focus:
+        return others
+    wanted = torch.tensor([g in focus for g in genres], dtype=torch.float32)[None, :] * others
+    return torch.where(wanted.sum(1, keepdim=True) > 0, wanted, others)
+
+
 class StarGANTask(Task):
     """Any-to-any genre transfer between ``info.genres`` with one generator.
 
@@ -94,6 +108,14 @@ class StarGANTask(Task):
         self.opt_g = make_adam(self.G.parameters(), cfg)
         self.bar = 4 * info.roll.steps_per_beat  # count-matching window: one 4/4 bar
         self.counts = GenreCounts(self.n, self.bar) if cfg.density_target == "genre" else None
+        self.odds = target_odds(tuple(info.genres), tuple(cfg.focus))
+        self.focused = bool(cfg.focus)
+
+    def _targets(self, y: torch.Tensor) -> torch.Tensor:
+        """A random target per item: another genre (among the focus genres when there are some)."""
+        if not self.focused:  # the draw of unfocused runs, kept so their seeds reproduce
+            return (y + torch.randint(1, self.n, y.shape).to(y.device)) % self.n
+        return torch.multinomial(self.odds[y.cpu()], 1)[:, 0].to(y.device)
 
     def _density(self, fake: torch.Tensor, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         scale = None if self.counts is None else self.counts.ratio(t, y)
@@ -125,7 +147,7 @@ class StarGANTask(Task):
     def step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
         x, y = self.rt.prep(batch["roll"]), batch["label"].to(self.rt.device)
         # a random other genre per item; the draws come from the global RNG the loop saves for resume
-        t = (y + torch.randint(1, self.n, y.shape).to(y.device)) % self.n
+        t = self._targets(y)
         known = (torch.rand(y.shape) >= self.cfg.unknown_source).to(y.device)
         if self.counts is not None:
             self.counts.update(x, y)
@@ -150,8 +172,9 @@ class StarGANTask(Task):
 
     def validate(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
         x, y = self.rt.prep(batch["roll"]), batch["label"].to(self.rt.device)
-        # every other genre in turn as the target; no source code, as convert runs without --from
-        t = (y + 1 + torch.arange(len(y), device=y.device) % (self.n - 1)) % self.n
+        # every allowed target in turn; no source code, as convert runs without --from
+        allowed = [row.nonzero()[:, 0] for row in self.odds]
+        t = torch.stack([allowed[g][i % len(allowed[g])] for i, g in enumerate(y.tolist())]).to(y.device)
         fake = self._g(x, genre_code(t, None, self.n))
         rec = self._g(fake, genre_code(y, None, self.n))
         same = self._g(x, genre_code(y, None, self.n))

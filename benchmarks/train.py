@@ -1,11 +1,13 @@
 """Phrases per second of one training step: CycleGAN (G and F update, D_A and D_B update, pools) or
 StarGAN (--task stargan: G through fake, cycle and identity passes; D with its genre head; 5 genres).
 
-    python benchmarks/train.py [--task cyclegan|stargan] [--presets brunner,small] [--devices cpu,cuda] [--compile]
+    python benchmarks/train.py [--task cyclegan|stargan] [--presets brunner,small] [--devices cpu,cuda]
+                               [--compile] [--steps 64]
 
-Inputs are random 64-step x 84-pitch rolls (4 bars of 4/4), so no corpus is needed. For each device
-and preset it times plain fp32 eager against variants of the loop's settings: channels_last,
-torch.compile (on CPU only with --compile: it compiles for minutes), and on CUDA bf16 autocast.
+Inputs are random --steps x 84-pitch rolls (64: 4 bars of 4/4 on the 4-step grid; 96: the StarGAN
+recipe's 2-bar crops of the 12-step grid), so no corpus is needed. For each device and preset it
+times plain fp32 eager against variants of the loop's settings: channels_last, on CUDA bf16 autocast,
+and with --compile torch.compile (it compiles for minutes on a CPU, about one on a GPU).
 The "loop" mark is what ``resolve_runtime`` picks by default. On CUDA the achieved TFLOP/s come
 from a FLOP count of one step (torch.utils.flop_counter: convolutions and matmuls, forward and
 backward). The CPU part takes a couple of minutes on 2 cores.
@@ -32,7 +34,7 @@ INFO = TaskInfo(roll=RollConfig(), genres=("a", "b"), source=("a",), target=("b"
 STAR_INFO = TaskInfo(roll=RollConfig(), genres=("jazz", "classical", "pop", "folk", "rock"), phrase_steps=T)
 
 
-def make_task(preset_name: str, runtime: Runtime, batch: int, kind: str = "cyclegan") -> tuple[object, dict]:
+def make_task(preset_name: str, runtime: Runtime, batch: int, kind: str = "cyclegan", steps: int = T) -> tuple[object, dict]:
     preset = get_preset(preset_name)
     cfg = dataclasses.replace(preset.train, batch_size=batch, task=kind,
                               **({"genre_loss": "aux"} if kind == "stargan" else {}))
@@ -42,17 +44,17 @@ def make_task(preset_name: str, runtime: Runtime, batch: int, kind: str = "cycle
     task.setup()
     task.train()
     g = torch.Generator().manual_seed(1)
-    data = {k: (torch.rand(batch, 2, T, P, generator=g) < 0.05).float() for k in ("a", "b")}
+    data = {k: (torch.rand(batch, 2, steps, P, generator=g) < 0.05).float() for k in ("a", "b")}
     if kind == "stargan":
         data = {"roll": data["a"], "label": torch.arange(batch) % len(STAR_INFO.genres)}
     return task, data
 
 
-def step_flops(preset_name: str, kind: str = "cyclegan") -> float:
+def step_flops(preset_name: str, kind: str = "cyclegan", steps: int = T) -> float:
     """FLOPs of one training step per phrase (counted on CPU, batch 2)."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    task, data = make_task(preset_name, Runtime(torch.device("cpu")), 2, kind)
+    task, data = make_task(preset_name, Runtime(torch.device("cpu")), 2, kind, steps)
     task.step(data)  # fill optimiser state first
     with FlopCounterMode(display=False) as counter:
         task.step(data)
@@ -87,7 +89,7 @@ def variants(device: torch.device, with_compile: bool) -> list[tuple[str, Runtim
     if device.type == "cuda":
         out += [("bf16", Runtime(device, bf16=True)),
                 ("bf16 + channels_last", Runtime(device, bf16=True, channels_last=True))]
-    if device.type == "cuda" or with_compile:
+    if with_compile:
         out.append(("+ compile", Runtime(device, bf16=device.type == "cuda", channels_last=True, compile=True)))
     return out
 
@@ -97,7 +99,8 @@ def main() -> None:
     parser.add_argument("--task", choices=("cyclegan", "stargan"), default="cyclegan")
     parser.add_argument("--presets", default="brunner,small")
     parser.add_argument("--devices", default="cpu,cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--compile", action="store_true", help="also time torch.compile on CPU (slow to build)")
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile (slow to build on a CPU)")
+    parser.add_argument("--steps", type=int, default=T, help="grid steps per phrase (default 64)")
     parser.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1), help="CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -107,7 +110,7 @@ def main() -> None:
     for device_name in args.devices.split(","):
         device = torch.device(device_name)
         for preset in args.presets.split(","):
-            flops = step_flops(preset, args.task)
+            flops = step_flops(preset, args.task, args.steps)
             cpu = device.type == "cpu"
             # batch, warm-up and timed steps: Brunner's size is slow on a CPU, so fewer and smaller there
             batch = 4 if cpu and preset == "brunner" else 16
@@ -117,7 +120,7 @@ def main() -> None:
             for name, runtime in variants(device, args.compile):
                 if runtime.compile:
                     warmup += 2  # compilation happens in the first steps
-                task, data = make_task(preset, runtime, batch, args.task)
+                task, data = make_task(preset, runtime, batch, args.task, args.steps)
                 rate, cpu_rate = time_steps(task, data, device, warmup, iters)
                 base = base or rate
                 is_loop = (runtime.bf16, runtime.channels_last, runtime.compile) == (
@@ -128,7 +131,7 @@ def main() -> None:
                       flush=True)
             print(f"  {preset}: {flops / 1e9:.2f} GFLOP per phrase and step", flush=True)
     print(f"\nload average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (others' jobs slow the wall-clock rates)\n")
-    print(f"task: {args.task}")
+    print(f"task: {args.task}, {args.steps}-step phrases")
     print("| device | preset | settings | batch | phrases/s | vs fp32 eager | phrases/CPU-s | TFLOP/s |")
     print("|---|---|---|---|---|---|---|---|")
     for device_name, preset, name, batch, rate, ratio, cpu_rate, tflops in rows:

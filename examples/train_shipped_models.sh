@@ -5,9 +5,9 @@
 #   one GAN per target genre but jazz (source = every other genre): small preset, 1,500 steps (about 10-15
 #   minutes each), content-loss weight 2 for classical, pop and rock and 10 for folk (chosen on the held-out
 #   evaluation songs: README, "Shipped models");
-#   to_jazz: the StarGAN of examples/train_stargan.sh (E16's flags, 2,500 steps on the 12-step corpus, about
-#   75 min in the background): run that first; this script copies its best/ (the generator of its last
-#   validated step) when it is there.
+#   to_jazz: the StarGAN of examples/train_stargan.sh (E16's flags with --focus jazz, 2,500 steps on the 12-step
+#   corpus, about an hour on 2 cores in the background; the shipped weights came from the same recipe on a lent
+#   GPU): run that first; this script copies its best/ (the generator of its last validated step) when it is there.
 # GAN_STEPS / CLF_STEPS / PRESET override them (PRESET=brunner on a GPU for the paper's sizes).
 set -euo pipefail
 cd "$(dirname "$0")/.."

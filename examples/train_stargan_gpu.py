@@ -104,8 +104,8 @@ def gpu_load() -> str:
         return "?"
 
 
-def pack(run: dict, run_dir: Path, out: Path, budget: list[float]) -> None:
-    """run_dir's best/ and snapshots (latest first, as many as fit) -> out/<name>.tar."""
+def pack(run: dict, run_dir: Path, out: Path, budget: list[float], share: float) -> None:
+    """run_dir's best/ and snapshots (latest first, as many as fit in ``share`` bytes) -> out/<name>.tar."""
     import torch
     from safetensors.torch import load_file, save_file
 
@@ -129,7 +129,7 @@ def pack(run: dict, run_dir: Path, out: Path, budget: list[float]) -> None:
             tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
         save_file(tensors, str(dest / "model.safetensors"))
         n = sum(f.stat().st_size for f in dest.iterdir()) + 4096
-        if size + n > min(FILE_LIMIT, budget[0]):
+        if size + n > min(FILE_LIMIT, share, budget[0]):
             shutil.rmtree(dest)
             break
         size += n
@@ -220,13 +220,13 @@ def main() -> None:
             say("steps " + json.dumps({n: last_step(args.work / "runs" / n) for n in procs}) + f"; GPU {gpu_load()}")
     stop(procs)
     room = [TOTAL_LIMIT - 2 * 2**20]
-    for run in runs:
+    for k, run in enumerate(runs):
         d = args.work / "runs" / run["name"]
         for f in ("train.log", "metrics.jsonl", "run.json", "loss_curve.png"):
             if (d / f).is_file():
                 shutil.copy(d / f, logs / f"{run['name']}.{f}")
         try:
-            pack(run, d, args.out, room)
+            pack(run, d, args.out, room, room[0] / (len(runs) - k))  # an equal share of what is left
         except Exception as exc:  # one run's failure must not lose the others
             say(f"{run['name']}: not packed: {exc!r}")
     say(f"done; rates {json.dumps({n: round(r, 2) for n, r in rates.items()})}")

@@ -291,7 +291,7 @@ def _assemble(out: Path, sources, found, spec: PhraseSpec, cache: Path, transien
     bar = _progress(len(units), 0, progress, desc="write shards")
     for genre in genres:
         for split in layout.SPLITS:
-            sink = _ShardSink(out, genre, split, shard_size, shards)
+            sink = ShardSink(out, genre, split, shard_size, shards)
             for i in groups.get((genre, split), []):
                 bar.update(1)
                 if i in transient:
@@ -322,7 +322,7 @@ def _assemble(out: Path, sources, found, spec: PhraseSpec, cache: Path, transien
                          for g, v in sources.items()},
              "summary": summary, "shards": shards, "pieces": pieces,
              "phrase_columns": list(layout.PHRASE_COLUMNS), "phrases": rows}
-    write_text(out / layout.INDEX_NAME, _dump(index))
+    write_text(out / layout.INDEX_NAME, dump_index(index))
     return PrepareReport(out, genres, found.files, found.tunes, counts["pieces"], counts["phrases"],
                          summary["skipped"], cached=0, wall_s=0.0, aligned=aligned)
 
@@ -333,7 +333,7 @@ def _piece_record(unit: Unit, split: str, meta: dict, first: int) -> dict:
             "first_phrase": first}
 
 
-def _dump(index: dict) -> str:
+def dump_index(index: dict) -> str:
     """JSON with one phrase or piece per line: small, diffable, and quick to load."""
     head = {k: v for k, v in index.items() if k not in ("shards", "pieces", "phrases")}
     text = json.dumps(head, indent=1, sort_keys=True)[:-2]
@@ -359,7 +359,7 @@ def _remove_stale_shards(out: Path, keep: set[str]) -> None:
                 f.unlink(missing_ok=True)
 
 
-class _ShardSink:
+class ShardSink:
     """Collects one (genre, split)'s phrases in order and writes full shards atomically."""
 
     def __init__(self, out: Path, genre: str, split: str, size: int, shards: list[dict]):

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import write_text
 from ..errors import OutputError
 from . import index as layout
-from .corpus import _dump, _ShardSink
-from ..atomic import write_text
+from .corpus import ShardSink, dump_index
 
 
 def subset_corpus(root: str | os.PathLike, out: str | os.PathLike, *, train: int, val: int, seed: int = 0,
@@ -43,7 +43,7 @@ def subset_corpus(root: str | os.PathLike, out: str | os.PathLike, *, train: int
             rows = groups.get((genre, split), [])
             if len(rows) > cap[split]:
                 rows = sorted(rng.choice(rows, cap[split], replace=False).tolist())
-            sink = _ShardSink(out, genre, split, shard_size, shards)
+            sink = ShardSink(out, genre, split, shard_size, shards)
             for k in rows:
                 shard, r, p, bar, steps, meter = index["phrases"][k]
                 if shard not in maps:
@@ -58,6 +58,6 @@ def subset_corpus(root: str | os.PathLike, out: str | os.PathLike, *, train: int
             kept[genre][split] = len(rows)
     summary = {**index["summary"], "subset_of": str(root.resolve()), "subset_seed": seed,
                "phrases": kept}
-    write_text(out / layout.INDEX_NAME, _dump({**index, "summary": summary, "shards": shards,
-                                               "pieces": new_pieces, "phrases": new_rows}))
+    index = {**index, "summary": summary, "shards": shards, "pieces": new_pieces, "phrases": new_rows}
+    write_text(out / layout.INDEX_NAME, dump_index(index))
     return kept

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import wave
 from pathlib import Path
 
@@ -63,8 +64,13 @@ def main(argv=None) -> int:
     first, end = (int(x) for x in args.bars.split(":"))
     rows = [("source", judge.classify(args.song))]
     excerpt_wav(args.song, out / f"{stem}.wav", args.seconds)
-    for genre in GENRES:
-        mid = out / f"{stem}_to_{genre}.mid"
+    genres = GENRES
+    if args.model != "shipped":  # a StarGAN trained with --focus converts into its focus genres only
+        from midistyle.models.checkpoint import read_meta
+        genres = tuple(read_meta(args.model).target) or GENRES
+    work = tempfile.TemporaryDirectory()
+    for genre in genres:
+        mid = Path(work.name) / f"{stem}_to_{genre}.mid"
         pm = convert(args.song, genre, model=None if args.model == "shipped" else args.model)
         with atomic_path(mid) as tmp:
             pm.write(str(tmp))
@@ -72,6 +78,7 @@ def main(argv=None) -> int:
         excerpt_wav(mid, out / f"{stem}_to_{genre}.wav", args.seconds)
         rows.append((f"to {genre}", judge.classify(mid)))
         print(f"{genre}: {out / f'{stem}_to_{genre}.png'}", file=sys.stderr)
+    work.cleanup()
     lines = [f"Style judge on `{args.song.name}` and its conversions (model: {args.model})", "",
              "| song | " + " | ".join(judge.genres) + " | verdict |", "|---|" + "---|" * (len(judge.genres) + 1)]
     for name, probs in rows:

@@ -172,9 +172,13 @@ class StarGANTask(Task):
 
     def validate(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
         x, y = self.rt.prep(batch["roll"]), batch["label"].to(self.rt.device)
-        # every allowed target in turn; no source code, as convert runs without --from
-        allowed = [row.nonzero()[:, 0] for row in self.odds]
-        t = torch.stack([allowed[g][i % len(allowed[g])] for i, g in enumerate(y.tolist())]).to(y.device)
+        # every allowed target in turn (every other genre unless focused); no source code, as convert
+        # runs without --from
+        if self.focused:
+            allowed = [row.nonzero()[:, 0] for row in self.odds]
+            t = torch.stack([allowed[g][i % len(allowed[g])] for i, g in enumerate(y.tolist())]).to(y.device)
+        else:
+            t = (y + 1 + torch.arange(len(y), device=y.device) % (self.n - 1)) % self.n
         fake = self._g(x, genre_code(t, None, self.n))
         rec = self._g(fake, genre_code(y, None, self.n))
         same = self._g(x, genre_code(y, None, self.n))

@@ -68,17 +68,16 @@ def main(argv=None) -> int:
     if args.model != "shipped":  # a StarGAN trained with --focus converts into its focus genres only
         from midistyle.models.checkpoint import read_meta
         genres = tuple(read_meta(args.model).target) or GENRES
-    work = tempfile.TemporaryDirectory()
-    for genre in genres:
-        mid = Path(work.name) / f"{stem}_to_{genre}.mid"
-        pm = convert(args.song, genre, model=None if args.model == "shipped" else args.model)
-        with atomic_path(mid) as tmp:
-            pm.write(str(tmp))
-        compare(args.song, mid, out / f"{stem}_to_{genre}.png", bars=(first, end), cfg=RollConfig())
-        excerpt_wav(mid, out / f"{stem}_to_{genre}.wav", args.seconds)
-        rows.append((f"to {genre}", judge.classify(mid)))
-        print(f"{genre}: {out / f'{stem}_to_{genre}.png'}", file=sys.stderr)
-    work.cleanup()
+    with tempfile.TemporaryDirectory() as work:
+        for genre in genres:
+            mid = Path(work) / f"{stem}_to_{genre}.mid"
+            pm = convert(args.song, genre, model=None if args.model == "shipped" else args.model)
+            with atomic_path(mid) as tmp:
+                pm.write(str(tmp))
+            compare(args.song, mid, out / f"{stem}_to_{genre}.png", bars=(first, end), cfg=RollConfig())
+            excerpt_wav(mid, out / f"{stem}_to_{genre}.wav", args.seconds)
+            rows.append((f"to {genre}", judge.classify(mid)))
+            print(f"{genre}: {out / f'{stem}_to_{genre}.png'}", file=sys.stderr)
     lines = [f"Style judge on `{args.song.name}` and its conversions (model: {args.model})", "",
              "| song | " + " | ".join(judge.genres) + " | verdict |", "|---|" + "---|" * (len(judge.genres) + 1)]
     for name, probs in rows:

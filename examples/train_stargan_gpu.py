@@ -2,7 +2,7 @@
 
 Beforehand, on the CPU machine (the travelling tree is capped at 64 MiB, the full corpus is 5 GB):
 
-    midistyle subset prepared -o prepared-gpu --train 6000 --val 300
+    midistyle subset prepared -o prepared-gpu --train 12000 --val 300
     mkdir -p gpu && tar -C prepared-gpu -czf gpu/corpus.tar.gz .      # gpu/ is git-ignored
 
 On the GPU machine (the device tool, carrying gpu/), at most 9 minutes:
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -31,8 +32,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ("--phrase-steps 96 --aux-head classifier --input-skip 3 --edit-margin 5 --identity-weight 1 "
-         "--content-weight 0 --density-weight 10 --density-band 12 --cls-weight 3 --cycle-weight 5 --binary-d").split()
+
+
+def recipe_flags() -> list[str]:
+    """The CPU recipe's flags (examples/train_stargan.sh's FLAGS) less its --keep-every, which is set per run here."""
+    text = (ROOT / "examples" / "train_stargan.sh").read_text(encoding="utf-8")
+    flags = re.search(r"FLAGS=\$\{FLAGS:-(.+)\}", text).group(1).split()
+    k = flags.index("--keep-every")
+    return flags[:k] + flags[k + 2:]
+
+
+FLAGS = recipe_flags()
 RUNS = ("jazz-small=small:focus=jazz", "jazz-small-s1=small:focus=jazz:seed=1", "multi=medium",
         "jazz=medium:focus=jazz", "classical=medium:focus=classical", "pop=medium:focus=pop", "folk=medium:focus=folk")
 FILE_LIMIT, TOTAL_LIMIT = 15.5 * 2**20, 62 * 2**20  # what the device tool brings back
@@ -68,10 +78,10 @@ def launch(runs: list[dict], data: Path, base: Path, steps: dict[str, int], keep
     for run in runs:
         out = base / run["name"]
         out.mkdir(parents=True, exist_ok=True)
-        log = open(out / "train.log", "w")
-        procs[run["name"]] = subprocess.Popen(command(run, data, out, steps[run["name"]], keep[run["name"]], device),
-                                              stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-                                              start_new_session=True)
+        with open(out / "train.log", "w") as log:  # the child keeps its own copy of the handle
+            procs[run["name"]] = subprocess.Popen(
+                command(run, data, out, steps[run["name"]], keep[run["name"]], device),
+                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
     return procs
 
 
@@ -106,7 +116,6 @@ def gpu_load() -> str:
 
 def pack(run: dict, run_dir: Path, out: Path, budget: list[float], share: float) -> None:
     """run_dir's best/ and snapshots (latest first, as many as fit in ``share`` bytes) -> out/<name>.tar."""
-    import torch
     from safetensors.torch import load_file, save_file
 
     half = run["preset"] not in ("small", "tiny")

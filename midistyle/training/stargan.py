@@ -108,14 +108,16 @@ class StarGANTask(Task):
         self.opt_g = make_adam(self.G.parameters(), cfg)
         self.bar = 4 * info.roll.steps_per_beat  # count-matching window: one 4/4 bar
         self.counts = GenreCounts(self.n, self.bar) if cfg.density_target == "genre" else None
-        self.odds = target_odds(tuple(info.genres), tuple(cfg.focus))
-        self.focused = bool(cfg.focus)
+        odds = target_odds(tuple(info.genres), tuple(cfg.focus))
+        self.odds = odds if cfg.focus else None  # None: every other genre alike
+        self.allowed = [row.nonzero()[:, 0] for row in odds]  # validation cycles through these
 
-    def _targets(self, y: torch.Tensor) -> torch.Tensor:
-        """A random target per item: another genre (among the focus genres when there are some)."""
-        if not self.focused:  # the draw of unfocused runs, kept so their seeds reproduce
-            return (y + torch.randint(1, self.n, y.shape).to(y.device)) % self.n
-        return torch.multinomial(self.odds[y.cpu()], 1)[:, 0].to(y.device)
+    def _targets(self, labels: torch.Tensor) -> torch.Tensor:
+        """A random target per item of ``labels`` (on the CPU, as loaded: no device sync): another
+        genre, among the focus genres when there are some."""
+        if self.odds is None:  # the draw of unfocused runs, kept so their seeds reproduce
+            return (labels + torch.randint(1, self.n, labels.shape)) % self.n
+        return torch.multinomial(self.odds[labels], 1)[:, 0]
 
     def _density(self, fake: torch.Tensor, x: torch.Tensor, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         scale = None if self.counts is None else self.counts.ratio(t, y)
@@ -147,7 +149,7 @@ class StarGANTask(Task):
     def step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, float]:
         x, y = self.rt.prep(batch["roll"]), batch["label"].to(self.rt.device)
         # a random other genre per item; the draws come from the global RNG the loop saves for resume
-        t = self._targets(y)
+        t = self._targets(batch["label"]).to(y.device)
         known = (torch.rand(y.shape) >= self.cfg.unknown_source).to(y.device)
         if self.counts is not None:
             self.counts.update(x, y)
@@ -174,9 +176,9 @@ class StarGANTask(Task):
         x, y = self.rt.prep(batch["roll"]), batch["label"].to(self.rt.device)
         # every allowed target in turn (every other genre unless focused); no source code, as convert
         # runs without --from
-        if self.focused:
-            allowed = [row.nonzero()[:, 0] for row in self.odds]
-            t = torch.stack([allowed[g][i % len(allowed[g])] for i, g in enumerate(y.tolist())]).to(y.device)
+        if self.odds is not None:
+            t = torch.stack([self.allowed[g][i % len(self.allowed[g])] for i, g in enumerate(y.tolist())])
+            t = t.to(y.device)
         else:
             t = (y + 1 + torch.arange(len(y), device=y.device) % (self.n - 1)) % self.n
         fake = self._g(x, genre_code(t, None, self.n))

@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from ..analysis.leadsheet import Chord, LeadSheet
+from ..analysis.roles import SPLIT, split_voices, track_roles
 from ..config import RollConfig
 from ..representation.drums import tracks_to_lanes
 from ..representation.roll import bar_lines, song_to_roll, to_steps
@@ -153,3 +154,23 @@ def encode(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> Arrangement:
                 if (p := main_program(lead.part(role))) is not None}
     return Arrangement(cfg, bar_starts, melody, chroma, bar_positions(bar_starts), drums, drum_velocity,
                        rolls["bass"], rolls["comp"], velocity, programs, source)
+
+
+def lead_sheet_of(song: Song) -> LeadSheet:
+    """The song as a lead sheet: :func:`midistyle.analysis.leadsheet.read_lead_sheet` when the
+    analysis provides it, else its roles alone (:func:`~midistyle.analysis.roles.track_roles`, a
+    lone piano split by :func:`~midistyle.analysis.roles.split_voices`) with no chord chart, so the
+    chroma comes from the notes."""
+    from ..analysis import leadsheet
+
+    reader = getattr(leadsheet, "read_lead_sheet", None)
+    if reader is not None:
+        return reader(song)
+    roles = track_roles(song)
+    parts: dict[str, list[Track]] = {}
+    for role, track in zip(roles, song.tracks):
+        pieces = split_voices(track) if role == SPLIT else {role: track}
+        for name, part in pieces.items():
+            if part.n_notes:
+                parts.setdefault(name, []).append(part)
+    return LeadSheet(song, parts, roles, [], 0)

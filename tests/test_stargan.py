@@ -13,8 +13,9 @@ import torch
 from click.testing import CliRunner
 
 from midistyle.cli import main
-from midistyle.config import ModelConfig, RollConfig, get_preset
+from midistyle.config import ModelConfig, RollConfig, derive, get_preset
 from midistyle.errors import ConfigError
+from midistyle.kinds.stargan import StarGANConfig
 from midistyle.data.dataset import BalancedDataset
 from midistyle.models.checkpoint import load_generator, read_meta
 from midistyle.models.discriminator import Discriminator
@@ -134,7 +135,7 @@ def test_bce_reconstruction_charges_a_missed_note_far_more_than_mse():
 
 
 def test_binary_d_judges_the_notes_convert_plays_and_still_trains_g():
-    cfg = dataclasses.replace(TINY.train, d_binary=True, lambda_cls=1.0)
+    cfg = derive(StarGANConfig, TINY.train, d_binary=True, lambda_cls=1.0)
     D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=2, aux_head="classifier"))
     binary = AuxAdversary(D, cfg, resolve_runtime(cfg, "cpu"))
     soft_view = AuxAdversary(D, dataclasses.replace(cfg, d_binary=False), resolve_runtime(cfg, "cpu"))
@@ -238,8 +239,8 @@ class _Labelled(torch.utils.data.Dataset):
 
 
 def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
-    cfg = dataclasses.replace(TINY.train, task="stargan", max_steps=6, batch_size=4, log_every=1, d_input_noise=0.3,
-                              genre_loss="aux")
+    cfg = derive(StarGANConfig, TINY.train, task="stargan", max_steps=6, batch_size=4, log_every=1, d_input_noise=0.3,
+                 genre_loss="aux")
     info = TaskInfo(roll=RollConfig(), genres=("blocks", "lines"), phrase_steps=64)
     torch.manual_seed(0)
     task = StarGANTask(TINY, cfg, resolve_runtime(cfg, "cpu"), info)
@@ -264,8 +265,8 @@ def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
 
 
 def test_genre_density_target_trains_keeps_snapshots_and_resumes_its_genre_means(tmp_path):
-    cfg = dataclasses.replace(TINY.train, task="stargan", max_steps=4, batch_size=4, log_every=1, d_input_noise=0.3,
-                              genre_loss="aux", density_target="genre", keep_every=2)
+    cfg = derive(StarGANConfig, TINY.train, task="stargan", max_steps=4, batch_size=4, log_every=1, d_input_noise=0.3,
+                 genre_loss="aux", density_target="genre", keep_every=2)
     info = TaskInfo(roll=RollConfig(), genres=("blocks", "lines"), phrase_steps=64)
     train = _Labelled(12, 0)
     torch.manual_seed(0)

@@ -141,7 +141,9 @@ def _register_filter(start, pitch, label) -> None:
     t, p = start[mel], pitch[mel]
     lo = np.searchsorted(t, t - REGISTER_WINDOW)
     hi = np.searchsorted(t, t + REGISTER_WINDOW, side="right")
-    ref = np.array([np.percentile(p[a:b], REGISTER_PCT) for a, b in zip(lo, hi)])
+    idx = lo[:, None] + np.arange(int((hi - lo).max()))[None, :]
+    window = np.where(idx < hi[:, None], p[np.minimum(idx, p.size - 1)], np.nan)
+    ref = np.nanpercentile(window, REGISTER_PCT, axis=1)
     label[mel[p < ref - REGISTER_MARGIN]] = 2
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from midistyle.analysis.leadsheet import Chord
 from midistyle.arrangement.encode import encode, notes_chroma
-from midistyle.arrangement.retrieve import build_bank, load_bank, retrieve, save_bank, shift_roll
+from midistyle.arrangement.retrieve import arrangement_bars, build_bank, load_bank, retrieve, save_bank, shift_roll
 from midistyle.errors import InputError
 
 from arrangement_fixtures import band_song, lead_sheet
@@ -20,7 +20,7 @@ def _arr(**kw):
 
 def test_a_song_retrieved_from_a_bank_of_itself_gets_its_own_parts_back():
     arr = _arr()
-    parts = retrieve(arr, build_bank([arr], "band", arr.cfg))
+    parts = retrieve(arr, build_bank(arrangement_bars(arr), "band", arr.cfg))
     np.testing.assert_array_equal(parts["bass"], arr.bass)
     np.testing.assert_array_equal(parts["comp"], arr.comp)
     np.testing.assert_array_equal(parts["drums"], arr.drums)
@@ -28,7 +28,7 @@ def test_a_song_retrieved_from_a_bank_of_itself_gets_its_own_parts_back():
 
 def test_a_transposed_chart_gets_the_bank_bars_transposed_to_it():
     arr = _arr()
-    bank = build_bank([arr], "band", arr.cfg)
+    bank = build_bank(arrangement_bars(arr), "band", arr.cfg)
     lead = lead_sheet(band_song())
     lead.chords = [Chord(c.start, c.end, (c.root + 2) % 12, c.quality) for c in lead.chords]
     up = encode(lead)
@@ -44,16 +44,16 @@ def test_a_transposed_chart_gets_the_bank_bars_transposed_to_it():
 def test_a_bank_without_drums_writes_none_and_an_empty_bank_is_an_error():
     arr = _arr()
     no_drums = dataclasses.replace(arr, drums=np.zeros_like(arr.drums))
-    parts = retrieve(arr, build_bank([no_drums], "quiet", arr.cfg))
+    parts = retrieve(arr, build_bank(arrangement_bars(no_drums), "quiet", arr.cfg))
     assert not parts["drums"].any() and parts["bass"][0].any()
     empty = dataclasses.replace(no_drums, bass=np.zeros_like(arr.bass), comp=np.zeros_like(arr.comp))
     with pytest.raises(InputError, match="holds no bars"):
-        retrieve(arr, build_bank([empty], "silent", arr.cfg))
+        retrieve(arr, build_bank(arrangement_bars(empty), "silent", arr.cfg))
 
 
 def test_bars_of_other_lengths_are_cut_or_repeated_to_fit():
     arr = _arr()
-    bank = build_bank([arr], "band", arr.cfg)
+    bank = build_bank(arrangement_bars(arr), "band", arr.cfg)
     three_four = bank.length != bank.length.max()
     assert three_four.any()
     keep = ~three_four
@@ -67,7 +67,7 @@ def test_bars_of_other_lengths_are_cut_or_repeated_to_fit():
 
 def test_bank_round_trips_through_its_files(tmp_path):
     arr = _arr()
-    bank = build_bank([arr, _arr(swing=0.66, ride=True)], "band", arr.cfg, max_bars=9, seed=3)
+    bank = build_bank([*arrangement_bars(arr), *arrangement_bars(_arr(swing=0.66, ride=True), 1)], "band", arr.cfg, max_bars=9, seed=3)
     assert bank.n_bars == 9
     back = load_bank(save_bank(bank, tmp_path / "bank"))
     for name in ("chroma", "length", "bass", "comp", "drums", "song", "bar"):

@@ -15,7 +15,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -70,40 +70,57 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(norm, 1e-6).reshape(-1, *([1] * (x.ndim - 1)))
 
 
+@dataclasses.dataclass(frozen=True)
+class BarRecord:
+    """One real bar for a bank: its song and index there, chord chroma ``[S, 12]``, bass and
+    comping ``[2, S, P]``, drum lanes ``[S, L]``."""
+
+    song: int
+    bar: int
+    chroma: np.ndarray
+    bass: np.ndarray
+    comp: np.ndarray
+    drums: np.ndarray
+
+    @property
+    def length(self) -> int:
+        return int(self.chroma.shape[0])
+
+
 def bars_of(arr: Arrangement):
     """``(start, length)`` of each bar of an arrangement."""
     starts = np.asarray(arr.bar_starts)
     return list(zip(starts[:-1].tolist(), np.diff(starts).tolist()))
 
 
-def build_bank(arrangements: Iterable[Arrangement], genre: str, cfg: RollConfig = RollConfig(), *,
-               max_bars: int | None = None, seed: int = 0) -> Bank:
-    """A bank from songs' arrangements: every bar that plays bass, comping or drums.
+def arrangement_bars(arr: Arrangement, song_id: int = 0) -> Iterator[BarRecord]:
+    """An arrangement's bars as bank records (every bar, silent ones too)."""
+    for i, (a, n) in enumerate(bars_of(arr)):
+        yield BarRecord(song_id, i, arr.chroma[a:a + n], arr.bass[:, a:a + n], arr.comp[:, a:a + n],
+                        arr.drums[a:a + n])
 
-    ``max_bars``: keep a seeded random draw of at most this many bars (whole songs' order kept).
-    InputError-free: an empty bank is an error of :func:`retrieve`, not of building.
+
+def build_bank(bars: Iterable[BarRecord], genre: str, cfg: RollConfig = RollConfig(), *,
+               max_bars: int | None = None, seed: int = 0) -> Bank:
+    """A bank from bar records (:func:`arrangement_bars`, or a prepared corpus': see
+    :func:`midistyle.data.banks.corpus_bank`): every bar that plays bass, comping or drums.
+
+    ``max_bars``: keep a seeded random draw of at most this many bars (in their order).
     """
-    rows: list[tuple] = []
-    for song_id, arr in enumerate(arrangements):
-        if arr.cfg != cfg:
-            raise ValueError(f"bank grid {cfg} differs from an arrangement's {arr.cfg}")
-        for i, (a, n) in enumerate(bars_of(arr)):
-            bass, comp, drums = arr.bass[:, a:a + n], arr.comp[:, a:a + n], arr.drums[a:a + n]
-            if bass[0].any() or comp[0].any() or drums.any():
-                rows.append((song_id, i, n, arr.chroma[a:a + n], bass, comp, drums))
+    rows = [r for r in bars if r.bass[0].any() or r.comp[0].any() or r.drums.any()]
     if max_bars is not None and len(rows) > max_bars:
         keep = np.sort(np.random.default_rng(seed).choice(len(rows), max_bars, replace=False))
         rows = [rows[i] for i in keep]
-    width = max((r[2] for r in rows), default=cfg.steps_per_beat * 4)
+    width = max((r.length for r in rows), default=cfg.steps_per_beat * 4)
     n_beats = -(-width // cfg.steps_per_beat)
     n, p, lanes = len(rows), cfg.n_pitches, len(LANES)
     bank = Bank(genre, cfg, np.zeros((n, n_beats, 12), np.float32), np.zeros(n, np.int32),
                 np.zeros((n, 2, width, p), bool), np.zeros((n, 2, width, p), bool),
                 np.zeros((n, width, lanes), bool), np.zeros(n, np.int32), np.zeros(n, np.int32))
-    for j, (song_id, i, length, chroma, bass, comp, drums) in enumerate(rows):
-        bank.chroma[j] = beat_chroma(chroma, cfg.steps_per_beat, n_beats)
-        bank.length[j], bank.song[j], bank.bar[j] = length, song_id, i
-        bank.bass[j, :, :length], bank.comp[j, :, :length], bank.drums[j, :length] = bass, comp, drums
+    for j, r in enumerate(rows):
+        bank.chroma[j] = beat_chroma(r.chroma, cfg.steps_per_beat, n_beats)
+        bank.length[j], bank.song[j], bank.bar[j] = r.length, r.song, r.bar
+        bank.bass[j, :, :r.length], bank.comp[j, :, :r.length], bank.drums[j, :r.length] = r.bass, r.comp, r.drums
     bank.chroma[:] = _unit(bank.chroma)
     return bank
 

@@ -1,0 +1,49 @@
+"""A genre's retrieval bank read from a prepared arrangement corpus equals the one built from its songs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from midistyle.arrangement.encode import encode, lead_sheet_of
+from midistyle.arrangement.retrieve import arrangement_bars
+from midistyle.data.banks import corpus_bank, corpus_bars
+from midistyle.data.corpus import prepare
+from midistyle.errors import InputError
+from midistyle.representation import read, write_midi
+
+from arrangement_fixtures import band_song
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bank")
+    write_midi(band_song(), root / "band" / "band.mid")
+    out = root / "prepared"
+    prepare({"band": [root / "band"]}, out, workers=1, progress=False, content="arrangement", val_fraction=0.0,
+            align_beats="off")
+    return root, out
+
+
+def test_corpus_bars_are_the_songs_own_bars(corpus):
+    root, out = corpus
+    own = list(arrangement_bars(encode(lead_sheet_of(read(root / "band" / "band.mid")))))
+    got = list(corpus_bars(out, "band"))
+    assert [b.bar for b in got] == [0, 1, 2, 3]  # one 4-bar phrase; the 3/4 tail fills no phrase
+    for mine, theirs in zip(own, got):
+        for name in ("chroma", "bass", "comp", "drums"):
+            np.testing.assert_array_equal(getattr(theirs, name), getattr(mine, name) > 0)
+
+
+def test_corpus_bank_names_its_genre_and_refuses_others(corpus):
+    _, out = corpus
+    bank = corpus_bank(out, "band")
+    assert bank.genre == "band" and bank.n_bars == 4 and bank.drums.any()
+    with pytest.raises(InputError, match="no genre 'jazz'"):
+        corpus_bank(out, "jazz")
+
+
+def test_a_merged_roll_corpus_is_not_a_bank(tmp_path, corpus):
+    root, _ = corpus
+    prepare({"band": [root / "band"]}, tmp_path / "rolls", workers=1, progress=False, val_fraction=0.0)
+    with pytest.raises(InputError, match="not an arrangement corpus"):
+        corpus_bank(tmp_path / "rolls", "band")

@@ -47,3 +47,26 @@ def test_a_merged_roll_corpus_is_not_a_bank(tmp_path, corpus):
     prepare({"band": [root / "band"]}, tmp_path / "rolls", workers=1, progress=False, val_fraction=0.0)
     with pytest.raises(InputError, match="not an arrangement corpus"):
         corpus_bank(tmp_path / "rolls", "band")
+
+
+def test_the_profile_comes_from_the_index_as_from_the_songs(corpus):
+    from midistyle.arrangement.profile import learn_profile
+    from midistyle.data.banks import corpus_profile
+
+    root, out = corpus
+    from_index = corpus_profile(out, "band")
+    from_songs = learn_profile([lead_sheet_of(read(root / "band" / "band.mid"))], "band")
+    assert from_index.programs() == from_songs.programs() == {"melody": 73, "bass": 33, "comp": 0, "drums": 0}
+    assert from_index.roles == from_songs.roles and from_index.swing == from_songs.swing
+
+
+def test_genre_assets_are_written_for_every_genre_and_load_back(corpus, tmp_path):
+    from midistyle.arrangement.profile import load_profile
+    from midistyle.arrangement.retrieve import load_bank
+    from midistyle.data.banks import write_genre_assets
+
+    _, out = corpus
+    folders = write_genre_assets(out, tmp_path / "assets")
+    assert list(folders) == ["band"]
+    assert load_bank(folders["band"]).n_bars == 4
+    assert load_profile(folders["band"] / "profile.json").program("bass") == 33

@@ -22,7 +22,7 @@ from ..atomic import write_text
 from ..config import RollConfig, to_dict
 from ..errors import InputError
 from ..representation.drums import LANES, lane_of
-from .encode import PITCHED_TARGETS, encode
+from .encode import PITCHED_TARGETS, Arrangement, encode
 from .feel import STRAIGHT, pair_phases
 
 FORMAT, VERSION = "midistyle-genre-profile", 1
@@ -50,9 +50,10 @@ def _voices(lead: LeadSheet) -> list[np.ndarray]:
     return [v for v in out if v.size]
 
 
-def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
-    """One song's measurements, as plain JSON values (what :func:`combine` pools)."""
-    arr = encode(lead, cfg)
+def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig(), arr: Arrangement | None = None) -> dict:
+    """One song's measurements, as plain JSON values (what :func:`combine` pools); ``arr``: the
+    lead sheet already encoded on ``cfg``'s grid, when the caller has it."""
+    arr = encode(lead, cfg) if arr is None else arr
     n_bars = max(arr.n_bars, 1)
     stats: dict = {"source": lead.song.source, "bars": arr.n_bars, "roles": {}}
     for role in ROLE_ORDER:

@@ -45,3 +45,35 @@ def corpus_bank(root: str | os.PathLike, genre: str, *, split: str = "train", ma
     if genre not in index.get("genres", []):
         raise InputError(root, f"no genre {genre!r} in this corpus (it has {', '.join(index.get('genres', []))})")
     return build_bank(corpus_bars(root, genre, split), genre, roll_config(index), max_bars=max_bars, seed=seed)
+
+
+def corpus_profile(root: str | os.PathLike, genre: str, *, split: str = "train"):
+    """``genre``'s :class:`~midistyle.arrangement.profile.GenreProfile` from the per-song
+    measurements an arrangement corpus' index keeps for each piece (no file is read again)."""
+    from ..arrangement.profile import combine
+
+    index = read_index(root)
+    stats = [p["arrangement"] for p in index["pieces"]
+             if p["genre"] == genre and p["split"] == split and "arrangement" in p]
+    if not stats:
+        raise InputError(root, f"no {split} piece of genre {genre!r} with arrangement measurements "
+                               "(prepare it with --content arrangement)")
+    return combine(stats, genre, roll_config(index))
+
+
+def write_genre_assets(root: str | os.PathLike, out_dir: str | os.PathLike, genres: list[str] | None = None, *,
+                       max_bars: int | None = 4000, seed: int = 0) -> dict[str, Path]:
+    """For each genre of an arrangement corpus, ``out_dir/<genre>/`` with its ``profile.json``
+    (instruments, kit, feel) and its retrieval bank (``bank.json`` + ``bank.safetensors``):
+    everything a genre needs besides a trained generator. Returns genre -> folder."""
+    from ..arrangement.profile import save_profile
+    from ..arrangement.retrieve import save_bank
+
+    genres = list(genres or read_index(root)["genres"])
+    done = {}
+    for genre in genres:
+        folder = Path(out_dir) / genre
+        save_bank(corpus_bank(root, genre, max_bars=max_bars, seed=seed), folder)
+        save_profile(corpus_profile(root, genre), folder / "profile.json")
+        done[genre] = folder
+    return done

@@ -141,7 +141,7 @@ def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
         Nothing to keep: no note inside the pitch range, or every phrase empty.
     """
     song, grid = regroup_short_meter(song)
-    planes, bounds, sounding = _planes(song, spec)
+    planes, bounds, sounding, extra = _planes(song, spec)
     n_bars = len(bounds) - 1
     lengths = np.diff(bounds)
     # a pickup (first bar shorter than the next) leads into the first phrase instead of shifting
@@ -168,11 +168,14 @@ def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
     info.update(grid=grid, n_bars=n_bars)
     if spec.content == "arrangement":
         info["drum_notes"] = song.n_notes(drums=True)
+        info.update(extra)
     return Phrases(np.stack(rolls), np.asarray(bars, np.int32), np.asarray(steps, np.int32), meters, info)
 
 
-def _planes(song: Song, spec: PhraseSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What phrases are cut from: ``(planes [C, T, width], bar_starts, steps with an onset [T])``.
+def _planes(song: Song, spec: PhraseSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """What phrases are cut from: ``(planes [C, T, width], bar_starts, steps with an onset [T],
+    extra index info)``; an arrangement's extra info is its song's measurements for the genre
+    profile (:func:`midistyle.arrangement.profile.song_stats`), so a profile comes from the index.
 
     ``"roll"``: the merged onset and sustain of the pitched tracks. ``"arrangement"``: the song read
     as a lead sheet, encoded and bit-packed (:mod:`midistyle.arrangement.planes`). InputError when
@@ -181,20 +184,22 @@ def _planes(song: Song, spec: PhraseSpec) -> tuple[np.ndarray, np.ndarray, np.nd
     if spec.content == "arrangement":
         from ..arrangement.encode import encode, lead_sheet_of
         from ..arrangement.planes import has_notes, pack, to_planes
+        from ..arrangement.profile import song_stats
 
-        arr = encode(lead_sheet_of(song), spec.roll)
+        lead = lead_sheet_of(song)
+        arr = encode(lead, spec.roll)
         planes = to_planes(arr)
         sounding = has_notes(planes)
         if not sounding.any():
             lo, hi = spec.roll.low_pitch, spec.roll.high_pitch
             raise InputError(song.source, f"no notes in the pitch range {lo}-{hi} and no drum hits")
-        return pack(planes), arr.bar_starts, sounding
+        return pack(planes), arr.bar_starts, sounding, {"arrangement": song_stats(lead, spec.roll, arr)}
     roll = song_to_roll(song, spec.roll)
     onset, sustain = roll.onset.any(axis=0), roll.sustain.any(axis=0)
     if not onset.any():
         lo, hi = spec.roll.low_pitch, spec.roll.high_pitch
         raise InputError(song.source, f"no notes in the pitch range {lo}-{hi}")
-    return np.stack([onset, sustain]), roll.bar_starts, onset.any(axis=1)
+    return np.stack([onset, sustain]), roll.bar_starts, onset.any(axis=1), {}
 
 
 def _bar_meters(song: Song, n_bars: int) -> list[str]:

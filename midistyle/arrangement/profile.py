@@ -21,38 +21,18 @@ from ..analysis.leadsheet import LeadSheet
 from ..atomic import write_text
 from ..config import RollConfig, to_dict
 from ..errors import InputError
-from ..representation.drums import LANES, lane_of
-from .encode import PITCHED_TARGETS, encode
-from .feel import STRAIGHT, pair_phases
+from ..representation.drums import LANES
+from .encode import PITCHED_TARGETS, encode, lead_voices
+from .feel import RELIABLE_ON_BEAT, STRAIGHT, on_beat_share, pair_phases
 
 FORMAT, VERSION = "midistyle-genre-profile", 1
 ROLE_ORDER = ("melody", *PITCHED_TARGETS, "drums")
-ON_BEAT = 0.08  # beat fraction either side of a beat that counts as on it
-RELIABLE_ON_BEAT = 0.35  # share of onsets on beats above which a song's grid is trusted (uniform: 0.16)
 MIN_PAIRS = 8  # 8th pairs a song needs before its swing ratio counts
-
-
-def on_beat_share(onsets_q: np.ndarray) -> float:
-    """Share of onsets within :data:`ON_BEAT` of a quarter-note beat (0.16 when they ignore the grid)."""
-    t = np.asarray(onsets_q, np.float64)
-    if not t.size:
-        return 0.0
-    phase = np.mod(t, 1.0)
-    return float(np.mean((phase <= ON_BEAT) | (phase >= 1 - ON_BEAT)))
-
-
-def _voices(lead: LeadSheet) -> list[np.ndarray]:
-    """Onset arrays read apart for swing: each pitched part, and each drum lane of each kit."""
-    out = [t.start for role in ROLE_ORDER[:-1] for t in lead.part(role) if t.n_notes]
-    for kit in lead.part("drums"):
-        lanes = lane_of(kit.pitch)
-        out.extend(kit.start[lanes == k] for k in range(len(LANES)))
-    return [v for v in out if v.size]
 
 
 def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
     """One song's measurements, as plain JSON values (what :func:`combine` pools)."""
-    arr = encode(lead, cfg)
+    arr = encode(lead, cfg, straighten=False)  # densities as played
     n_bars = max(arr.n_bars, 1)
     stats: dict = {"source": lead.song.source, "bars": arr.n_bars, "roles": {}}
     for role in ROLE_ORDER:
@@ -78,7 +58,7 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
         stats["roles"][role] = entry
     onsets = np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)])
     stats["on_beat"] = on_beat_share(onsets)
-    phases = np.concatenate([pair_phases(v) for v in _voices(lead)] or [np.zeros(0)])
+    phases = np.concatenate([pair_phases(v) for v in lead_voices(lead)] or [np.zeros(0)])
     stats["pairs"] = int(phases.size)
     stats["swing"] = float(np.median(phases)) if phases.size >= MIN_PAIRS else None
     return stats

@@ -22,7 +22,7 @@ PART_VERSION = 2  # 2: pieces may be beat-aligned and capped (Unit.tag names the
 _CODE_FILES = ("representation/abc.py", "representation/basics.py", "representation/beats.py", "representation/midi_io.py",
                "representation/roll.py", "representation/scores.py", "representation/song.py", "data/phrases.py")
 _ARRANGEMENT_FILES = ("representation/drums.py", "analysis/leadsheet.py", "analysis/roles.py",
-                      "arrangement/encode.py", "arrangement/planes.py")
+                      "arrangement/encode.py", "arrangement/feel.py", "arrangement/planes.py")
 CONTENTS = ("roll", "arrangement")
 
 

@@ -40,9 +40,12 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
         if not parts:
             continue
         total = sum(t.n_notes for t in parts)
+        # instruments: only tracks of their own vote (a line split out of a piano says nothing of
+        # what plays the role in a band); programs stay empty when the role is only split out
+        own = [t for t in parts if any(t is s for s in lead.song.tracks)]
         programs: dict[str, float] = {}
-        for t in parts:
-            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / total
+        for t in own:
+            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / sum(o.n_notes for o in own)
         vel = np.concatenate([t.velocity for t in parts])
         entry = {"programs": programs, "notes_per_bar": total / n_bars, "velocity": float(np.median(vel))}
         if role in PITCHED_TARGETS:
@@ -67,7 +70,8 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
 @dataclasses.dataclass
 class GenreProfile:
     """What a genre's songs do, role by role (see the module docstring). ``roles``: role ->
-    ``{"share": songs with the role / songs, "programs": {program: share}, ...medians}``;
+    ``{"share": songs with the role / songs, "programs": {program: share among the songs where a
+    track of its own plays the role}, ...medians}``;
     ``swing``: median 8th-pair ratio of the songs with a reliable grid (None when none had one),
     with its quartiles and count in ``feel``."""
 
@@ -114,11 +118,12 @@ def combine(stats: list[dict], genre: str, cfg: RollConfig = RollConfig()) -> Ge
         if not with_role:
             continue
         programs: dict[str, float] = {}
-        for entry in with_role:
+        voters = [e for e in with_role if e["programs"]]
+        for entry in voters:
             for p, w in entry["programs"].items():
-                programs[p] = programs.get(p, 0.0) + w / len(with_role)
+                programs[p] = programs.get(p, 0.0) + w / len(voters)
         top = dict(sorted(programs.items(), key=lambda kv: -kv[1]))
-        out = {"share": round(len(with_role) / n, 4), "songs": len(with_role),
+        out = {"share": round(len(with_role) / n, 4), "songs": len(with_role), "own_tracks": len(voters),
                "programs": {p: round(w, 4) for p, w in top.items()}}
         for key in ("notes_per_bar", "velocity", "polyphony", "pitch", "hits_per_bar"):
             values = [e[key] for e in with_role if key in e]

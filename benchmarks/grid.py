@@ -31,7 +31,6 @@ Prints that the data is absent and exits 0 when it is. Outputs go under ``--work
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import json
 import os

@@ -11,7 +11,7 @@
 #   python benchmarks/transfer.py --prepared $PREP --skip 10 --per-genre 3 --real 8 --model RUN/step500 ...
 # As written this is the recipe of the shipped to_jazz (judged jazz by style judge v2 in 100% of the report's
 # songs, 96% of 52), whose weights came from the same run on a lent GPU; on 2 CPU cores the 2,500 steps take
-# 40-75 min. The result depends on the seed (README, E18, E19, E22). WAIT=1 trains in the foreground
+# 40-75 min. The result depends on the seed (docs/results/log.md: E18, E19, E22). WAIT=1 trains in the foreground
 # (examples/train_shipped_models.sh uses it).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -97,6 +97,7 @@ def music21_chords(song, step: float = 1.0):
 
     from midistyle.analysis.chords import segment_chroma
     from midistyle.analysis.leadsheet import Chord
+    from midistyle.representation.basics import note_name
 
     edges, chroma, _ = segment_chroma(song, step)
     tracks = song.pitched
@@ -110,7 +111,7 @@ def music21_chords(song, step: float = 1.0):
         sounding = sorted(set(pitch[(start < b) & (end > a)].tolist()))
         if not sounding:
             continue
-        c = m21chord.Chord(sounding)
+        c = m21chord.Chord([note_name(p) for p in sounding])  # names: music21 spells ints ~400x slower
         quality = "7" if c.isDominantSeventh() else names.get(c.quality)
         if quality is None:
             continue

@@ -16,6 +16,7 @@ import dataclasses
 import numpy as np
 
 from ..representation.song import Song, Track
+from ..style.harmony import key_correlations
 from .leadsheet import Chord
 
 QUALITIES: dict[str, tuple[int, ...]] = {
@@ -25,9 +26,6 @@ QUALITIES: dict[str, tuple[int, ...]] = {
 }
 """Harte quality -> intervals above the root (semitones)."""
 
-# Krumhansl-Kessler key profiles (the ones music21's KrumhanslKessler uses), C major / C minor.
-MAJOR_PROFILE = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-MINOR_PROFILE = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 _MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 _MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading tone (V is major)
 
@@ -85,13 +83,9 @@ def segment_chroma(song: Song, step: float = 1.0, tracks: list[Track] | None = N
 
 
 def estimate_key(chroma: np.ndarray) -> int:
-    """Krumhansl-Schmuckler key from a (summed) chroma: pretty_midi key number (0-11 maj, 12-23 min)."""
-    c = np.asarray(chroma, np.float64).reshape(-1, 12).sum(axis=0)
-    if not c.any():
-        return 0
-    scores = [np.corrcoef(c, np.roll(profile, tonic))[0, 1]
-              for profile in (MAJOR_PROFILE, MINOR_PROFILE) for tonic in range(12)]
-    return int(np.argmax(scores))
+    """Krumhansl-Schmuckler key (Krumhansl-Kessler profiles, shared with the style judge) from a
+    chroma, summed over segments: pretty_midi key number (0-11 major, 12-23 minor; C major if silent)."""
+    return int(np.argmax(key_correlations(np.asarray(chroma, np.float64).reshape(-1, 12).sum(axis=0))))
 
 
 def _templates(key: int | None):

@@ -12,8 +12,8 @@ import dataclasses
 
 import numpy as np
 
+from ..analysis.chords import QUALITIES
 from ..analysis.leadsheet import Chord, LeadSheet
-from ..analysis.roles import SPLIT, split_voices, track_roles
 from ..config import RollConfig
 from ..representation.drums import LANES, lane_of, tracks_to_lanes
 from ..representation.roll import bar_lines, song_to_roll, to_steps
@@ -22,18 +22,6 @@ from .feel import RELIABLE_ON_BEAT, STRAIGHT, apply_swing, on_beat_share, swing_
 
 PITCHED_TARGETS = ("bass", "comp")
 """The pitched roles an arrangement re-makes (drums are lanes, not a roll)."""
-
-QUALITY_INTERVALS = {
-    "maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8),
-    "sus2": (0, 2, 7), "sus4": (0, 5, 7), "5": (0, 7), "1": (0,),
-    "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10), "minmaj7": (0, 3, 7, 11),
-    "dim7": (0, 3, 6, 9), "hdim7": (0, 3, 6, 10), "aug7": (0, 4, 8, 10), "7sus4": (0, 5, 7, 10),
-    "maj6": (0, 4, 7, 9), "min6": (0, 3, 7, 9),
-    "9": (0, 2, 4, 7, 10), "maj9": (0, 2, 4, 7, 11), "min9": (0, 2, 3, 7, 10),
-    "11": (0, 2, 4, 5, 7, 10), "min11": (0, 2, 3, 5, 7, 10), "13": (0, 2, 4, 7, 9, 10),
-    "maj13": (0, 2, 4, 7, 9, 11), "min13": (0, 2, 3, 7, 9, 10),
-}
-"""Harte shorthand -> intervals above the root (an unknown quality sounds as its root and fifth)."""
 
 
 @dataclasses.dataclass
@@ -82,7 +70,7 @@ class Arrangement:
 
 def chord_classes(chord: Chord) -> tuple[int, ...]:
     """Pitch classes of a chord of the chart (its root and fifth for a quality not in the table)."""
-    return tuple(sorted((chord.root + i) % 12 for i in QUALITY_INTERVALS.get(chord.quality, (0, 7))))
+    return tuple(sorted((chord.root + i) % 12 for i in QUALITIES.get(chord.quality, (0, 7))))
 
 
 def part_roll(song: Song, tracks: list[Track], n_steps: int, cfg: RollConfig):
@@ -193,22 +181,3 @@ def encode(lead: LeadSheet, cfg: RollConfig = RollConfig(), *, straighten: bool 
     return Arrangement(cfg, bar_starts, melody, chroma, bar_positions(bar_starts), drums, drum_velocity,
                        rolls["bass"], rolls["comp"], velocity, programs, source, swing)
 
-
-def lead_sheet_of(song: Song) -> LeadSheet:
-    """The song as a lead sheet: :func:`midistyle.analysis.leadsheet.read_lead_sheet` when the
-    analysis provides it, else its roles alone (:func:`~midistyle.analysis.roles.track_roles`, a
-    lone piano split by :func:`~midistyle.analysis.roles.split_voices`) with no chord chart, so the
-    chroma comes from the notes."""
-    from ..analysis import leadsheet
-
-    reader = getattr(leadsheet, "read_lead_sheet", None)
-    if reader is not None:
-        return reader(song)
-    roles = track_roles(song)
-    parts: dict[str, list[Track]] = {}
-    for role, track in zip(roles, song.tracks):
-        pieces = split_voices(track) if role == SPLIT else {role: track}
-        for name, part in pieces.items():
-            if part.n_notes:
-                parts.setdefault(name, []).append(part)
-    return LeadSheet(song, parts, roles, [], 0)

@@ -21,7 +21,7 @@ from .units import Unit
 PART_VERSION = 2  # 2: pieces may be beat-aligned and capped (Unit.tag names the part)
 _CODE_FILES = ("representation/abc.py", "representation/basics.py", "representation/beats.py", "representation/midi_io.py",
                "representation/roll.py", "representation/scores.py", "representation/song.py", "data/phrases.py")
-_ARRANGEMENT_FILES = ("representation/drums.py", "analysis/leadsheet.py", "analysis/roles.py",
+_ARRANGEMENT_FILES = ("representation/drums.py", "analysis/chords.py", "analysis/leadsheet.py", "analysis/roles.py",
                       "arrangement/encode.py", "arrangement/feel.py", "arrangement/planes.py")
 CONTENTS = ("roll", "arrangement")
 
@@ -179,10 +179,11 @@ def _planes(song: Song, spec: PhraseSpec) -> tuple[np.ndarray, np.ndarray, np.nd
     nothing sounds.
     """
     if spec.content == "arrangement":
-        from ..arrangement.encode import encode, lead_sheet_of
+        from ..analysis.leadsheet import read_lead_sheet
+        from ..arrangement.encode import encode
         from ..arrangement.planes import has_notes, pack, to_planes
 
-        arr = encode(lead_sheet_of(song), spec.roll)
+        arr = encode(read_lead_sheet(song), spec.roll)
         planes = to_planes(arr)
         sounding = has_notes(planes)
         if not sounding.any():

@@ -45,7 +45,7 @@ def _data(data_dir, cfg: ArrangerConfig, genres=None):
 
     genres = genre_list(genres or corpus_genres(data_dir), "genres")
     found = ArrangementDataset(data_dir, genres, "train", phrase_steps=cfg.phrase_steps, seed=cfg.seed)
-    train = BalancedDataset(found, found.labels, seed=cfg.seed) if len(genres) > 1 else found
+    train = BalancedDataset(found, found.labels, seed=cfg.seed)
     val = optional(lambda: ArrangementDataset(data_dir, genres, "val", phrase_steps=cfg.phrase_steps, seed=cfg.seed))
     info = TaskInfo(roll=found.roll_config, genres=tuple(found.genres), phrase_steps=first_steps(found, "planes"))
     return train, val, info

@@ -45,7 +45,7 @@ def main() -> None:
     best = ChordWeights()
     best_score = objective(best)
     print(f"start {best_score:.4f}", flush=True)
-    steps = {"bass_root": 0.05, "bass_tone": 0.04, "in_key": 0.03, "change": 0.1, "context": 0.1, "explained": 0.1}
+    steps = {"bass_root": 0.05, "bass_tone": 0.04, "in_key": 0.03, "change": 0.1, "context": 0.1, "explained": 0.1, "missing": 0.1}
     for sweep in range(args.sweeps):
         for field, step in steps.items():
             for sign in (1, -1):

@@ -29,7 +29,7 @@ def band_song(swing: float = 0.5, bass_program: int = 33, ride: bool = False,
     for root, _, a, b in CHART:
         pitch = 36 + root
         for q in np.arange(a, b, 1.0):
-            bass.append((q, q + 0.5, pitch, int(rng.integers(70, 110))))
+            bass.append((q, off(q + 0.5), pitch, int(rng.integers(70, 110))))
             if (q - a) % 2 == 1:
                 bass.append((off(q + 0.5), q + 1.0, pitch + 7, 75))
         for q in np.arange(a, b, 2.0):

@@ -60,6 +60,10 @@ def test_chart_shows_chord_changes_inside_a_bar_and_pickups():
     late = [(5.0, 8.0, p, 80) for p in (45, 60, 64, 69)]
     sheet = read_lead_sheet(song([("Piano", 0, False, c + g + late)]))
     assert chart(sheet).splitlines()[2] == "   1 | C:maj G:maj | N A:min |"
+    # a file that says 1/4: bars every 4 quarters on request
+    one_four = read_lead_sheet(song([("Piano", 0, False, c + g + late)], sigs=((0.0, 1, 4),)))
+    assert chart(one_four).splitlines()[2] == "   1 | C:maj | % | G:maj | % |"
+    assert chart(one_four, bar=4.0).splitlines()[2] == "   1 | C:maj G:maj | N A:min |"
 
 
 def test_drums_only_song_has_no_chords():

@@ -122,10 +122,23 @@ def test_decode_swings_the_new_parts_and_the_melody_only_when_asked():
     assert np.isclose(sung.tracks[0].start, 2 / 3).any() and not np.isclose(sung.tracks[0].start, 0.5).any()
 
 
-def test_a_swung_source_read_back_from_midi_encodes_onto_the_grid(tmp_path):
+@pytest.mark.parametrize("ratio", [0.62, 2 / 3, 0.7])
+def test_a_swung_source_is_straightened_onto_the_grid(tmp_path, ratio):
     path = tmp_path / "swung.mid"
-    path.write_bytes(to_midi_bytes(band_song(swing=0.62)))
-    s = read(path)
-    arr = encode(lead_sheet(s))
-    # 0.62 of a beat rounds to the 16th at 0.5: the grid keeps every hit
-    assert arr.drums.sum() == s.tracks[3].n_notes
+    path.write_bytes(to_midi_bytes(band_song(swing=ratio)))
+    swung = encode(lead_sheet(read(path)))
+    straight = encode(lead_sheet(band_song()))
+    assert swung.swing == pytest.approx(ratio, abs=0.01) and straight.swing == 0.5
+    np.testing.assert_array_equal(swung.drums, straight.drums)
+    np.testing.assert_array_equal(swung.bass, straight.bass)
+    raw = encode(lead_sheet(read(path)), straighten=False)
+    # without straightening, an off-beat past 0.625 of a beat rounds to the beat's last 16th
+    assert np.array_equal(raw.drums, straight.drums) == (ratio < 0.625) and raw.swing == 0.5
+
+
+def test_apply_swing_from_a_ratio_straightens():
+    t = np.arange(0, 8, 0.25)
+    for r in (0.6, 2 / 3, 0.75):
+        np.testing.assert_allclose(apply_swing(apply_swing(t, r), 0.5, r), t, atol=1e-12)
+    with pytest.raises(ValueError, match="from_ratio"):
+        apply_swing(t, 0.5, 1.0)

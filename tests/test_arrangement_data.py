@@ -7,7 +7,8 @@ import pytest
 from midistyle.config import RollConfig
 from midistyle.errors import ConfigError
 from midistyle.representation import read, write_midi
-from midistyle.arrangement.encode import encode, lead_sheet_of
+from midistyle.analysis.leadsheet import read_lead_sheet
+from midistyle.arrangement.encode import encode
 from midistyle.arrangement.planes import (CONTEXT_WIDTH, DRUM_COLS, PLANES, has_notes, pack, to_planes,
                                           unpack)
 from midistyle.data.corpus import prepare
@@ -44,7 +45,7 @@ def arranged(folders, tmp_path_factory):
 
 def test_planes_pack_and_unpack_bit_for_bit():
     src = band_song()
-    arr = encode(lead_sheet_of(src))
+    arr = encode(read_lead_sheet(src))
     planes = to_planes(arr)
     assert planes.shape == (len(PLANES), arr.n_steps, RollConfig().n_pitches)
     packed = pack(planes)
@@ -87,7 +88,7 @@ def test_dataset_items_are_the_encoded_phrases(arranged, folders):
     assert bar == 0
     item = data[i]
     assert item["planes"].shape == (7, 64, 84) and item["label"].item() == 0
-    expected = to_planes(encode(lead_sheet_of(read(folders / "band" / "band.mid"))))[:, :64]
+    expected = to_planes(encode(read_lead_sheet(read(folders / "band" / "band.mid"))))[:, :64]
     np.testing.assert_array_equal(item["planes"].numpy().astype(bool), expected)
     j, _ = first[str(folders / "band" / "groove.mid")]
     groove = data[j]["planes"].numpy()

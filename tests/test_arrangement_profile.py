@@ -87,3 +87,20 @@ def test_profile_folder_reads_midi_files_and_reports_skips(tmp_path):
         profile_folder(tmp_path / "empty", reader=lambda p: lead_sheet(read(p)))
     with pytest.raises(InputError, match="no such folder"):
         profile_folder(tmp_path / "missing", reader=lambda p: lead_sheet(read(p)))
+
+
+def test_parts_split_out_of_a_piano_do_not_vote_for_instruments():
+    from midistyle.analysis.leadsheet import LeadSheet
+    from midistyle.representation import Track
+
+    band = lead_sheet(band_song(bass_program=32))
+    s = band.song
+    piano = s.tracks[2]
+    solo = s.with_tracks([piano])
+    low = Track("Piano (bass)", 0, False, piano.start[:4], piano.end[:4], piano.pitch[:4] - 24, piano.velocity[:4])
+    split = LeadSheet(solo, {"melody": [piano], "bass": [low]}, ["split"], [], 0)
+    prof = learn_profile([band, split], "trio")
+    bass = prof.roles["bass"]
+    assert bass["share"] == 1.0 and bass["own_tracks"] == 1 and bass["programs"] == {"32": 1.0}
+    only_split = learn_profile([split], "solo")
+    assert only_split.roles["bass"]["programs"] == {} and only_split.program("bass") is None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 from ..representation.song import Song, Track
 
 ROLES = ("melody", "bass", "comp", "drums")
@@ -91,11 +93,13 @@ def read_lead_sheet(song: Song, step: float = 1.0) -> LeadSheet:
     return LeadSheet(song, {r: ts for r, ts in parts.items() if ts}, roles, chords, key)
 
 
-def chart(sheet: LeadSheet, bars_per_line: int = 4) -> str:
-    """The chord chart as text: key, roles, then bars ``| C:maj . A:min . | F:maj G:7 |``.
+def chart(sheet: LeadSheet, bars_per_line: int = 4, bar: float | None = None) -> str:
+    """The chord chart as text: key, roles, then bars ``| C:maj A:min | F:maj G:7 |``.
 
     Each bar lists the chords that start in it (a chord held from the previous bar shows as
     ``%`` at the bar's start when nothing new starts there; ``N`` where nothing sounds).
+    Bars follow the song's time signatures, or every ``bar`` quarters when given (for files
+    whose meters are wrong, such as POP909's 1/4).
     """
     from ..representation.basics import key_name
     from ..representation.roll import bar_lines
@@ -103,7 +107,10 @@ def chart(sheet: LeadSheet, bars_per_line: int = 4) -> str:
     lines = [f"key: {key_name(sheet.key)}"]
     names = [f"{t.name or '(unnamed)'}: {r}" for t, r in zip(sheet.song.tracks, sheet.track_roles)]
     lines.append("roles: " + ", ".join(names))
-    bars = bar_lines(sheet.song)
+    if bar:
+        bars = np.arange(0.0, max(sheet.song.end, bar) + bar - 1e-9, bar)
+    else:
+        bars = bar_lines(sheet.song)
     cells = []
     for a, b in zip(bars[:-1], bars[1:]):
         inside = [c for c in sheet.chords if a - 1e-9 <= c.start < b - 1e-9]

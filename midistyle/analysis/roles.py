@@ -92,9 +92,9 @@ def _stats(track: Track, length: float) -> dict:
 def split_voices(track: Track, *, bass: bool = True) -> dict[str, Track]:
     """Split one polyphonic track by note: top line (melody), bass line (bass), inner voices (comp).
 
-    Melody is a skyline with continuity: at each onset cluster the highest note, unless the
-    current melody note is still sounding above it, or it is an ornament shorter than
-    ``MIN_MELODY_DUR``. Bass: the lowest note of an onset cluster when it is at most
+    Melody is a skyline with continuity (:func:`skyline`) whose notes then pass a learned filter
+    (``TOP_LINE_WEIGHTS``: register, loudness, duration, rests, leaps) that drops accompaniment
+    and fills heard in the line's rests. Bass: the lowest note of an onset cluster when it is at most
     ``BASS_MAX_PITCH`` and lower than everything still sounding. ``bass=False`` leaves those in
     comp. Each part keeps the track's name (suffixed), program and drum flag; a part with no
     notes is an empty track. Notes are never cut or moved: the parts' notes add up to the track's.
@@ -102,20 +102,14 @@ def split_voices(track: Track, *, bass: bool = True) -> dict[str, Track]:
     n = track.n_notes
     order = np.lexsort((-track.pitch, track.start))
     start, end, pitch = track.start[order], track.end[order], track.pitch[order].astype(int)
+    velocity = track.velocity[order].astype(float)
     label = np.full(n, 2, np.int8)  # 0 melody, 1 bass, 2 comp
     clusters = _clusters(start)
-    mel_end, mel_pitch = -np.inf, -1
-    for a, b in clusters:  # notes a..b-1 share an onset, highest first
-        top = a
-        while top < b and end[top] - start[top] < MIN_MELODY_DUR and b - a > 1:
-            top += 1
-        if top == b:
-            continue
-        held = mel_end > start[a] + ONSET_TOL and mel_pitch > pitch[top]
-        if not held:
-            label[top] = 0
-            mel_end, mel_pitch = end[top], pitch[top]
-    _register_filter(start, pitch, label)
+    mel = skyline(start, end, pitch, clusters)
+    label[mel] = 0
+    if mel.size >= 3:
+        x = top_line_features(start, end, pitch, velocity, mel, clusters)
+        label[mel[x @ np.array(TOP_LINE_WEIGHTS) < 0]] = 2
     if bass:
         _mark_bass(start, end, pitch, label, clusters)
     parts = {}
@@ -128,23 +122,62 @@ def split_voices(track: Track, *, bass: bool = True) -> dict[str, Track]:
     return parts
 
 
-REGISTER_WINDOW = 4.0  # quarters each side: the melody's local register
-REGISTER_PCT = 60
-REGISTER_MARGIN = 7  # semitones: a top note further below the local register is accompaniment
+REGISTER_WINDOW = 4.0  # quarters each side: the line's local register and loudness
+# Logistic weights of TOP_LINE_FEATURES (a top-line note is kept when the sum is >= 0), fitted on
+# POP909 songs 001-100 (all tracks merged; the MELODY track as the labels) by
+# benchmarks/melody_fit.py. The first is the bias.
+TOP_LINE_FEATURES = ("bias", "below local register", "above song median", "louder than line",
+                     "louder than around", "log2 duration", "cluster size", "rest before",
+                     "leap from previous", "leap to next", "line density", "gap above the rest")
+TOP_LINE_WEIGHTS = (0.120, -1.674, -0.418, 0.071, 0.822, -0.180, -0.041, 0.174, -0.281, -0.318, 0.545, 0.563)
 
 
-def _register_filter(start, pitch, label) -> None:
-    """Drop top-line notes well below the line's own register nearby (accompaniment in its rests)."""
-    mel = np.flatnonzero(label == 0)
-    if mel.size < 3:
-        return
-    t, p = start[mel], pitch[mel]
+def skyline(start, end, pitch, clusters) -> np.ndarray:
+    """Indices of the top line: each onset cluster's highest note that is no ornament, unless the
+    line's current note still sounds above it (notes sorted by onset, highest first)."""
+    out, mel_end, mel_pitch = [], -np.inf, -1
+    for a, b in clusters:  # notes a..b-1 share an onset, highest first
+        top = a
+        while top < b and end[top] - start[top] < MIN_MELODY_DUR and b - a > 1:
+            top += 1
+        if top == b or (mel_end > start[a] + ONSET_TOL and mel_pitch > pitch[top]):
+            continue
+        out.append(top)
+        mel_end, mel_pitch = end[top], pitch[top]
+    return np.asarray(out, dtype=np.int64)
+
+
+def top_line_features(start, end, pitch, velocity, mel, clusters) -> np.ndarray:
+    """Features [len(mel), 12] of the top-line candidates ``mel`` (indices into notes sorted by
+    onset, highest first; ``clusters`` their onset clusters): see ``TOP_LINE_FEATURES``."""
+    t, p, v = start[mel], pitch[mel].astype(float), velocity[mel]
+    dur = end[mel] - t
     lo = np.searchsorted(t, t - REGISTER_WINDOW)
     hi = np.searchsorted(t, t + REGISTER_WINDOW, side="right")
     idx = lo[:, None] + np.arange(int((hi - lo).max()))[None, :]
-    window = np.where(idx < hi[:, None], p[np.minimum(idx, p.size - 1)], np.nan)
-    ref = np.nanpercentile(window, REGISTER_PCT, axis=1)
-    label[mel[p < ref - REGISTER_MARGIN]] = 2
+    inside = idx < hi[:, None]
+    local_p = np.nanpercentile(np.where(inside, p[np.minimum(idx, p.size - 1)], np.nan), 60, axis=1)
+    local_v = np.nanmedian(np.where(inside, v[np.minimum(idx, v.size - 1)], np.nan), axis=1)
+    # loudness of all notes struck within a window around each candidate (accompaniment included)
+    cv = np.concatenate([[0.0], np.cumsum(velocity)])
+    a = np.searchsorted(start, t - 1.0)
+    b = np.searchsorted(start, t + 1.0, side="right")
+    around = (cv[b] - cv[a]) / np.maximum(b - a, 1)
+    size = np.zeros(start.size)
+    second = np.full(start.size, np.nan)
+    for ca, cb in clusters:
+        size[ca:cb] = cb - ca
+        if cb - ca > 1:
+            second[ca] = pitch[ca + 1]
+    prev_end = np.concatenate([[-np.inf], end[mel][:-1]])
+    rest = np.clip(t - prev_end, 0, 4) / 4
+    leap_prev = np.abs(np.diff(p, prepend=p[0])) / 12
+    leap_next = np.abs(np.diff(p, append=p[-1])) / 12
+    return np.stack([
+        np.ones(mel.size), np.maximum(local_p - p, 0) / 12, (p - np.median(p)) / 12, (v - local_v) / 20,
+        (v - around) / 20, np.log2(np.maximum(dur, 1 / 32)), np.minimum(size[mel] - 1, 5) / 5, rest,
+        np.minimum(leap_prev, 2), np.minimum(leap_next, 2), (hi - lo) / (8 * REGISTER_WINDOW),
+        np.nan_to_num(np.minimum(p - second[mel], 24) / 12, nan=1.0)], axis=1)
 
 
 def _clusters(start: np.ndarray) -> list[tuple[int, int]]:

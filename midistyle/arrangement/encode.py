@@ -12,27 +12,16 @@ import dataclasses
 
 import numpy as np
 
+from ..analysis.chords import QUALITIES
 from ..analysis.leadsheet import Chord, LeadSheet
-from ..analysis.roles import SPLIT, split_voices, track_roles
 from ..config import RollConfig
-from ..representation.drums import tracks_to_lanes
+from ..representation.drums import LANES, lane_of, tracks_to_lanes
 from ..representation.roll import bar_lines, song_to_roll, to_steps
 from ..representation.song import Song, Track
+from .feel import RELIABLE_ON_BEAT, STRAIGHT, apply_swing, on_beat_share, swing_ratio
 
 PITCHED_TARGETS = ("bass", "comp")
 """The pitched roles an arrangement re-makes (drums are lanes, not a roll)."""
-
-QUALITY_INTERVALS = {
-    "maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8),
-    "sus2": (0, 2, 7), "sus4": (0, 5, 7), "5": (0, 7), "1": (0,),
-    "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10), "minmaj7": (0, 3, 7, 11),
-    "dim7": (0, 3, 6, 9), "hdim7": (0, 3, 6, 10), "aug7": (0, 4, 8, 10), "7sus4": (0, 5, 7, 10),
-    "maj6": (0, 4, 7, 9), "min6": (0, 3, 7, 9),
-    "9": (0, 2, 4, 7, 10), "maj9": (0, 2, 4, 7, 11), "min9": (0, 2, 3, 7, 10),
-    "11": (0, 2, 4, 5, 7, 10), "min11": (0, 2, 3, 5, 7, 10), "13": (0, 2, 4, 7, 9, 10),
-    "maj13": (0, 2, 4, 7, 9, 11), "min13": (0, 2, 3, 7, 9, 10),
-}
-"""Harte shorthand -> intervals above the root (an unknown quality sounds as its root and fifth)."""
 
 
 @dataclasses.dataclass
@@ -46,6 +35,8 @@ class Arrangement:
     velocities in ``velocity`` (role -> uint8 ``[T, P]``, non-zero at onsets). ``programs``: role
     -> GM program of the source's part (the one with most notes), absent for a role it lacks.
     ``chroma_from``: ``"chords"`` or ``"notes"`` (no chord chart: the non-melody notes' classes).
+    ``swing``: the 8th-pair ratio the source was straightened from before it was put on the grid
+    (0.5: played straight, or not measurable).
     """
 
     cfg: RollConfig
@@ -60,6 +51,7 @@ class Arrangement:
     velocity: dict[str, np.ndarray]
     programs: dict[str, int]
     chroma_from: str = "chords"
+    swing: float = STRAIGHT
 
     @property
     def n_steps(self) -> int:
@@ -78,7 +70,7 @@ class Arrangement:
 
 def chord_classes(chord: Chord) -> tuple[int, ...]:
     """Pitch classes of a chord of the chart (its root and fifth for a quality not in the table)."""
-    return tuple(sorted((chord.root + i) % 12 for i in QUALITY_INTERVALS.get(chord.quality, (0, 7))))
+    return tuple(sorted((chord.root + i) % 12 for i in QUALITIES.get(chord.quality, (0, 7))))
 
 
 def part_roll(song: Song, tracks: list[Track], n_steps: int, cfg: RollConfig):
@@ -132,20 +124,54 @@ def main_program(tracks: list[Track]) -> int | None:
     return max(tracks, key=lambda t: t.n_notes).program if tracks else None
 
 
-def encode(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> Arrangement:
+SWUNG = 0.55  # an 8th-pair ratio above this is swing, straightened before quantising
+
+
+def lead_voices(lead: LeadSheet) -> list[np.ndarray]:
+    """Onset arrays read apart for swing: each pitched part, and each drum lane of each kit."""
+    out = [t.start for role in ("melody", *PITCHED_TARGETS) for t in lead.part(role) if t.n_notes]
+    for kit in lead.part("drums"):
+        lanes = lane_of(kit.pitch)
+        out.extend(kit.start[lanes == k] for k in range(len(LANES)))
+    return [v for v in out if v.size]
+
+
+def source_swing(lead: LeadSheet) -> float:
+    """The swing the source is played with: its 8th-pair ratio when its grid is reliable and the
+    ratio is above :data:`SWUNG`, else straight."""
+    onsets = np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)])
+    if on_beat_share(onsets) < RELIABLE_ON_BEAT:
+        return STRAIGHT
+    ratio = swing_ratio(lead_voices(lead))
+    return ratio if ratio is not None and ratio > SWUNG else STRAIGHT
+
+
+def _straightened(tracks: list[Track], ratio: float) -> list[Track]:
+    if ratio == STRAIGHT:
+        return tracks
+    return [t.replace_notes(apply_swing(t.start, STRAIGHT, ratio), apply_swing(t.end, STRAIGHT, ratio),
+                            t.pitch, t.velocity) for t in tracks]
+
+
+def encode(lead: LeadSheet, cfg: RollConfig = RollConfig(), *, straighten: bool = True) -> Arrangement:
     """A lead sheet as arrangement tensors (see :class:`Arrangement`).
 
     The chroma comes from ``lead.chords``; a song without a chart falls back to the pitch
-    classes its bass and comping parts sound at each step.
+    classes its bass and comping parts sound at each step. With ``straighten``, a swung source
+    (:func:`source_swing`) is played straight before it is quantised: a 16th grid cannot hold a
+    swung 8th (two thirds of a beat would round to its last 16th), and the feel is the genre's,
+    put back when decoding.
     """
     song = lead.song
+    swing = source_swing(lead) if straighten else STRAIGHT
+    part = lambda role: _straightened(lead.part(role), swing)  # noqa: E731
     bar_starts = to_steps(bar_lines(song), cfg)
     n_steps = int(bar_starts[-1])
-    melody, _ = part_roll(song, lead.part("melody"), n_steps, cfg)
+    melody, _ = part_roll(song, part("melody"), n_steps, cfg)
     rolls, velocity = {}, {}
     for role in PITCHED_TARGETS:
-        rolls[role], velocity[role] = part_roll(song, lead.part(role), n_steps, cfg)
-    drums, drum_velocity, _ = tracks_to_lanes(lead.part("drums"), n_steps, cfg)
+        rolls[role], velocity[role] = part_roll(song, part(role), n_steps, cfg)
+    drums, drum_velocity, _ = tracks_to_lanes(part("drums"), n_steps, cfg)
     if lead.chords:
         chroma, source = chord_chroma(lead.chords, n_steps, cfg), "chords"
     else:
@@ -153,24 +179,5 @@ def encode(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> Arrangement:
     programs = {role: p for role in ("melody", *PITCHED_TARGETS, "drums")
                 if (p := main_program(lead.part(role))) is not None}
     return Arrangement(cfg, bar_starts, melody, chroma, bar_positions(bar_starts), drums, drum_velocity,
-                       rolls["bass"], rolls["comp"], velocity, programs, source)
+                       rolls["bass"], rolls["comp"], velocity, programs, source, swing)
 
-
-def lead_sheet_of(song: Song) -> LeadSheet:
-    """The song as a lead sheet: :func:`midistyle.analysis.leadsheet.read_lead_sheet` when the
-    analysis provides it, else its roles alone (:func:`~midistyle.analysis.roles.track_roles`, a
-    lone piano split by :func:`~midistyle.analysis.roles.split_voices`) with no chord chart, so the
-    chroma comes from the notes."""
-    from ..analysis import leadsheet
-
-    reader = getattr(leadsheet, "read_lead_sheet", None)
-    if reader is not None:
-        return reader(song)
-    roles = track_roles(song)
-    parts: dict[str, list[Track]] = {}
-    for role, track in zip(roles, song.tracks):
-        pieces = split_voices(track) if role == SPLIT else {role: track}
-        for name, part in pieces.items():
-            if part.n_notes:
-                parts.setdefault(name, []).append(part)
-    return LeadSheet(song, parts, roles, [], 0)

@@ -47,12 +47,28 @@ def swing_ratio(voices, min_pairs: int = 8) -> float | None:
     return float(np.median(phases))
 
 
-def apply_swing(times_q: np.ndarray, ratio: float) -> np.ndarray:
-    """Times (quarters) warped so that each beat's half-way point falls at ``ratio`` of the beat."""
-    if not 0.0 < ratio < 1.0:
-        raise ValueError(f"swing ratio must be in (0, 1), got {ratio!r}")
+def apply_swing(times_q: np.ndarray, ratio: float, from_ratio: float = STRAIGHT) -> np.ndarray:
+    """Times (quarters) warped inside each beat so that an off-beat at ``from_ratio`` of the beat
+    lands at ``ratio`` (default from straight; ``apply_swing(t, 0.5, r)`` straightens a part swung at ``r``)."""
+    for name, value in (("swing ratio", ratio), ("from_ratio", from_ratio)):
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"{name} must be in (0, 1), got {value!r}")
     t = np.asarray(times_q, np.float64)
     beat = np.floor(t + 1e-9)
     phase = t - beat
-    warped = np.where(phase <= 0.5, phase * (ratio / 0.5), ratio + (phase - 0.5) * ((1 - ratio) / 0.5))
+    warped = np.where(phase <= from_ratio, phase * (ratio / from_ratio),
+                      ratio + (phase - from_ratio) * ((1 - ratio) / (1 - from_ratio)))
     return beat + warped
+
+
+ON_BEAT = 0.08  # beat fraction either side of a beat that counts as on it
+RELIABLE_ON_BEAT = 0.35  # share of onsets on beats above which a song's own grid is trusted (uniform: 0.16)
+
+
+def on_beat_share(onsets_q: np.ndarray) -> float:
+    """Share of onsets within :data:`ON_BEAT` of a quarter-note beat (0.16 when they ignore the grid)."""
+    t = np.asarray(onsets_q, np.float64)
+    if not t.size:
+        return 0.0
+    phase = np.mod(t, 1.0)
+    return float(np.mean((phase <= ON_BEAT) | (phase >= 1 - ON_BEAT)))

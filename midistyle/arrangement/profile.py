@@ -21,39 +21,18 @@ from ..analysis.leadsheet import LeadSheet
 from ..atomic import write_text
 from ..config import RollConfig, to_dict
 from ..errors import InputError
-from ..representation.drums import LANES, lane_of
-from .encode import PITCHED_TARGETS, Arrangement, encode
-from .feel import STRAIGHT, pair_phases
+from ..representation.drums import LANES
+from .encode import PITCHED_TARGETS, encode, lead_voices
+from .feel import RELIABLE_ON_BEAT, STRAIGHT, on_beat_share, pair_phases
 
 FORMAT, VERSION = "midistyle-genre-profile", 1
 ROLE_ORDER = ("melody", *PITCHED_TARGETS, "drums")
-ON_BEAT = 0.08  # beat fraction either side of a beat that counts as on it
-RELIABLE_ON_BEAT = 0.35  # share of onsets on beats above which a song's grid is trusted (uniform: 0.16)
 MIN_PAIRS = 8  # 8th pairs a song needs before its swing ratio counts
 
 
-def on_beat_share(onsets_q: np.ndarray) -> float:
-    """Share of onsets within :data:`ON_BEAT` of a quarter-note beat (0.16 when they ignore the grid)."""
-    t = np.asarray(onsets_q, np.float64)
-    if not t.size:
-        return 0.0
-    phase = np.mod(t, 1.0)
-    return float(np.mean((phase <= ON_BEAT) | (phase >= 1 - ON_BEAT)))
-
-
-def _voices(lead: LeadSheet) -> list[np.ndarray]:
-    """Onset arrays read apart for swing: each pitched part, and each drum lane of each kit."""
-    out = [t.start for role in ROLE_ORDER[:-1] for t in lead.part(role) if t.n_notes]
-    for kit in lead.part("drums"):
-        lanes = lane_of(kit.pitch)
-        out.extend(kit.start[lanes == k] for k in range(len(LANES)))
-    return [v for v in out if v.size]
-
-
-def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig(), arr: Arrangement | None = None) -> dict:
-    """One song's measurements, as plain JSON values (what :func:`combine` pools); ``arr``: the
-    lead sheet already encoded on ``cfg``'s grid, when the caller has it."""
-    arr = encode(lead, cfg) if arr is None else arr
+def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
+    """One song's measurements, as plain JSON values (what :func:`combine` pools)."""
+    arr = encode(lead, cfg, straighten=False)  # densities as played
     n_bars = max(arr.n_bars, 1)
     stats: dict = {"source": lead.song.source, "bars": arr.n_bars, "roles": {}}
     for role in ROLE_ORDER:
@@ -61,9 +40,12 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig(), arr: Arrangement
         if not parts:
             continue
         total = sum(t.n_notes for t in parts)
+        # instruments: only tracks of their own vote (a line split out of a piano says nothing of
+        # what plays the role in a band); programs stay empty when the role is only split out
+        own = [t for t in parts if any(t is s for s in lead.song.tracks)]
         programs: dict[str, float] = {}
-        for t in parts:
-            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / total
+        for t in own:
+            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / sum(o.n_notes for o in own)
         vel = np.concatenate([t.velocity for t in parts])
         entry = {"programs": programs, "notes_per_bar": total / n_bars, "velocity": float(np.median(vel))}
         if role in PITCHED_TARGETS:
@@ -79,7 +61,7 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig(), arr: Arrangement
         stats["roles"][role] = entry
     onsets = np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)])
     stats["on_beat"] = on_beat_share(onsets)
-    phases = np.concatenate([pair_phases(v) for v in _voices(lead)] or [np.zeros(0)])
+    phases = np.concatenate([pair_phases(v) for v in lead_voices(lead)] or [np.zeros(0)])
     stats["pairs"] = int(phases.size)
     stats["swing"] = float(np.median(phases)) if phases.size >= MIN_PAIRS else None
     return stats
@@ -88,7 +70,8 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig(), arr: Arrangement
 @dataclasses.dataclass
 class GenreProfile:
     """What a genre's songs do, role by role (see the module docstring). ``roles``: role ->
-    ``{"share": songs with the role / songs, "programs": {program: share}, ...medians}``;
+    ``{"share": songs with the role / songs, "programs": {program: share among the songs where a
+    track of its own plays the role}, ...medians}``;
     ``swing``: median 8th-pair ratio of the songs with a reliable grid (None when none had one),
     with its quartiles and count in ``feel``."""
 
@@ -135,11 +118,12 @@ def combine(stats: list[dict], genre: str, cfg: RollConfig = RollConfig()) -> Ge
         if not with_role:
             continue
         programs: dict[str, float] = {}
-        for entry in with_role:
+        voters = [e for e in with_role if e["programs"]]
+        for entry in voters:
             for p, w in entry["programs"].items():
-                programs[p] = programs.get(p, 0.0) + w / len(with_role)
+                programs[p] = programs.get(p, 0.0) + w / len(voters)
         top = dict(sorted(programs.items(), key=lambda kv: -kv[1]))
-        out = {"share": round(len(with_role) / n, 4), "songs": len(with_role),
+        out = {"share": round(len(with_role) / n, 4), "songs": len(with_role), "own_tracks": len(voters),
                "programs": {p: round(w, 4) for p, w in top.items()}}
         for key in ("notes_per_bar", "velocity", "polyphony", "pitch", "hits_per_bar"):
             values = [e[key] for e in with_role if key in e]

@@ -21,8 +21,8 @@ from .units import Unit
 PART_VERSION = 2  # 2: pieces may be beat-aligned and capped (Unit.tag names the part)
 _CODE_FILES = ("representation/abc.py", "representation/basics.py", "representation/beats.py", "representation/midi_io.py",
                "representation/roll.py", "representation/scores.py", "representation/song.py", "data/phrases.py")
-_ARRANGEMENT_FILES = ("representation/drums.py", "analysis/leadsheet.py", "analysis/roles.py",
-                      "arrangement/encode.py", "arrangement/planes.py")
+_ARRANGEMENT_FILES = ("representation/drums.py", "analysis/chords.py", "analysis/leadsheet.py", "analysis/roles.py",
+                      "arrangement/encode.py", "arrangement/feel.py", "arrangement/planes.py")
 CONTENTS = ("roll", "arrangement")
 
 
@@ -182,18 +182,19 @@ def _planes(song: Song, spec: PhraseSpec) -> tuple[np.ndarray, np.ndarray, np.nd
     nothing sounds.
     """
     if spec.content == "arrangement":
-        from ..arrangement.encode import encode, lead_sheet_of
+        from ..analysis.leadsheet import read_lead_sheet
+        from ..arrangement.encode import encode
         from ..arrangement.planes import has_notes, pack, to_planes
         from ..arrangement.profile import song_stats
 
-        lead = lead_sheet_of(song)
+        lead = read_lead_sheet(song)
         arr = encode(lead, spec.roll)
         planes = to_planes(arr)
         sounding = has_notes(planes)
         if not sounding.any():
             lo, hi = spec.roll.low_pitch, spec.roll.high_pitch
             raise InputError(song.source, f"no notes in the pitch range {lo}-{hi} and no drum hits")
-        return pack(planes), arr.bar_starts, sounding, {"arrangement": song_stats(lead, spec.roll, arr)}
+        return pack(planes), arr.bar_starts, sounding, {"arrangement": song_stats(lead, spec.roll)}
     roll = song_to_roll(song, spec.roll)
     onset, sustain = roll.onset.any(axis=0), roll.sustain.any(axis=0)
     if not onset.any():

@@ -126,7 +126,8 @@ def train_stargan(data_dir: str | os.PathLike, genres: Sequence[str] | None, out
     ``genres``. Training phrases are drawn genre-balanced. ``best/`` holds G (the latest validated
     one); convert with ``midistyle convert --model RUN/best --to G [--from G]``. ``overrides`` may set
     any TrainConfig field (``lambda_cls``, ``lambda_identity``, ``lambda_density``, ...); defaults
-    are the preset's with the kind's ``defaults`` (:mod:`midistyle.kinds.stargan`). Other parameters as in :func:`train_classifier`.
+    are the preset's with the kind's ``defaults`` (:mod:`midistyle.kinds.stargan`). Other parameters as
+    in :func:`train_classifier`.
     """
     return train("stargan", data_dir, out_dir, genres=genres, preset=preset, device=device, max_steps=max_steps,
                  epochs=epochs, batch_size=batch_size, resume=resume, seed=seed, phrase_steps=phrase_steps,

@@ -79,6 +79,10 @@ def test_the_judge_round_trips_through_its_files(fitted, tmp_path):
     to_pretty_midi(s).write(str(path))
     genre, probs = judge_arrangement(path, tmp_path / "j")
     assert genre == "band" and abs(sum(probs.values()) - 1) < 1e-9
+    from midistyle.classify import classify
+
+    (verdict,) = classify([path], judge=again, cnn=False)  # `midistyle classify --judge` reads its feature set
+    assert verdict.error is None and verdict.style == pytest.approx(probs)
     (tmp_path / "j" / "config.json").write_text(json.dumps({**config, "features": "notes"}))
     with pytest.raises(ModelError, match="other features"):  # arrangement weights read as a notes judge
         StyleJudge.load(tmp_path / "j")

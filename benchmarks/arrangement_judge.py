@@ -7,7 +7,8 @@
 Reads the judge fitted by ``python -m midistyle.style.fit --features arrangement ...`` and the
 feature cache that fit wrote (nothing is re-extracted when the cache is complete), rebuilds the
 same seeded subsample from the judge's own record (genres, caps, seed), and writes
-``arrangement_judge.md`` and ``arrangement_judge.json`` into ``--out``: balanced accuracy, recall
+``arrangement_judge.md`` (its hand-written notes below the notes marker are kept) and
+``arrangement_judge.json`` into ``--out``: balanced accuracy, recall
 and confusion on the validation split (pieces as written), recall per collection, the median per
 genre and per collection of the listener's markers over every piece of the subsample, and the
 features each genre leans on most (largest standardised coefficients).
@@ -33,6 +34,7 @@ from midistyle.style.judge import SHIPPED_ARRANGEMENT
 MARKERS = ("swing_share", "swung_hits", "bass_walk", "seventh", "drums", "backbeat", "ride_share",
            "family_piano", "family_guitar", "family_bass", "family_strings", "distortion_guitar", "poly_mean")
 MEAN_MARKERS = ("drums",)  # 0/1 per piece: the share of pieces, not a median
+NOTES = "<!-- notes: written by hand, kept when this script rewrites the tables above -->\n"
 
 
 def versions() -> dict:
@@ -93,7 +95,9 @@ def main(argv=None) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "arrangement_judge.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    (out / "arrangement_judge.md").write_text(render(result), encoding="utf-8")
+    md = out / "arrangement_judge.md"
+    kept = md.read_text(encoding="utf-8").partition(NOTES)[2] if md.exists() else ""
+    md.write_text(render(result) + "\n" + NOTES + kept, encoding="utf-8")
     print(render(result))
 
 

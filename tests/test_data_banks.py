@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from midistyle.arrangement.encode import encode, lead_sheet_of
+from midistyle.analysis.leadsheet import read_lead_sheet
+from midistyle.arrangement.encode import encode
 from midistyle.arrangement.retrieve import arrangement_bars
 from midistyle.data.banks import corpus_bank, corpus_bars
 from midistyle.data.corpus import prepare
@@ -26,7 +27,7 @@ def corpus(tmp_path_factory):
 
 def test_corpus_bars_are_the_songs_own_bars(corpus):
     root, out = corpus
-    own = list(arrangement_bars(encode(lead_sheet_of(read(root / "band" / "band.mid")))))
+    own = list(arrangement_bars(encode(read_lead_sheet(read(root / "band" / "band.mid")))))
     got = list(corpus_bars(out, "band"))
     assert [b.bar for b in got] == [0, 1, 2, 3]  # one 4-bar phrase; the 3/4 tail fills no phrase
     for mine, theirs in zip(own, got):
@@ -55,7 +56,7 @@ def test_the_profile_comes_from_the_index_as_from_the_songs(corpus):
 
     root, out = corpus
     from_index = corpus_profile(out, "band")
-    from_songs = learn_profile([lead_sheet_of(read(root / "band" / "band.mid"))], "band")
+    from_songs = learn_profile([read_lead_sheet(read(root / "band" / "band.mid"))], "band")
     assert from_index.programs() == from_songs.programs() == {"melody": 73, "bass": 33, "comp": 0, "drums": 0}
     assert from_index.roles == from_songs.roles and from_index.swing == from_songs.swing
 

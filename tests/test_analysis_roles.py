@@ -92,3 +92,14 @@ def test_drums_only_and_empty_pitched_tracks():
     assert track_roles(song([("Kit", 0, True, drums)])) == ["drums"]
     lone = song([("Solo", 0, False, [(0, 1, 72, 90), (1, 2, 74, 90), (2, 3, 76, 90)])])
     assert track_roles(lone) == ["melody"]
+
+
+def test_a_quartets_cello_is_the_bass_up_to_g3_but_a_duets_low_line_needs_to_be_low():
+    line = lambda pitches: [(float(i), i + 1.0, p, 80) for i, p in enumerate(pitches)]  # noqa: E731
+    violin1, violin2 = line([76, 79, 77, 74] * 4), line([67, 69, 65, 67] * 4)
+    viola, cello = line([60, 62, 60, 59] * 4), line([48, 53, 50, 55] * 4)  # cello median 51.5
+    quartet = song([("Vn1", 40, False, violin1), ("Vn2", 40, False, violin2), ("Va", 41, False, viola),
+                    ("Vc", 42, False, cello)])
+    assert track_roles(quartet) == ["melody", "comp", "comp", "bass"]
+    duet = song([("Vn1", 40, False, violin1), ("Vc", 42, False, cello)])
+    assert track_roles(duet)[1] != "bass"

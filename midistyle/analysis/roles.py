@@ -46,7 +46,10 @@ def track_roles(song: Song) -> list[str]:
         s, t = stats[i], song.tracks[i]
         named = t.program in BASS_PROGRAMS or bool(_BASS_NAME.search(t.name))
         lowest = i == low_first[0] and len(stats) > 1
-        if (named and s["median"] < 60) or (lowest and s["median"] < 50 and s["poly"] < 0.5):
+        # the lowest of three or more lines is the bass up to G3 (a quartet's cello); of two, only
+        # when clearly low (a piano's left hand playing chords is not one)
+        ceiling = BASS_MAX_PITCH if len(stats) >= 3 else 50
+        if (named and s["median"] < 60) or (lowest and s["median"] < ceiling and s["poly"] < 0.5):
             roles[i] = "bass"
     rest = [i for i in stats if roles[i] == "comp"]
     if not rest:

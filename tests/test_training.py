@@ -246,11 +246,11 @@ def test_api_builds_datasets_and_ships_checkpoints(tmp_path, monkeypatch):
     assert load_generator(r.best)[1].kind == "gan"
     with pytest.raises(ValueError, match="disjoint"):
         train_gan(tmp_path / "data", ["chords"], ["chords", "scales"], tmp_path / "bad", **common)
-    from midistyle.training.api import _train_config
+    from midistyle.training.api import train_config
 
-    by_epochs = _train_config("gan", "small", 0, None, 3, None, None, None)
+    by_epochs = train_config("gan", "small", 0, None, 3, None, None, None)
     assert (by_epochs.max_steps, by_epochs.epochs) == (None, 3)  # epochs clear the small preset's max_steps
-    assert _train_config("gan", "small", 0, None, None, None, None, None).max_steps == 5000
+    assert train_config("gan", "small", 0, None, None, None, None, None).max_steps == 5000
     with pytest.raises(ValueError, match="unknown training setting"):
         train_gan(tmp_path / "data", ["chords"], ["scales"], tmp_path / "bad", overrides={"lr_g": 1}, **common)
 

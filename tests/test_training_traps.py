@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from midistyle.cli import main
 from midistyle.config import get_preset
 from midistyle.errors import MidistyleWarning
-from midistyle.training.curves import _panels, plot_curves
+from midistyle.training.curves import curve_panels, plot_curves
 from midistyle.training.gan import GANTask
 from midistyle.training.loop import fit
 from midistyle.training.runtime import default_preset, resolve_runtime
@@ -71,7 +71,7 @@ def test_collapse_advice_fits_the_task_and_reaches_library_users(tmp_path, monke
 
     monkeypatch.setattr(api, "fit", lambda *a, **k: type("R", (), {"metrics": empty, "step": 1, "best": tmp_path})())
     with pytest.warns(MidistyleWarning, match="collapsed"):
-        api._run(Stub, "tiny", dataclasses.replace(TINY.train, task="gan"), PAIR_INFO, None, None, tmp_path,
+        api.run_task(Stub, "tiny", dataclasses.replace(TINY.train, task="gan"), PAIR_INFO, None, None, tmp_path,
                  "cpu", False, False)
 
 
@@ -79,7 +79,7 @@ def test_a_validation_split_without_phrases_is_said(tmp_path):
     from midistyle.training import api
 
     with pytest.warns(MidistyleWarning, match="validation split holds no phrases"):
-        assert api._optional(lambda: Phrases(None, ["chords"], "val", n=0)) is None
+        assert api.validation_or_none(lambda: Phrases(None, ["chords"], "val", n=0)) is None
 
 
 def test_loss_curves_label_their_axes_and_keep_scales_apart(tmp_path):
@@ -87,12 +87,12 @@ def test_loss_curves_label_their_axes_and_keep_scales_apart(tmp_path):
     rows = [{"step": 1, "split": "train", "lr": 1e-3, "g": 2.0, "d": 0.5},
             {"step": 2, "split": "val", "g_total": 3.0, "kept": 0.8, "density_fake": 0.01, "density_real": 0.013}]
     log.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    assert [(s, label.split()[0], keys) for s, label, keys in _panels(rows)] == [
+    assert [(s, label.split()[0], keys) for s, label, keys in curve_panels(rows)] == [
         ("train", "loss", ["d", "g"]), ("val", "loss", ["g_total"]), ("val", "share", ["kept"]),
         ("val", "note", ["density_fake", "density_real"])]
     assert plot_curves(log, tmp_path / "a.png").stat().st_size > 0
     train_only = [rows[0]]
-    assert [s for s, _, _ in _panels(train_only)] == ["train"]  # no empty validation panel
+    assert [s for s, _, _ in curve_panels(train_only)] == ["train"]  # no empty validation panel
 
 
 def test_the_loss_picture_is_drawn_with_checkpoints_only(tmp_path, monkeypatch):

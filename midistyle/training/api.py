@@ -56,12 +56,12 @@ def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir
 
     genres = _genre_list(genres, "genres")
     preset = preset or default_preset(resolve_device(device))
-    cfg = _train_config("classifier", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
+    cfg = train_config("classifier", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
     train = PhraseDataset(data_dir, genres, "train", phrase_steps=cfg.phrase_steps, transpose=cfg.transpose,
                           seed=cfg.seed)
-    val = _optional(lambda: PhraseDataset(data_dir, genres, "val", phrase_steps=cfg.phrase_steps, seed=cfg.seed))
+    val = validation_or_none(lambda: PhraseDataset(data_dir, genres, "val", phrase_steps=cfg.phrase_steps, seed=cfg.seed))
     info = TaskInfo(roll=train.roll_config, genres=tuple(train.genres), phrase_steps=_steps(train, "roll"))
-    return _run(ClassifierTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
+    return run_task(ClassifierTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
 
 
 def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[str], out_dir: str | os.PathLike, *,
@@ -81,7 +81,7 @@ def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[st
 
     a, b = _domains(a, b)
     preset = preset or default_preset(resolve_device(device))
-    cfg = _train_config("cyclegan", preset, seed, max_steps, epochs, batch_size, phrase_steps,
+    cfg = train_config("cyclegan", preset, seed, max_steps, epochs, batch_size, phrase_steps,
                         dict(overrides or {}, mixed=mixed))
     train, val, info = _unpaired(data_dir, a, b, cfg)
     if cfg.mixed == "full":
@@ -91,7 +91,7 @@ def train_cyclegan(data_dir: str | os.PathLike, a: Sequence[str], b: Sequence[st
         # validation judges G and F against D_A/D_B only, so only training batches carry mixed phrases
         train = WithMixed(train, PhraseDataset(data_dir, pool, "train", phrase_steps=cfg.phrase_steps,
                                                transpose=cfg.transpose, seed=cfg.seed), seed=cfg.seed)
-    return _run(CycleGANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
+    return run_task(CycleGANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
 
 
 def train_gan(data_dir: str | os.PathLike, source: Sequence[str], target: Sequence[str], out_dir: str | os.PathLike,
@@ -108,9 +108,9 @@ def train_gan(data_dir: str | os.PathLike, source: Sequence[str], target: Sequen
 
     source, target = _domains(source, target)
     preset = preset or default_preset(resolve_device(device))
-    cfg = _train_config("gan", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
+    cfg = train_config("gan", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
     train, val, info = _unpaired(data_dir, source, target, cfg)
-    return _run(GANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
+    return run_task(GANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
 
 
 # StarGAN defaults that differ from the preset's (shared with gan/cyclegan): a light content pull,
@@ -139,16 +139,16 @@ def train_stargan(data_dir: str | os.PathLike, genres: Sequence[str] | None, out
     if len(genres) < 2:
         raise ConfigError(f"a stargan needs at least 2 genres, got {genres}")
     preset = preset or default_preset(resolve_device(device))
-    cfg = _train_config("stargan", preset, seed, max_steps, epochs, batch_size, phrase_steps,
+    cfg = train_config("stargan", preset, seed, max_steps, epochs, batch_size, phrase_steps,
                         {**STARGAN_DEFAULTS, **dict(overrides or {})})
     phrases = PhraseDataset(data_dir, genres, "train", phrase_steps=cfg.phrase_steps, transpose=cfg.transpose,
                             seed=cfg.seed)
     train = BalancedDataset(phrases, phrases.labels, seed=cfg.seed)
-    val = _optional(lambda: PhraseDataset(data_dir, genres, "val", phrase_steps=cfg.phrase_steps, seed=cfg.seed))
+    val = validation_or_none(lambda: PhraseDataset(data_dir, genres, "val", phrase_steps=cfg.phrase_steps, seed=cfg.seed))
     # a focused run converts into its focus genres only: its checkpoint says so (convert refuses others)
     info = TaskInfo(roll=phrases.roll_config, genres=tuple(phrases.genres), target=tuple(cfg.focus),
                     phrase_steps=_steps(phrases, "roll"))
-    return _run(StarGANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
+    return run_task(StarGANTask, preset, cfg, info, train, val, out_dir, device, resume, progress)
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -169,9 +169,11 @@ def _domains(a: Sequence[str], b: Sequence[str]) -> tuple[list[str], list[str]]:
     return a, b
 
 
-def _train_config(task: str, preset: str, seed: int, max_steps: int | None, epochs: int | None,
-                  batch_size: int | None, phrase_steps: int | None,
-                  overrides: Mapping[str, Any] | None) -> TrainConfig:
+def train_config(task: str, preset: str, seed: int, max_steps: int | None, epochs: int | None,
+                 batch_size: int | None, phrase_steps: int | None,
+                 overrides: Mapping[str, Any] | None) -> TrainConfig:
+    """The preset's TrainConfig with the call's settings: ``epochs`` alone means training by epochs
+    (it clears the preset's ``max_steps``); an unknown key in ``overrides`` is a ConfigError."""
     changes: dict[str, Any] = dict(overrides or {})
     changes.update(task=task, seed=seed)
     if epochs is not None:
@@ -192,7 +194,7 @@ def _corpus_genres(data_dir: str | os.PathLike) -> list[str]:
     return list(read_index(data_dir)["genres"])
 
 
-def _optional(make: Callable[[], Dataset]) -> Dataset | None:
+def validation_or_none(make: Callable[[], Dataset]) -> Dataset | None:
     """The validation split, or None (with a warning) when the corpus has none."""
     try:
         data = make()
@@ -219,16 +221,17 @@ def _unpaired(data_dir: str | os.PathLike, a: list[str], b: list[str],
 
     train_a, train_b = phrases(a, "train"), phrases(b, "train")
     train = UnpairedDataset(train_a, train_b, seed=cfg.seed)
-    val_a = _optional(lambda: phrases(a, "val"))
-    val_b = _optional(lambda: phrases(b, "val")) if val_a is not None else None
+    val_a = validation_or_none(lambda: phrases(a, "val"))
+    val_b = validation_or_none(lambda: phrases(b, "val")) if val_a is not None else None
     val = UnpairedDataset(val_a, val_b, seed=cfg.seed) if val_a is not None and val_b is not None else None
     info = TaskInfo(roll=train_a.roll_config, genres=tuple(a + b), source=tuple(a), target=tuple(b),
                     phrase_steps=_steps(train_a, "roll"))
     return train, val, info
 
 
-def _run(task_cls, preset: str, cfg: TrainConfig, info: TaskInfo, train: Dataset, val: Dataset | None,
-         out_dir: str | os.PathLike, device: str | torch.device | None, resume: bool, progress: bool) -> FitResult:
+def run_task(task_cls, preset: str, cfg: TrainConfig, info: TaskInfo, train: Dataset, val: Dataset | None,
+             out_dir: str | os.PathLike, device: str | torch.device | None, resume: bool, progress: bool) -> FitResult:
+    """Build ``task_cls`` on the preset's networks, seeded, ``fit`` it, and warn if the run collapsed."""
     runtime = resolve_runtime(cfg, device)
     torch.manual_seed(cfg.seed)  # network initialisation
     task = task_cls(get_preset(preset), cfg, runtime, info)

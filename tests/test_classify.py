@@ -12,7 +12,7 @@ from midistyle.representation import to_pretty_midi
 from midistyle.representation.song import GENRES
 from midistyle.style import FEATURE_NAMES, StyleJudge
 from tests.fuzz_corpus import ABC_BOOK, KERN, MUSICXML
-from tests.test_style import ii_v_i, swung_line, waltz
+from tests.midi_fixtures import ii_v_i, swung_line, waltz
 
 
 def run(*args):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from corpus_fixtures import make_sources
+from tests.corpus_fixtures import make_sources
 from safetensors.torch import load_file
 
 from midistyle.data.corpus import prepare

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus_fixtures import ABC_BOOK, BAD, abc_tune, make_sources
+from tests.corpus_fixtures import ABC_BOOK, BAD, abc_tune, make_sources
 
 from midistyle.cli import prepare_from_cli
 from midistyle.data.corpus import prepare, split_of

@@ -15,7 +15,7 @@ from midistyle.errors import InputError
 from midistyle.representation import (bar_lines, grid_report, quantize, read, roll_to_notes,
                                       roll_to_song, song_to_roll, to_midi_bytes, to_pretty_midi,
                                       write_midi)
-from midi_fixtures import overlapping_same_pitch_midi, rich_midi_bytes, rich_song, song
+from tests.midi_fixtures import overlapping_same_pitch_midi, rich_midi_bytes, rich_song, song
 
 
 def pm_from_bytes(data: bytes) -> pretty_midi.PrettyMIDI:

@@ -25,7 +25,7 @@ from midistyle.training.loop import fit
 from midistyle.training.runtime import resolve_runtime
 from midistyle.training.stargan import StarGANTask
 from midistyle.training.task import TaskInfo, count_matching, note_counts, onset_f1, reconstruction_error
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 torch.set_num_threads(1)
 TINY = get_preset("tiny")

@@ -16,6 +16,7 @@ from midistyle.representation.roll import bar_lines
 from tests.midi_fixtures import performance, rich_song, song as make_song
 
 
+@pytest.mark.slow
 def test_drifting_tempo_with_lead_in_is_recovered():
     song, truth, downbeats = performance()
     al = B.align_beats(song, "on")
@@ -40,6 +41,7 @@ def test_drifting_tempo_with_lead_in_is_recovered():
     assert np.allclose(back.seconds(back.tracks[0].start), song.seconds(song.tracks[0].start), atol=3e-3)
 
 
+@pytest.mark.slow
 def test_lead_in_becomes_a_pickup_and_empty_bars():
     song, truth, downbeats = performance(lead=3.1, seed=3)
     al = B.align_beats(song, "on")
@@ -50,6 +52,7 @@ def test_lead_in_becomes_a_pickup_and_empty_bars():
     assert B.f_measure(downbeats, al.song.seconds(bar_lines(al.song))) >= 0.9
 
 
+@pytest.mark.slow
 def test_aligned_file_unchanged_under_auto():
     quantised = rich_song()
     al = B.align_beats(quantised, "auto")
@@ -65,6 +68,7 @@ def test_aligned_file_unchanged_under_auto():
     assert "own beats" in al.reason and al.beats.size > 0
 
 
+@pytest.mark.slow
 def test_off_grid_file_is_aligned_under_auto_and_kept_when_off():
     song, _, _ = performance(seed=2)
     assert B.align_beats(song, "auto").changed
@@ -81,6 +85,7 @@ def test_no_rhythm_is_a_clear_error():
     assert isinstance(B.NoRhythmError(None, "x"), B.InputError)  # the CLI's one-line path
 
 
+@pytest.mark.slow
 def test_accepts_pretty_midi():
     song, truth, _ = performance(n_beats=40)
     al = B.align_beats(to_pretty_midi(song), "on")
@@ -118,6 +123,7 @@ def played(tmp_path, name="played.mid", **kw):
     return path, truth, downbeats
 
 
+@pytest.mark.slow
 def test_inspect_prints_estimated_tempo_meter_downbeat_and_grid_shares(cli, tmp_path):
     path, _, _ = played(tmp_path)
     res = cli("inspect", path, "--align-beats")
@@ -128,6 +134,7 @@ def test_inspect_prints_estimated_tempo_meter_downbeat_and_grid_shares(cli, tmp_
     assert "beats    " not in cli("inspect", path).output  # off by default: the file as it is
 
 
+@pytest.mark.slow
 def test_quantize_writes_a_tempo_map_on_the_estimated_beats(cli, tmp_path):
     path, truth, _ = played(tmp_path)
     out = tmp_path / "q.mid"
@@ -159,6 +166,7 @@ def test_no_rhythm_is_one_line_exit_3(cli, tmp_path):
     assert cli("quantize", path, "-o", tmp_path / "q.mid").exit_code == 0  # auto keeps it
 
 
+@pytest.mark.slow
 def test_prepare_aligns_per_source_caps_and_keys_the_cache(tmp_path):
     perf, quant = tmp_path / "perf", tmp_path / "quant"
     perf.mkdir(), quant.mkdir()

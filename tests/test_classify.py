@@ -101,6 +101,7 @@ def two_genres(data, n: int) -> None:
             to_pretty_midi(s).write(str(data / genre / "set" / f"{i}.mid"))
 
 
+@pytest.mark.slow
 def test_fit_separates_two_made_up_genres(tmp_path):
     pytest.importorskip("sklearn")
     from midistyle.style.fit import extract, fit_corpus, corpus_units, table
@@ -125,6 +126,7 @@ def test_fit_separates_two_made_up_genres(tmp_path):
     assert extract(units, tmp_path / "cache", workers=1, augment=True, progress=False).keys() == features.keys()
 
 
+@pytest.mark.slow
 def test_fit_adds_every_piece_through_converts_grid(tmp_path):
     """With ``grid``, each piece also gets a copy through convert's alignment and grid: a training
     row for training pieces, a row scored apart for validation pieces; its features are those of

@@ -12,7 +12,7 @@ from midistyle.representation import read, to_midi_bytes, write_midi
 from midistyle.representation.basics import key_name
 from midistyle.summary import describe
 from midistyle.transfer import Converter
-from tests.midi_fixtures import song
+from tests.midi_fixtures import rich_midi_bytes, song
 
 
 def test_inspect_shows_tracks_meters_tempi_and_grid(cli, rich_midi):

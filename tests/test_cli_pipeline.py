@@ -10,6 +10,8 @@ import pytest
 from midistyle.representation import write_midi
 from tests.midi_fixtures import song
 
+pytestmark = pytest.mark.slow  # prepare -> train three tasks -> convert: the whole path, tens of seconds
+
 
 def chords(seed: int) -> list:
     """Block triads, one per half note: a 'genre' of its own."""

@@ -22,6 +22,7 @@ from midistyle.representation import write_midi
 pytest.importorskip("dask.distributed")
 
 
+@pytest.mark.slow
 def test_engine_gives_the_local_pools_bytes(cli, tmp_path):
     sources = make_sources(tmp_path / "src")
     local = prepare(sources, tmp_path / "local", workers=2, val_fraction=0.5, progress=False)
@@ -42,6 +43,7 @@ def test_engine_gives_the_local_pools_bytes(cli, tmp_path):
     assert again.cached == 10 + 4 and again.skipped == local.skipped  # resumed from the cache
 
 
+@pytest.mark.slow
 def test_engine_keeps_the_per_piece_time_limit(tmp_path):
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "book.abc").write_text(ABC_BOOK)
@@ -69,6 +71,7 @@ def tiny_model(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_batch_convert_on_the_engine_lists_failures_and_keeps_outputs(cli, tmp_path, tiny_model):
     root, out = tmp_path / "corpus", tmp_path / "out"
     (root / "a").mkdir(parents=True)

@@ -76,6 +76,7 @@ def read_png(path):
     return img
 
 
+@pytest.mark.slow
 def test_report_folder_holds_markdown_json_pictures_and_outputs(report):
     out, rep = report
     assert json.loads((out / "report.json").read_text()) == rep
@@ -95,6 +96,7 @@ def test_report_folder_holds_markdown_json_pictures_and_outputs(report):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging or old folders left
 
 
+@pytest.mark.slow
 def test_identity_baseline_is_exact_and_numbers_are_plausible(report):
     _, rep = report
     ident = rep["content"]["identity"]
@@ -126,6 +128,7 @@ def test_identity_baseline_is_exact_and_numbers_are_plausible(report):
     assert rep["counts"]["target_real"] == 3 and rep["failed"] == [] and rep["classifier"]["source"] == ["pop"]
 
 
+@pytest.mark.slow
 def test_style_judge_leads_with_its_profile(report):
     out, rep = report
     st = rep["style_judge"]
@@ -196,6 +199,7 @@ def test_strength_matches_a_hand_computation():
     assert score.detected == "pop"
 
 
+@pytest.mark.slow
 def test_converted_copies_score_exactly_like_identity(models, corpus, tmp_path):
     conv = tmp_path / "conv" / "deep"
     conv.mkdir(parents=True)
@@ -247,6 +251,7 @@ def test_cli_compare_writes_png_and_refuses_overwrite(cli, tmp_path):
     assert bars.exit_code == 3 and "select none" in bars.output and not (tmp_path / "y.png").exists()
 
 
+@pytest.mark.slow
 def test_cli_evaluate_reports_failures_and_guards_its_folder(cli, models, corpus, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(corpus / "in", data)
@@ -303,6 +308,7 @@ def test_max_files_draws_a_seeded_sample(corpus):
         input_files([])
 
 
+@pytest.mark.slow
 def test_failed_run_keeps_the_previous_report(models, corpus, tmp_path):
     out = tmp_path / "rep"
     evaluate([corpus / "in" / "rich.mid"], "jazz", model=models[0], classifier=False, out_dir=out)
@@ -354,6 +360,7 @@ def test_convert_detects_the_source_genre_of_a_finer_grid_model_on_the_classifie
     assert other.detect(song_to_roll(s, RollConfig(steps_per_beat=6)).merged()) is None
 
 
+@pytest.mark.slow
 def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
     from midistyle.errors import ModelError
 
@@ -374,6 +381,7 @@ def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp
     assert np.isfinite(st["strength"]) and -1.0 <= st["strength"] <= 1.0
 
 
+@pytest.mark.slow
 def test_model_on_a_grid_the_shipped_cnn_cannot_judge_is_judged_by_the_style_judge_alone(corpus, models, tmp_path):
     from midistyle.errors import ModelError
 
@@ -392,6 +400,7 @@ def test_model_on_a_grid_the_shipped_cnn_cannot_judge_is_judged_by_the_style_jud
         evaluate(corpus / "in", "jazz", model=tmp_path / "gen6", classifier=models[1], out_dir=tmp_path / "r2")
 
 
+@pytest.mark.slow
 def test_a_12_step_cyclegan_gets_the_cnn_strength(corpus, models, tmp_path):
     torch.manual_seed(0)
     grid12 = RollConfig(steps_per_beat=12)

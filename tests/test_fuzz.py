@@ -111,6 +111,7 @@ def read_in_child(folder: Path, names: list[str], score_seconds: float = 10.0) -
     return results
 
 
+@pytest.mark.slow
 def test_reader_gives_a_valid_song_or_input_error_on_every_fuzz_file(tmp_path):
     folder = tmp_path / "in"
     by_name = write_cases(folder, CASES)
@@ -150,6 +151,7 @@ def test_names_from_the_file_reach_no_terminal_raw(cli, tmp_path):
     assert res.exit_code == 0 and "\x1b" not in res.output and "\0" not in res.output
 
 
+@pytest.mark.slow
 def test_a_score_that_makes_music21_loop_is_stopped(tmp_path, monkeypatch):
     import music21
 
@@ -281,6 +283,7 @@ def check_run(res, src: Path, data: bytes, out: Path, outputs: list[Path], bad_c
 
 
 @pytest.mark.parametrize("command", SINGLE)
+@pytest.mark.slow
 def test_every_command_on_fuzz_files(cli, command, tmp_path, request, valid_midi, monkeypatch):
     need(command)
     models = request.getfixturevalue("models") if command == "convert" else None
@@ -300,6 +303,7 @@ def test_every_command_on_fuzz_files(cli, command, tmp_path, request, valid_midi
 
 
 @pytest.mark.parametrize("command", ["evaluate", "prepare", "convert"])
+@pytest.mark.slow
 def test_batch_commands_finish_and_list_the_bad_files(cli, command, tmp_path, request):
     """A folder of fuzz files: the batch finishes, writes its results and lists each bad file on one line."""
     need(command)
@@ -361,6 +365,7 @@ def unreadable(category: str, tmp_path: Path) -> FuzzCase:
 @pytest.mark.parametrize("command,category", [
     ("inspect", "truncate"), ("quantize", "bitflip"), ("roll", "abc"), ("render", "zero_tracks"),
 ])
+@pytest.mark.slow
 def test_real_process_prints_one_line_and_exit_code(command, category, tmp_path):
     need(command)
     c = unreadable(category, tmp_path)
@@ -376,6 +381,7 @@ def test_real_process_prints_one_line_and_exit_code(command, category, tmp_path)
     assert not list(out.iterdir()) and src.read_bytes() == c.data
 
 
+@pytest.mark.slow
 def test_ten_hours_of_silence_and_200000_notes_in_bounded_time(tmp_path):
     silence, many = tmp_path / "silence.mid", tmp_path / "many.mid"
     silence.write_bytes(fuzz_corpus.long_silence(hours=10))
@@ -402,6 +408,7 @@ def test_ten_hours_of_silence_and_200000_notes_in_bounded_time(tmp_path):
     ("huge_ticks-division1-long", "too long: 300000 beats"), ("tempo-tempo-one", "absurd tempo 6e+07 qpm"),
     ("huge_ticks-delta-2x", "event times overflow"), ("abc-M-huge", "absurd meter '9999/1'"),
 ])
+@pytest.mark.slow
 def test_absurd_values_get_a_one_line_reason(cli, case, reason, tmp_path):
     c = next(c for c in CASES if c.name == case)
     src = tmp_path / c.filename

@@ -5,6 +5,7 @@ import importlib.util
 import tarfile
 from pathlib import Path
 
+import pytest
 import torch
 
 from midistyle.config import ModelConfig, RollConfig
@@ -34,6 +35,7 @@ def test_run_specs_become_train_commands(tmp_path):
     assert "--focus" not in gpu.command(gpu.parse_run("multi=medium"), tmp_path, tmp_path, 10, None, "cpu")
 
 
+@pytest.mark.slow
 def test_pack_halves_medium_weights_drops_duplicates_and_keeps_to_its_share(tmp_path):
     gpu = _recipe()
     torch.manual_seed(0)

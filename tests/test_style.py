@@ -206,6 +206,7 @@ def test_judge_reads_quantised_files_as_written_and_records_its_alignment(tmp_pa
         dataclasses.replace(judge, align="sometimes")
 
 
+@pytest.mark.slow
 def test_judging_imports_neither_torch_nor_sklearn():
     import subprocess
     import sys

@@ -114,6 +114,7 @@ def _mean(records, key, sl):
     return sum(values) / len(values)
 
 
+@pytest.mark.slow
 def test_classifier_separates_triads_from_scales(tmp_path):
     small = dataclasses.replace(TINY, classifier=dataclasses.replace(TINY.classifier, base_channels=8))
     cfg = _cfg("classifier", epochs=4, log_every=4, lr=1e-3)
@@ -132,6 +133,7 @@ def test_classifier_separates_triads_from_scales(tmp_path):
         assert clf(x[:, :, :48]).shape == (len(val), 2)  # 3 bars of 4/4 (or 4 of 3/4) work too
 
 
+@pytest.mark.slow
 def test_cyclegan_losses_fall_and_run_dir_is_complete(tmp_path):
     cfg = _cfg("cyclegan", epochs=8, lr=1e-3, decay_from=1.0)  # 32 steps at a toy-sized learning rate
     result = fit(_task(CycleGANTask, cfg), _pairs(), cfg, tmp_path / "run", val_data=_pairs("val"), progress=False)
@@ -157,6 +159,7 @@ def test_cyclegan_losses_fall_and_run_dir_is_complete(tmp_path):
     assert len(vals) == 8 and all("cycle" in v and "density_fake_b" in v for v in vals)
 
 
+@pytest.mark.slow
 def test_gan_losses_fall(tmp_path):
     cfg = _cfg("gan", epochs=8, lr=1e-3, decay_from=1.0)
     result = fit(_task(GANTask, cfg), _pairs(), cfg, tmp_path / "run", val_data=_pairs("val"), progress=False)
@@ -170,6 +173,7 @@ def test_gan_losses_fall(tmp_path):
         assert torch.equal(g(x), g(x))  # z = 0 without noise: deterministic conversion
 
 
+@pytest.mark.slow
 def test_resume_after_a_crash_repeats_the_uninterrupted_losses(tmp_path):
     # mixed discriminators and a small pool that fills and starts swapping within the run: all state
     cfg = _cfg("cyclegan", epochs=3, mixed="partial", pool_size=6, checkpoint_every=5)  # 4 batches per epoch
@@ -203,6 +207,7 @@ def test_resume_after_a_crash_repeats_the_uninterrupted_losses(tmp_path):
             assert torch.equal(va, vb), (name, k)
 
 
+@pytest.mark.slow
 def test_existing_run_needs_resume_and_same_architecture(tmp_path):
     cfg = _cfg("gan", max_steps=2)
     fit(_task(GANTask, cfg), _pairs(n=16), cfg, tmp_path / "run", progress=False)
@@ -233,6 +238,7 @@ def test_learning_rate_is_constant_then_linear_to_zero():
     assert lr_at(10 * 50 - 1, 100 * 50, brunner) == 2e-4 and lr_at(55 * 50, 100 * 50, brunner) == pytest.approx(1e-4)
 
 
+@pytest.mark.slow
 def test_api_builds_datasets_and_ships_checkpoints(tmp_path, monkeypatch):
     """train_* import midistyle.data.dataset at call time; a stand-in module checks the wiring."""
     stub = types.ModuleType("midistyle.data.dataset")
@@ -275,6 +281,7 @@ torch.set_num_threads(1)
 TINY = get_preset("tiny")
 
 
+@pytest.mark.slow
 def test_a_cpu_run_without_preset_is_cpu_sized_and_says_so(tmp_path, monkeypatch):
     assert default_preset(torch.device("cpu")) == "small" and default_preset(torch.device("cuda")) == "brunner"
     seen = {}
@@ -295,6 +302,7 @@ def test_a_cpu_run_without_preset_is_cpu_sized_and_says_so(tmp_path, monkeypatch
     assert seen["preset"] == "tiny" and "preset: tiny (the run's own)" in res.output
 
 
+@pytest.mark.slow
 def test_a_gpu_sized_preset_on_a_cpu_warns_with_the_time_it_will_take(tmp_path):
     cfg = dataclasses.replace(TINY.train, task="gan", preset="brunner", max_steps=6, batch_size=4,
                               checkpoint_every=1000)
@@ -347,6 +355,7 @@ def test_loss_curves_label_their_axes_and_keep_scales_apart(tmp_path):
     assert [s for s, _, _ in curve_panels(train_only)] == ["train"]  # no empty validation panel
 
 
+@pytest.mark.slow
 def test_the_loss_picture_is_drawn_with_checkpoints_only(tmp_path, monkeypatch):
     import midistyle.training.loop as loop
 

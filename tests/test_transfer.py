@@ -167,6 +167,7 @@ def test_batch_mirrors_folders_and_reports_bad_files(cli, tmp_path, tiny_model):
     assert not list(out.rglob("*.part"))
 
 
+@pytest.mark.slow
 def test_batch_converts_every_tune_of_an_abc_book(cli, tmp_path, tiny_model, monkeypatch):
     root = tmp_path / "books"
     root.mkdir()
@@ -235,6 +236,7 @@ def test_api_convert_returns_pretty_midi(tiny_model):
     assert read(pretty_midi.PrettyMIDI(io.BytesIO(buf.getvalue())), require_pitched=False).n_notes(drums=True) == 20
 
 
+@pytest.mark.slow
 def test_midi_convert_path_imports_no_music21_or_matplotlib(tmp_path, tiny_model):
     import subprocess
     import sys
@@ -253,6 +255,7 @@ def test_midi_convert_path_imports_no_music21_or_matplotlib(tmp_path, tiny_model
     assert (tmp_path / "o.mid").exists()
 
 
+@pytest.mark.slow
 def test_killed_batch_leaves_no_partial_file_and_rerun_completes(tmp_path, tiny_model):
     import signal
     import subprocess

@@ -56,7 +56,8 @@ def _all_notes(song):
     return sorted((round(s, 6), round(e, 6), p) for t in song.pitched for s, e, p, _ in t.notes())
 
 
-@pytest.mark.parametrize("make", [rich_song, lambda: performance(seed=2)[0]])
+@pytest.mark.parametrize("make", [rich_song,  # a performance is re-timed by beat tracking: slow
+                                  pytest.param(lambda: performance(seed=2)[0], marks=pytest.mark.slow)])
 def test_on_grid_is_what_a_perfect_identity_generator_gives_back(make):
     src = make()
     out, info = converter(Identity()).convert_song(src)

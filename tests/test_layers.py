@@ -29,12 +29,14 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "data": (*BASE, "engine", "representation", "analysis"),
     "style": (*BASE, "representation", "analysis", "data"),  # the style judge; fit reads corpus units
     "models": BASE,  # networks and checkpoints: nothing of the music side
-    "training": (*BASE, "representation", "analysis", "data", "models"),
+    # the model-kind registry: imports only the base at load; each kind's hooks reach down lazily
+    "kinds": (*BASE, "representation", "analysis", "data", "models", "training"),
+    "training": (*BASE, "representation", "analysis", "data", "models", "kinds"),  # api asks the kind table
     "render": (*BASE, "representation"),
-    "transfer": (*BASE, "engine", "representation", "analysis", "models", "render"),
+    "transfer": (*BASE, "engine", "representation", "analysis", "models", "kinds", "render"),
     "summary": (*BASE, "representation", "analysis"),
-    "evaluate": (*BASE, "representation", "analysis", "style", "models", "transfer", "render"),
-    "classify": (*BASE, "representation", "analysis", "style", "models", "transfer", "evaluate"),
+    "evaluate": (*BASE, "representation", "analysis", "style", "models", "kinds", "transfer", "render"),
+    "classify": (*BASE, "representation", "analysis", "style", "models", "kinds", "transfer", "evaluate"),
     "cli": ("*",),  # anything; imported by none
     "__main__": ("cli",),
     "": ("representation", "transfer", "render"),  # the package root: lazy convert/render/GENRES
@@ -50,6 +52,7 @@ HEAVY: dict[str, tuple[str, ...]] = {
     "analysis": ("torch", "music21", "matplotlib"),
     "style": ("torch", "music21", "matplotlib", "sklearn", "librosa"),
     "models": ("music21", "matplotlib"),
+    "kinds": ("torch", "music21", "matplotlib"),
     "data": ("matplotlib",),
     "render": ("torch", "music21", "matplotlib"),
     "summary": ("torch", "music21", "matplotlib"),
@@ -81,6 +84,11 @@ def prefix_of(module: str) -> str:
     raise KeyError(f"{module} has no row in ALLOWED: give its package a place in the layers")
 
 
+def is_module(name: str) -> bool:
+    path = ROOT.joinpath(*name.split(".")[1:])
+    return path.is_dir() or path.with_suffix(".py").exists()
+
+
 def imported(module: str) -> set[str]:
     """The midistyle modules ``module`` imports anywhere in its source, relative imports resolved."""
     path = ROOT.joinpath(*module.split(".")[1:])
@@ -94,7 +102,8 @@ def imported(module: str) -> set[str]:
             if node.level:
                 base = package.split(".")[:len(package.split(".")) - node.level + 1]
                 stem = ".".join(base + ([node.module] if node.module else []))
-                found.update([stem] if node.module else [f"{stem}.{a.name}" for a in node.names])
+                subs = [f"{stem}.{a.name}" for a in node.names if node.module is None and is_module(f"{stem}.{a.name}")]
+                found.update(subs or [stem])  # `from . import x` imports module x; otherwise the package
             else:
                 found.add(node.module)
     return {n for n in found if n == "midistyle" or n.startswith("midistyle.")}

@@ -286,12 +286,12 @@ def test_a_cpu_run_without_preset_is_cpu_sized_and_says_so(tmp_path, monkeypatch
     assert default_preset(torch.device("cpu")) == "small" and default_preset(torch.device("cuda")) == "brunner"
     seen = {}
 
-    def fake_train(data, genres, out, **kwargs):
+    def fake_train(kind, data, out, **kwargs):
         seen.update(kwargs)
         raise SystemExit(0)
 
     import midistyle.training.api as api
-    monkeypatch.setattr(api, "train_classifier", fake_train)
+    monkeypatch.setattr(api, "train", fake_train)
     res = CliRunner().invoke(main, ["train", "classifier", "--data", str(tmp_path), "--device", "cpu",
                                     "-o", str(tmp_path / "run")])
     assert seen["preset"] == "small" and "preset: small (sized for a CPU" in res.output
@@ -336,10 +336,10 @@ def test_collapse_advice_fits_the_task_and_reaches_library_users(tmp_path, monke
 
 
 def test_a_validation_split_without_phrases_is_said(tmp_path):
-    from midistyle.training import api
+    from midistyle.training.inputs import optional
 
     with pytest.warns(MidistyleWarning, match="validation split holds no phrases"):
-        assert api.validation_or_none(lambda: Phrases(None, ["chords"], "val", n=0)) is None
+        assert optional(lambda: Phrases(None, ["chords"], "val", n=0)) is None
 
 
 def test_loss_curves_label_their_axes_and_keep_scales_apart(tmp_path):

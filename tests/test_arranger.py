@@ -21,7 +21,7 @@ from midistyle.kinds.arranger import arrange
 from midistyle.models import checkpoint as ckpt
 from midistyle.training.arranger import loss_mask, net_inputs, net_targets, weighted_bce
 
-from arrangement_fixtures import band_song, lead_sheet, notes
+from tests.arrangement_fixtures import band_song, lead_sheet, notes
 
 GENRES = {"swing": dict(swing=2 / 3, bass_program=32, ride=True),
           "straight": dict(swing=0.5, bass_program=33, ride=False, comp_program=27)}

@@ -286,11 +286,13 @@ def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
 _WORKER: dict = {}
 
 
-def _init_worker(to, model, device, threads) -> None:
+def _init_worker(to, model, device, threads, arrange=False, keep=()) -> None:
     import torch
 
+    from .rearrange import load_converter
+
     torch.set_num_threads(threads)
-    _WORKER["conv"] = Converter.load(to, model, device=device)
+    _WORKER["conv"] = load_converter(to, model, arrange=arrange, keep=keep, device=device)
 
 
 def _engine_convert(jobs, to, model, device) -> list:
@@ -330,14 +332,16 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
                  seed: int = 0, threshold: float = 0.5, from_genre: str | None = None, force: bool = False,
                  wav: bool = False, device: str | None = None,
                  progress: Callable[[int], None] | None = None, engine: str = "local",
-                 engine_address: str | None = None, align_beats: str = "auto") -> BatchReport:
+                 engine_address: str | None = None, align_beats: str = "auto", arrange: bool = False,
+                 keep: tuple[str, ...] = ()) -> BatchReport:
     """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised.
 
     Outputs that already exist are kept and counted as skipped unless ``force``, so re-running an
     interrupted batch finishes the rest. ``engine="dask"`` runs the same per-file work on the
     Dask cluster at ``engine_address`` (a local one of ``workers`` processes when None); its
     workers must see the model, inputs and outputs at the same paths. ``align_beats``: see
-    :meth:`Converter.convert_song`; ``report.aligned`` lists the pieces it re-timed.
+    :meth:`Converter.convert_song`; ``report.aligned`` lists the pieces it re-timed. ``arrange``,
+    ``keep``: the arrangement-level transfer (:func:`midistyle.rearrange.load_converter`).
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing as mp
@@ -356,14 +360,14 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
         return report
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
     if workers == 1:
-        _init_worker(to, model, device, max(1, os.cpu_count() or 1))
+        _init_worker(to, model, device, max(1, os.cpu_count() or 1), arrange, keep)
         results = (_convert_one(a) for a in args)
         _collect(results, report, progress)
         return report
     threads = max(1, (os.cpu_count() or 1) // workers)
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(to, model, device, threads)) as pool:
+                             initargs=(to, model, device, threads, arrange, keep)) as pool:
         futures = [pool.submit(_convert_one, a) for a in args]
         _collect((f.result() for f in as_completed(futures)), report, progress)
     return report

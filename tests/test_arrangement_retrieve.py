@@ -76,3 +76,14 @@ def test_bank_round_trips_through_its_files(tmp_path):
     (tmp_path / "bank" / "bank.json").write_text("{}")
     with pytest.raises(InputError, match="not a readable arrangement bank"):
         load_bank(tmp_path / "bank")
+
+
+def test_required_roles_pick_bars_that_play_them_all():
+    arr = _arr()
+    no_drums = dataclasses.replace(arr, drums=np.zeros_like(arr.drums))
+    # the drumless copy matches the chords just as well and comes first
+    bank = build_bank([*arrangement_bars(no_drums, 0), *arrangement_bars(arr, 1)], "mixed", arr.cfg)
+    parts = retrieve(arr, bank, require=("bass", "drums"))
+    for a, b in zip(arr.bar_starts[:-1], arr.bar_starts[1:]):
+        assert parts["drums"][a:b].any(), "every bar comes from a song that plays drums"
+    np.testing.assert_array_equal(parts["drums"], arr.drums)

@@ -62,4 +62,5 @@ def arrange_by_retrieval(lead: LeadSheet, bank: Bank, profile: GenreProfile | No
                          keep: tuple[str, ...] = (), seed: int = 0) -> Song:
     """The lead sheet arranged from a genre's bank of real bars (:mod:`~midistyle.arrangement.retrieve`)."""
     arr = encode(lead, bank.cfg)
-    return finish(lead, retrieve(arr, bank, seed=seed), bank.cfg, profile, keep=keep)
+    plays = [r for r in (*PITCHED_TARGETS, "drums") if profile is not None and profile.has(r)]
+    return finish(lead, retrieve(arr, bank, require=plays, seed=seed), bank.cfg, profile, keep=keep)

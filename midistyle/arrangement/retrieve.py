@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from ..atomic import atomic_path, write_text
+from ..atomic import write_bytes, write_text
 from ..config import RollConfig, from_dict, to_dict
 from ..errors import InputError
 from ..representation.drums import LANES
@@ -142,12 +142,22 @@ def _scores(bank: Bank, query: np.ndarray) -> np.ndarray:
     return np.stack([np.einsum("nbc,bc->n", np.roll(bank.chroma, k, axis=2), q) for k in SHIFTS], axis=1)
 
 
-def retrieve(arr: Arrangement, bank: Bank, *, seed: int = 0) -> dict[str, np.ndarray]:
+def plays(bank: Bank, roles: Iterable[str]) -> np.ndarray:
+    """Bool ``[N]``: bank bars in which every role of ``roles`` (bass, comp, drums) plays."""
+    ok = np.ones(bank.n_bars, bool)
+    for role in roles:
+        x = bank.drums if role == "drums" else getattr(bank, role)[:, 0]
+        ok &= x.reshape(bank.n_bars, -1).any(axis=1)
+    return ok
+
+
+def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed: int = 0) -> dict[str, np.ndarray]:
     """Bass, comping and drums for ``arr``'s bars from ``bank``: role -> tensor over the song's grid.
 
     Each bar takes the best-scoring bank bar of the same length (any length when none matches:
     the bank bar is cut or its pattern repeated to fit). A bar with no chord chroma (silence in
-    the chart) matches on rhythm alone. ``seed`` breaks ties between equal scores.
+    the chart) matches on rhythm alone. ``require``: roles a bank bar must play to be taken (the
+    roles its genre plays), when any bar plays them all. ``seed`` breaks ties between equal scores.
     """
     if bank.n_bars == 0:
         raise InputError(bank.genre, "the arrangement bank holds no bars")
@@ -159,11 +169,14 @@ def retrieve(arr: Arrangement, bank: Bank, *, seed: int = 0) -> dict[str, np.nda
     out = {"bass": np.zeros((2, t, arr.cfg.n_pitches), bool), "comp": np.zeros((2, t, arr.cfg.n_pitches), bool),
            "drums": np.zeros((t, len(LANES)), bool)}
     n_beats = bank.chroma.shape[1]
+    full = plays(bank, require)
+    if full.any():
+        jitter[~full] = -np.inf
     prev: tuple[int, int] | None = None
     for a, n in bars_of(arr):
         scores = _scores(bank, beat_chroma(arr.chroma[a:a + n], arr.cfg.steps_per_beat, n_beats)) + jitter
         same = bank.length == n
-        if same.any():
+        if (same & full).any() or not full.any():
             scores[~same] = -np.inf
         if prev is not None:
             j, k = prev
@@ -181,15 +194,14 @@ def retrieve(arr: Arrangement, bank: Bank, *, seed: int = 0) -> dict[str, np.nda
 
 def save_bank(bank: Bank, directory: str | os.PathLike) -> Path:
     """Write ``bank.safetensors`` and ``bank.json`` into ``directory`` (atomically, each)."""
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {"chroma": bank.chroma, "length": bank.length, "song": bank.song, "bar": bank.bar,
                "bass": np.packbits(bank.bass, axis=-1), "comp": np.packbits(bank.comp, axis=-1),
                "drums": np.packbits(bank.drums, axis=-1)}
-    with atomic_path(directory / "bank.safetensors") as tmp:
-        save_file(tensors, str(tmp))
+    write_bytes(directory / "bank.safetensors", save(tensors))
     meta = {"format": FORMAT, "version": VERSION, "genre": bank.genre, "roll": to_dict(bank.cfg),
             "bars": bank.n_bars, "width": int(bank.bass.shape[2])}
     write_text(directory / "bank.json", json.dumps(meta, indent=1, sort_keys=True) + "\n")

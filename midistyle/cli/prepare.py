@@ -23,12 +23,17 @@ from .common import ALIGN_MODES, engine_options
               help="Re-time pieces to beats estimated from their notes before cutting bars: auto (the default: "
                    "pieces whose onsets miss their own grid), on, off. Overrides the config file's settings, "
                    "per-source ones included.")
+@click.option("--content", type=click.Choice(["roll", "arrangement"]), default=None,
+              help="What a phrase holds: roll (all pitched notes merged; the edit models') or arrangement "
+                   "(melody, chords, bass, comping and drum lanes by role, drum-only files too; for "
+                   "`train bank` and `train arranger`). Default roll.")
 @engine_options
-def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, align_beats, engine, engine_address):
+def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, align_beats, content, engine,
+            engine_address):
     """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
     report = prepare_from_cli([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
                               bars=bars, steps_per_beat=steps_per_beat, progress=True, engine=engine,
-                              engine_address=engine_address, align_beats=align_beats)
+                              engine_address=engine_address, align_beats=align_beats, content=content)
     for line in report.summary_lines():
         click.echo(line)
 
@@ -53,7 +58,7 @@ def subset(prepared, out, n_train, n_val, seed):
 def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, config=None, workers: int | None = None,
                      hop: int | None = None, bars: int | None = None, steps_per_beat: int | None = None,
                      progress: bool = True, engine: str = "local", engine_address: str | None = None,
-                     align_beats: str | None = None):
+                     align_beats: str | None = None, content: str | None = None):
     """``midistyle prepare SRC... --genre NAME -o DIR [--config FILE] [--workers N] [--hop N]
     [--bars N] [--steps-per-beat N] [--align-beats off|auto|on] [--engine dask [--engine-address URL]]``:
     resolve the arguments, run :func:`midistyle.data.corpus.prepare`.
@@ -79,14 +84,14 @@ def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, confi
     if not sources:
         raise InputError(None, "nothing to prepare: give SRC... --genre NAME, or --config FILE")
     flags = {"workers": workers, "hop": hop, "phrase_bars": bars, "steps_per_beat": steps_per_beat,
-             "align_beats": align_beats}
+             "align_beats": align_beats, "content": content}
     if align_beats is not None:  # the flag overrides the file, per-source settings included
         for opts in settings.get("source_options", {}).values():
             opts.pop("align_beats", None)
     settings.update({k: v for k, v in flags.items() if v is not None})
     grid = {k: settings.pop(k) for k in ("steps_per_beat", "low_pitch", "high_pitch") if k in settings}
     allowed = {"phrase_bars", "hop", "phrase_steps", "workers", "val_fraction", "shard_size", "time_limit",
-               "align_beats", "source_options"}
+               "align_beats", "source_options", "content"}
     unknown = sorted(set(settings) - allowed)
     if unknown:
         raise InputError(config, f"unknown setting(s) {unknown}; valid: {sorted(allowed | set(grid) | {'sources'})}")

@@ -64,8 +64,10 @@ def corpus_profile(root: str | os.PathLike, genre: str, *, split: str = "train")
 def write_genre_assets(root: str | os.PathLike, out_dir: str | os.PathLike, genres: list[str] | None = None, *,
                        max_bars: int | None = 4000, seed: int = 0) -> dict[str, Path]:
     """For each genre of an arrangement corpus, ``out_dir/<genre>/`` with its ``profile.json``
-    (instruments, kit, feel) and its retrieval bank (``bank.json`` + ``bank.safetensors``):
-    everything a genre needs besides a trained generator. Returns genre -> folder."""
+    (instruments, kit, feel) and its retrieval bank (``bank.json`` + ``bank.safetensors``), and
+    ``out_dir/arrangement.json`` naming the genres: everything a genre needs besides a trained
+    generator. Genres already in ``out_dir`` and not asked for are kept. Returns genre -> folder."""
+    from ..arrangement.assets import assets_genres, is_assets, write_assets_index
     from ..arrangement.profile import save_profile
     from ..arrangement.retrieve import save_bank
 
@@ -76,4 +78,13 @@ def write_genre_assets(root: str | os.PathLike, out_dir: str | os.PathLike, genr
         save_bank(corpus_bank(root, genre, max_bars=max_bars, seed=seed), folder)
         save_profile(corpus_profile(root, genre), folder / "profile.json")
         done[genre] = folder
+    before = assets_genres(out_dir) if is_assets(out_dir) else []
+    write_assets_index(out_dir, [*[g for g in before if g not in done], *done], corpus=str(Path(root).resolve()),
+                       index_sha256=_sha256(Path(root) / "index.json"), max_bars=max_bars, seed=seed)
     return done
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,8 +1,11 @@
 """Arrangement corpora: prepare keeps drum-only pieces, shards hold the encoded planes, datasets read them."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+import torch
 
 from midistyle.config import RollConfig
 from midistyle.errors import ConfigError
@@ -16,6 +19,8 @@ from midistyle.data.dataset import ArrangementDataset, PhraseDataset
 from midistyle.data.index import read_index
 
 from arrangement_fixtures import band_song
+
+torch.set_num_threads(1)
 from midi_fixtures import song
 
 
@@ -93,3 +98,15 @@ def test_dataset_items_are_the_encoded_phrases(arranged, folders):
     j, _ = first[str(folders / "band" / "groove.mid")]
     groove = data[j]["planes"].numpy()
     assert groove[:6].sum() == 0 and groove[6][:, DRUM_COLS].sum() > 0
+
+
+def test_an_arranger_trains_on_a_corpus_with_drum_only_pieces(arranged, tmp_path):
+    from midistyle.training.api import train
+
+    out, _ = arranged
+    index = read_index(out)
+    groove = [k for k, p in enumerate(index["pieces"]) if p["source"].endswith("groove.mid")]
+    n_groove = sum(1 for row in index["phrases"] if row[2] in groove)
+    result = train("arranger", out, tmp_path / "run", preset="tiny", device="cpu", max_steps=2, progress=False)
+    run = json.loads((result.run_dir / "run.json").read_text())
+    assert n_groove == 2 and run["train_items"] == len(index["phrases"]) and result.step == 2

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
-import json
 import time
 import warnings
 from pathlib import Path

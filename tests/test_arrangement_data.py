@@ -18,10 +18,10 @@ from midistyle.data.corpus import prepare
 from midistyle.data.dataset import ArrangementDataset, PhraseDataset
 from midistyle.data.index import read_index
 
-from arrangement_fixtures import band_song
+from tests.arrangement_fixtures import band_song
 
 torch.set_num_threads(1)
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 
 def _drums_only():
@@ -62,6 +62,7 @@ def test_planes_pack_and_unpack_bit_for_bit():
     assert np.flatnonzero(has_notes(planes)).tolist() == onset_steps.tolist()
 
 
+@pytest.mark.slow
 def test_prepare_keeps_drum_only_pieces_for_arrangements(arranged):
     out, report = arranged
     assert report.pieces["band"]["train"] == 3
@@ -72,6 +73,7 @@ def test_prepare_keeps_drum_only_pieces_for_arrangements(arranged):
     assert groove["drum_notes"] == 96 and groove["notes"] == 0
 
 
+@pytest.mark.slow
 def test_the_merged_roll_corpus_still_refuses_drum_only_pieces(folders, tmp_path):
     report = prepare({"band": [folders / "band"]}, tmp_path / "rolls", workers=1, progress=False)
     assert report.pieces["band"]["train"] + report.pieces["band"]["val"] == 2
@@ -80,6 +82,7 @@ def test_the_merged_roll_corpus_still_refuses_drum_only_pieces(folders, tmp_path
         ArrangementDataset(tmp_path / "rolls", ["band"])
 
 
+@pytest.mark.slow
 def test_dataset_items_are_the_encoded_phrases(arranged, folders):
     out, _ = arranged
     data = ArrangementDataset(out, ["band"])
@@ -100,6 +103,8 @@ def test_dataset_items_are_the_encoded_phrases(arranged, folders):
     assert groove[:6].sum() == 0 and groove[6][:, DRUM_COLS].sum() > 0
 
 
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:no validation data")
 def test_an_arranger_trains_on_a_corpus_with_drum_only_pieces(arranged, tmp_path):
     from midistyle.training.api import train
 

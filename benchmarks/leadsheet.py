@@ -6,7 +6,9 @@ Songs: a seeded draw of ``--n`` from POP909 101-909 (001-100 tuned the chord wei
 - chords: ``recognise_chords`` on all tracks against ``chord_midi.txt`` (seconds of the MIDI clock:
   our quarter times go through ``Song.seconds``), mir_eval.chord.evaluate, duration-weighted;
   baseline: music21's own chord reading per beat (``chord.Chord(pitches).root()`` and
-  ``.quality``/``isDominantSeventh``, what a music21 user gets from chordify per beat);
+  ``.quality``/``isDominantSeventh`` of all pitches sounding in the beat, what a music21 user gets
+  from chordify per beat; where music21 names no triad quality, its root with major or minor by
+  the third);
 - melody: all tracks merged into one track, read with ``read_lead_sheet`` (it is then a lone
   piano, split by note), against the MELODY track: mir_eval.transcription onset-only note F1,
   50 ms onset tolerance, pitch within 50 cents; baseline: a plain skyline (highest note at each
@@ -112,10 +114,11 @@ def music21_chords(song, step: float = 1.0):
         if not sounding:
             continue
         c = m21chord.Chord([note_name(p) for p in sounding])  # names: music21 spells ints ~400x slower
-        quality = "7" if c.isDominantSeventh() else names.get(c.quality)
-        if quality is None:
-            continue
         root = c.root().pitchClass
+        quality = "7" if c.isDominantSeventh() else names.get(c.quality)
+        if quality is None:  # music21 says "other": keep its root, major or minor by the third
+            pcs = {p % 12 for p in sounding}
+            quality = "min" if (root + 3) % 12 in pcs and (root + 4) % 12 not in pcs else "maj"
         if out and out[-1].end == a and (out[-1].root, out[-1].quality) == (root, quality):
             out[-1] = Chord(out[-1].start, float(b), root, quality)
         else:

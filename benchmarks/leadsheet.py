@@ -52,9 +52,15 @@ def score_chords(song, chords, ref) -> dict:
 
     ref_i, ref_l = ref
     if chords:
-        q = np.array([[c.start, c.end] for c in chords])
-        est_i = np.stack([song.seconds(q[:, 0]), song.seconds(q[:, 1])], axis=1)
-        est_l = [c.label for c in chords]
+        est_i, est_l = [], []
+        for c in chords:  # silences between chords are N (mir_eval would stretch the chord before)
+            a, b = song.seconds([c.start, c.end])
+            if est_i and a > est_i[-1][1] + 1e-9:
+                est_i.append([est_i[-1][1], a])
+                est_l.append("N")
+            est_i.append([a, b])
+            est_l.append(c.label)
+        est_i = np.array(est_i)
     else:
         est_i, est_l = np.array([[ref_i.min(), ref_i.max()]]), ["N"]
     return mir_eval.chord.evaluate(ref_i, ref_l, est_i, est_l)

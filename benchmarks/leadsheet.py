@@ -249,6 +249,7 @@ def table(s: dict) -> str:
         f"| songs with melody F1 >= 0.8 | {f(s['melody_f1_ge_0.8'])} | | | |",
         f"| key = key_audio.txt | {f(s['key_acc'])} | {f(s['music21_key_acc'])} (music21 KS) | "
         f"{ratio(s['key_acc'], s['music21_key_acc'])} | |",
+        f"| key agrees with music21's KS | {f(s['key_agree_music21'])} | | | |",
         f"| chords, s/song (median) | {f(s['chords_s_median'], 4)} | {f(s['music21_chords_s_median'], 4)} | "
         f"{ratio(s['chords_s_median'], s['music21_chords_s_median'])} | |",
         f"| key, s/song (median) | (in the chords) | {f(s['music21_key_s_median'], 4)} | | |",
@@ -294,11 +295,14 @@ def write_docs(name: str, meta: dict, s: dict, rows: list[dict] | None) -> None:
           + ", ".join(f"{k} {v}" for k, v in meta["versions"].items()) + ".", "",
           f"Command: `{meta['command']}`", "", (__doc__ or "").split("\n\n    PYTHONPATH")[0], "",
           table(s), "", goals(s), "",
+          "For times, ours / baseline below 1 means ours is faster. The melody baseline (a plain skyline) "
+          "reads the same merged track.", "",
           "Timings are wall-clock on a machine shared with other jobs (load average about 12 on 2 cores "
           "while this ran): compare the columns with each other, not with other runs. Chord weights and "
           "the melody filter were fitted on songs 001-100, which are never scored here. The references "
           "are POP909's extracted annotations (chords by the authors' algorithm, key from the audio), not "
-          "hand labels.", ""]
+          "hand labels. Why the melody goal is missed, and the training-song numbers: "
+          "[log.md](log.md), 2026-12-07 entry.", ""]
     write_text(OUT / f"{name}.md", "\n".join(md))
 
 

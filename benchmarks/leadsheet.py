@@ -224,6 +224,7 @@ def summarise(rows: list[dict]) -> dict:
     s["music21_key_acc"] = float(np.mean([r["music21_key"] == r["key_ref"] for r in m21])) if m21 else None
     s["key_agree_music21"] = float(np.mean([r["music21_key"] == r["key"] for r in m21])) if m21 else None
     s["melody_f1_ge_0.8"] = float(np.mean([r["melody_f1"] >= 0.8 for r in rows]))
+    s["melody_track_found"] = float(np.mean([r["roles"].get("MELODY") == "melody" for r in rows]))
     return s
 
 
@@ -247,6 +248,7 @@ def table(s: dict) -> str:
         f"| melody note F1 (onset 50 ms, tracks merged) | {f(s['melody_f1'])} | {f(s['skyline_f1'])} (plain skyline) | "
         f"{ratio(s['melody_f1'], s['skyline_f1'])} | >= {GOALS['melody_f1']} |",
         f"| songs with melody F1 >= 0.8 | {f(s['melody_f1_ge_0.8'])} | | | |",
+        f"| tracks kept apart: the MELODY track gets the melody role | {f(s['melody_track_found'])} | | | |",
         f"| key = key_audio.txt | {f(s['key_acc'])} | {f(s['music21_key_acc'])} (music21 KS) | "
         f"{ratio(s['key_acc'], s['music21_key_acc'])} | |",
         f"| key agrees with music21's KS | {f(s['key_agree_music21'])} | | | |",

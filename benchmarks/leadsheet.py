@@ -92,10 +92,10 @@ def merged_track(song):
 
 def skyline(track):
     """Baseline: the highest note at each onset (notes within 0.08 quarters are one onset)."""
-    from midistyle.analysis.roles import _clusters
+    from midistyle.analysis.roles import onset_clusters
 
-    order = np.lexsort((-track.pitch, track.start))
-    keep = np.array([order[a] for a, _ in _clusters(track.start[order])], dtype=int)
+    order, clusters = onset_clusters(track)
+    keep = np.array([order[a] for a, _ in clusters], dtype=int)
     return track.replace_notes(track.start[keep], track.end[keep], track.pitch[keep], track.velocity[keep])
 
 

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from benchmarks.leadsheet import POP909, merged_track
-from midistyle.analysis.roles import TOP_LINE_FEATURES, _clusters, skyline, top_line_features
+from midistyle.analysis.roles import TOP_LINE_FEATURES, onset_clusters, skyline, top_line_features
 from midistyle.representation import read
 
 
@@ -21,9 +21,8 @@ def song_data(k: int):
     song = read(POP909 / f"{k:03d}" / f"{k:03d}.mid")
     src = np.concatenate([np.full(t.n_notes, t.name.upper().startswith("MELODY")) for t in song.pitched])
     m = merged_track(song)
-    order = np.lexsort((-m.pitch, m.start))
+    order, clusters = onset_clusters(m)
     start, end, pitch = m.start[order], m.end[order], m.pitch[order].astype(int)
-    clusters = _clusters(start)
     mel = skyline(start, end, pitch, clusters)
     x = top_line_features(start, end, pitch, m.velocity[order].astype(float), mel, clusters)
     return x, src[order][mel], int(src.sum())

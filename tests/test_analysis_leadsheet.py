@@ -72,3 +72,5 @@ def test_drums_only_song_has_no_chords():
     assert sheet.chords == [] and sheet.track_roles == ["drums"]
     assert isinstance(sheet.part("drums")[0], Track)
     assert "N | N |" in chart(sheet)
+    empty = read_lead_sheet(song([("Empty", 0, False, [])]))
+    assert empty.parts == {} and empty.chords == [] and chart(empty).endswith("   1 | N |")

@@ -62,6 +62,18 @@ def test_a_single_piano_is_split_and_gets_back_its_parts():
     assert parts["melody"].program == 0 and not parts["melody"].is_drum
 
 
+def test_a_humanly_played_piano_splits_the_same():
+    # each note a few ticks early or late (a human chord: the melody may come after the bass)
+    melody, bass, comp, _ = _parts()
+    rng = np.random.default_rng(7)
+    jitter = lambda notes: [(s + d, e + d, p, v) for (s, e, p, v), d in  # noqa: E731
+                            zip(notes, rng.uniform(-0.03, 0.03, len(notes)))]
+    melody, bass, comp = jitter(melody), jitter(bass), jitter(comp)
+    parts = split_voices(Track.from_notes("Piano", 0, False, melody + bass + comp))
+    for role, notes in {"melody": melody, "bass": bass, "comp": comp}.items():
+        assert sorted(parts[role].notes()) == sorted(Track.from_notes("x", 0, False, notes).notes()), role
+
+
 def test_split_is_a_partition_of_the_notes():
     rng = np.random.default_rng(3)
     n = 300

@@ -1,8 +1,11 @@
 """Arrangement corpora: prepare keeps drum-only pieces, shards hold the encoded planes, datasets read them."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+import torch
 
 from midistyle.config import RollConfig
 from midistyle.errors import ConfigError
@@ -17,6 +20,8 @@ from midistyle.data.index import read_index
 
 from tests.arrangement_fixtures import band_song
 from tests.midi_fixtures import song
+
+torch.set_num_threads(1)
 
 
 def _drums_only():
@@ -57,6 +62,7 @@ def test_planes_pack_and_unpack_bit_for_bit():
     assert np.flatnonzero(has_notes(planes)).tolist() == onset_steps.tolist()
 
 
+@pytest.mark.slow
 def test_prepare_keeps_drum_only_pieces_for_arrangements(arranged):
     out, report = arranged
     assert report.pieces["band"]["train"] == 3
@@ -67,6 +73,7 @@ def test_prepare_keeps_drum_only_pieces_for_arrangements(arranged):
     assert groove["drum_notes"] == 96 and groove["notes"] == 0
 
 
+@pytest.mark.slow
 def test_the_merged_roll_corpus_still_refuses_drum_only_pieces(folders, tmp_path):
     report = prepare({"band": [folders / "band"]}, tmp_path / "rolls", workers=1, progress=False)
     assert report.pieces["band"]["train"] + report.pieces["band"]["val"] == 2
@@ -75,6 +82,7 @@ def test_the_merged_roll_corpus_still_refuses_drum_only_pieces(folders, tmp_path
         ArrangementDataset(tmp_path / "rolls", ["band"])
 
 
+@pytest.mark.slow
 def test_dataset_items_are_the_encoded_phrases(arranged, folders):
     out, _ = arranged
     data = ArrangementDataset(out, ["band"])
@@ -93,3 +101,17 @@ def test_dataset_items_are_the_encoded_phrases(arranged, folders):
     j, _ = first[str(folders / "band" / "groove.mid")]
     groove = data[j]["planes"].numpy()
     assert groove[:6].sum() == 0 and groove[6][:, DRUM_COLS].sum() > 0
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:no validation data")
+def test_an_arranger_trains_on_a_corpus_with_drum_only_pieces(arranged, tmp_path):
+    from midistyle.training.api import train
+
+    out, _ = arranged
+    index = read_index(out)
+    groove = [k for k, p in enumerate(index["pieces"]) if p["source"].endswith("groove.mid")]
+    n_groove = sum(1 for row in index["phrases"] if row[2] in groove)
+    result = train("arranger", out, tmp_path / "run", preset="tiny", device="cpu", max_steps=2, progress=False)
+    run = json.loads((result.run_dir / "run.json").read_text())
+    assert n_groove == 2 and run["train_items"] == len(index["phrases"]) and result.step == 2

@@ -75,6 +75,7 @@ def test_config_refuses_transposition_and_a_bad_weight():
         cfg(task="arranger", pos_weight=0.0)
 
 
+@pytest.mark.slow
 def test_trains_on_the_one_loop_and_learns_each_genres_parts(trained):
     rows = [json.loads(line) for line in (trained.run_dir / "metrics.jsonl").read_text().splitlines()]
     losses = [r["bce"] for r in rows if r["split"] == "train"]
@@ -91,6 +92,7 @@ def test_trains_on_the_one_loop_and_learns_each_genres_parts(trained):
     assert lanes["swing"][51] > lanes["swing"][42] and lanes["straight"][42] > lanes["straight"][51], lanes
 
 
+@pytest.mark.slow
 def test_arrange_keeps_the_melody_and_takes_instruments_and_feel_from_the_profile(trained):
     src = band_song(seed=5)
     lead = lead_sheet(src)

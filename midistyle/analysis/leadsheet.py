@@ -83,7 +83,8 @@ def read_lead_sheet(song: Song, step: float = 1.0) -> LeadSheet:
     has_bass = "bass" in roles
     for track, role in zip(song.tracks, roles):
         if role != SPLIT:
-            parts[role].append(track)
+            if track.n_notes:
+                parts[role].append(track)
             continue
         split = split_voices(track, bass=not has_bass)
         for part_role, part in split.items():

@@ -103,11 +103,10 @@ def split_voices(track: Track, *, bass: bool = True) -> dict[str, Track]:
     notes is an empty track. Notes are never cut or moved: the parts' notes add up to the track's.
     """
     n = track.n_notes
-    order = np.lexsort((-track.pitch, track.start))
+    order, clusters = onset_clusters(track)
     start, end, pitch = track.start[order], track.end[order], track.pitch[order].astype(int)
     velocity = track.velocity[order].astype(float)
     label = np.full(n, 2, np.int8)  # 0 melody, 1 bass, 2 comp
-    clusters = _clusters(start)
     mel = skyline(start, end, pitch, clusters)
     label[mel] = 0
     if mel.size >= 3:
@@ -132,7 +131,7 @@ REGISTER_WINDOW = 4.0  # quarters each side: the line's local register and loudn
 TOP_LINE_FEATURES = ("bias", "below local register", "above song median", "louder than line",
                      "louder than around", "log2 duration", "cluster size", "rest before",
                      "leap from previous", "leap to next", "line density", "gap above the rest")
-TOP_LINE_WEIGHTS = (0.120, -1.674, -0.418, 0.071, 0.822, -0.180, -0.041, 0.174, -0.281, -0.318, 0.545, 0.563)
+TOP_LINE_WEIGHTS = (0.219, -1.793, -0.622, 0.110, 0.776, -0.174, -0.016, -0.038, -0.241, -0.261, 0.635, 0.454)
 
 
 def skyline(start, end, pitch, clusters) -> np.ndarray:
@@ -162,9 +161,10 @@ def top_line_features(start, end, pitch, velocity, mel, clusters) -> np.ndarray:
     local_p = np.nanpercentile(np.where(inside, p[np.minimum(idx, p.size - 1)], np.nan), 60, axis=1)
     local_v = np.nanmedian(np.where(inside, v[np.minimum(idx, v.size - 1)], np.nan), axis=1)
     # loudness of all notes struck within a window around each candidate (accompaniment included)
-    cv = np.concatenate([[0.0], np.cumsum(velocity)])
-    a = np.searchsorted(start, t - 1.0)
-    b = np.searchsorted(start, t + 1.0, side="right")
+    by_start = np.argsort(start, kind="stable")
+    cv = np.concatenate([[0.0], np.cumsum(velocity[by_start])])
+    a = np.searchsorted(start[by_start], t - 1.0)
+    b = np.searchsorted(start[by_start], t + 1.0, side="right")
     around = (cv[b] - cv[a]) / np.maximum(b - a, 1)
     size = np.zeros(start.size)
     second = np.full(start.size, np.nan)
@@ -183,14 +183,21 @@ def top_line_features(start, end, pitch, velocity, mel, clusters) -> np.ndarray:
         np.nan_to_num(np.minimum(p - second[mel], 24) / 12, nan=1.0)], axis=1)
 
 
-def _clusters(start: np.ndarray) -> list[tuple[int, int]]:
-    """Index ranges of notes (sorted by start) whose onsets chain within ``ONSET_TOL`` of the first."""
+def onset_clusters(track: Track) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Notes grouped by onset: ``(order, clusters)``. ``order`` sorts the track's notes by onset
+    cluster, highest pitch first inside each (a human chord's notes come a few ticks apart, in any
+    order); ``clusters`` are the index ranges into that order of notes struck within
+    ``ONSET_TOL`` quarters of the cluster's first."""
+    by_start = np.argsort(track.start, kind="stable")
+    start = track.start[by_start]
     out, a = [], 0
+    cluster = np.zeros(start.size, np.int64)
     for i in range(1, start.size + 1):
         if i == start.size or start[i] - start[a] > ONSET_TOL:
             out.append((a, i))
+            cluster[a:i] = len(out) - 1
             a = i
-    return out
+    return by_start[np.lexsort((-track.pitch[by_start], cluster))], out
 
 
 def _mark_bass(start, end, pitch, label, clusters) -> None:
@@ -199,7 +206,7 @@ def _mark_bass(start, end, pitch, label, clusters) -> None:
         cand = [j for j in range(a, b) if label[j] != 0]
         if not cand:
             continue
-        low = max(cand, key=lambda j: -pitch[j])  # highest index among lowest: notes sorted high->low
+        low = cand[-1]  # notes of a cluster run high to low
         if pitch[low] > BASS_MAX_PITCH:
             continue
         before = slice(max(0, a - 64), a)  # notes struck earlier, still sounding past this onset

@@ -79,8 +79,8 @@ class ArrangementConverter:
         else:
             from .kinds.arranger import arrange_parts
 
-            parts = arrange_parts(lead, self.target, self.model, threshold=threshold, device=self.device)
-            out = finish(lead, parts, self.cfg, self.profile, keep=self.keep)
+            parts, roll = arrange_parts(lead, self.target, self.model, threshold=threshold, device=self.device)
+            out = finish(lead, parts, roll, self.profile, keep=self.keep)
         info: dict[str, Any] = {"source": song.source, "to": self.target, "notes_in": song.n_notes(),
                                 "notes_out": out.n_notes(), "bars": len(bar_lines(song)) - 1,
                                 "roles": ", ".join(sorted({r for r in lead.track_roles}))}

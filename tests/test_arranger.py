@@ -98,7 +98,10 @@ def test_arrange_keeps_the_melody_and_takes_instruments_and_feel_from_the_profil
     lead = lead_sheet(src)
     profile = learn_profile([lead_sheet(band_song(seed=s, **GENRES["swing"])) for s in range(2)], "swing")
     out = arrange(lead, "swing", trained.best, profile=profile)
-    assert notes(out.tracks[0]) == notes(src.tracks[0])
+    np.testing.assert_array_equal(out.tracks[0].pitch, src.tracks[0].pitch)  # the melody's notes, in order,
+    assert out.tracks[0].start[1] == pytest.approx(2 / 3, abs=0.01)  # played in the genre's swing
+    assert notes(arrange(lead, "swing", trained.best, profile=profile, keep=("feel",)).tracks[0]) == \
+        notes(src.tracks[0])
     assert out.tempos == src.tempos and out.time_signatures == src.time_signatures
     assert [(t.name, t.program, t.is_drum) for t in out.tracks[1:]] == \
         [("Bass", 32, False), ("Comp", 0, False), ("Drums", 0, True)]

@@ -51,30 +51,14 @@ def _data(data_dir, cfg: ArrangerConfig, genres=None):
     return train, val, info
 
 
-def arrange(lead, genre: str, model: str | os.PathLike, *, profile=None, threshold: float = 0.5,
-            keep: tuple[str, ...] = (), swing_melody: bool = False, device: str = "cpu"):
-    """The lead sheet ``lead`` arranged in ``genre`` by the arranger checkpoint ``model``.
-
-    Parameters
-    ----------
-    lead : :class:`~midistyle.analysis.leadsheet.LeadSheet` of the source.
-    genre : one of the checkpoint's genres.
-    profile : the genre's :class:`~midistyle.arrangement.profile.GenreProfile`: the new parts' GM
-        programs and swing, and no drums where fewer than half its songs have any. None: default
-        programs, straight, drums kept.
-    threshold : probability above which a cell is a note.
-    keep, swing_melody : as in :func:`midistyle.arrangement.decode.decode`.
-
-    Returns
-    -------
-    Song: the source's melody, tempo map and meters with the new bass, comp and drum tracks.
-    """
+def arrange_parts(lead, genre: str, model: str | os.PathLike, *, threshold: float = 0.5, device: str = "cpu"):
+    """The parts the arranger checkpoint ``model`` writes for the lead sheet ``lead`` in ``genre``:
+    role -> tensor (``bass``/``comp`` ``[2, T, P]``, ``drums`` ``[T, L]``; cells above ``threshold``),
+    for :func:`midistyle.arrangement.arrange.finish` to play in the genre's instruments and feel."""
     import torch
 
-    from midistyle.arrangement.decode import decode
     from midistyle.arrangement.encode import encode
     from midistyle.arrangement.planes import to_planes
-    from midistyle.arrangement.profile import swing_or_straight
     from midistyle.models.checkpoint import load_checkpoint
     from midistyle.representation.drums import LANES
     from midistyle.training.arranger import genre_onehot, net_inputs
@@ -90,14 +74,20 @@ def arrange(lead, genre: str, model: str | os.PathLike, *, profile=None, thresho
     with torch.no_grad():
         prob = modules["G"](net_inputs(planes, meta.roll.low_pitch), code=code)[0].cpu().numpy()
     on = prob > threshold
-    parts = {"bass": on[0:2], "comp": on[2:4], "drums": on[4][:, :len(LANES)]}
-    programs, swing = {}, 0.5
-    if profile is not None:
-        programs = {r: p for r in ("bass", "comp", "drums") if (p := profile.program(r)) is not None}
-        swing = swing_or_straight(profile)
-        if not profile.has("drums"):
-            parts.pop("drums")
-    return decode(lead, parts, meta.roll, programs=programs, swing=swing, swing_melody=swing_melody, keep=keep)
+    return {"bass": on[0:2], "comp": on[2:4], "drums": on[4][:, :len(LANES)]}, meta.roll
+
+
+def arrange(lead, genre: str, model: str | os.PathLike, *, profile=None, threshold: float = 0.5,
+            keep: tuple[str, ...] = (), device: str = "cpu"):
+    """The lead sheet ``lead`` arranged in ``genre`` by the arranger checkpoint ``model``: its parts
+    (:func:`arrange_parts`) played as ``profile`` (a
+    :class:`~midistyle.arrangement.profile.GenreProfile`; None: default programs, straight, every
+    part) says, the source's melody, tempo map and meters kept (see
+    :func:`midistyle.arrangement.arrange.finish` for ``keep``)."""
+    from midistyle.arrangement.arrange import finish
+
+    parts, roll = arrange_parts(lead, genre, model, threshold=threshold, device=device)
+    return finish(lead, parts, roll, profile, keep=keep)
 
 
 KIND = register(Kind(

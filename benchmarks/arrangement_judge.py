@@ -2,7 +2,7 @@
 
     python benchmarks/arrangement_judge.py --data ../shared/data --cache runs/arrangement_cache \\
         [--judge midistyle/pretrained/arrangement_judge] [--out docs/results] \\
-        [--fit-command "..."] [--fit-wall-s 1234]
+        [--fit-command "..."] [--fit-wall-s 1234] [--to-jazz-songs 20]
 
 Reads the judge fitted by ``python -m midistyle.style.fit --features arrangement ...`` and the
 feature cache that fit wrote (nothing is re-extracted when the cache is complete), rebuilds the
@@ -11,7 +11,10 @@ same seeded subsample from the judge's own record (genres, caps, seed), and writ
 ``arrangement_judge.json`` into ``--out``: balanced accuracy, recall
 and confusion on the validation split (pieces as written), recall per collection, the median per
 genre and per collection of the listener's markers over every piece of the subsample, and the
-features each genre leans on most (largest standardised coefficients).
+features each genre leans on most (largest standardised coefficients). With ``--to-jazz-songs N``
+also: N validation songs of freemidi pop and rock (a seeded draw), converted with the shipped
+``to_jazz`` (``Converter.convert_song``, seed 0), and how often the arrangement judge calls the
+inputs and the outputs jazz: where today's transfer stands on issue 30's "genre by the arrangement" bar.
 """
 from __future__ import annotations
 
@@ -64,6 +67,7 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default="docs/results")
     ap.add_argument("--fit-command", default="")
     ap.add_argument("--fit-wall-s", type=float)
+    ap.add_argument("--to-jazz-songs", type=int, default=0)
     args = ap.parse_args(argv)
 
     judge = StyleJudge.load(args.judge)
@@ -94,6 +98,8 @@ def main(argv=None) -> None:
                    "val": int((t.split == "val").sum())},
         "validation": val, "markers_by_genre": by_genre, "markers_by_collection": by_collection, "leans_on": leans,
     }
+    if args.to_jazz_songs:
+        result["shipped_to_jazz"] = to_jazz_check(judge, args.data, args.to_jazz_songs)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "arrangement_judge.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
@@ -101,6 +107,31 @@ def main(argv=None) -> None:
     kept = md.read_text(encoding="utf-8").partition(NOTES)[2] if md.exists() else ""
     md.write_text(render(result) + "\n" + NOTES + kept, encoding="utf-8")
     print(render(result))
+
+
+def to_jazz_check(judge, data, n: int) -> dict:
+    """Validation freemidi pop/rock songs through the shipped to_jazz, judged by ``judge`` before and after."""
+    import time
+
+    from midistyle.data.corpus import split_of
+    from midistyle.representation import read
+    from midistyle.style import judge_arrangement
+    from midistyle.transfer import Converter
+
+    val = [u for u in corpus_units(data, ["pop", "rock"]) if split_of(u.sha1, 0.1) == "val" and "freemidi" in u.path]
+    pick = [val[i] for i in np.random.default_rng(0).permutation(len(val))[:n]]
+    conv, rows, t0 = Converter.load("jazz"), [], time.time()
+    for u in pick:
+        song = read(u.path)
+        out, _ = conv.convert_song(song, seed=0)
+        (g_in, p_in), (g_out, p_out) = judge_arrangement(song, judge), judge_arrangement(out, judge)
+        rows.append({"file": Path(u.path).name, "genre": u.genre, "input": g_in, "output": g_out,
+                     "p_jazz_input": p_in["jazz"], "p_jazz_output": p_out["jazz"]})
+    return {"n": len(rows), "inputs_judged_jazz": float(np.mean([r["input"] == "jazz" for r in rows])),
+            "outputs_judged_jazz": float(np.mean([r["output"] == "jazz" for r in rows])),
+            "mean_p_jazz": {"inputs": float(np.mean([r["p_jazz_input"] for r in rows])),
+                            "outputs": float(np.mean([r["p_jazz_output"] for r in rows]))},
+            "seconds": time.time() - t0, "songs": rows}
 
 
 def render(r: dict) -> str:
@@ -140,6 +171,15 @@ def render(r: dict) -> str:
     lines += ["\nBy collection:\n", "| collection | n | " + " | ".join(cols) + " |", "|---" * (len(cols) + 2) + "|"]
     lines += [f"| {k} | {m['n']} | " + " | ".join(f(m[c]) for c in cols) + " |"
               for k, m in r["markers_by_collection"].items()]
+    tj = r.get("shipped_to_jazz")
+    if tj:
+        jazz = r["validation"]["recall"].get("jazz")
+        lines += ["\n## Today's `to_jazz` by the arrangement\n",
+                  f"{tj['n']} validation songs of freemidi pop and rock (seeded draw), converted with the shipped "
+                  f"`to_jazz`: judged jazz **{f(tj['outputs_judged_jazz'], True)}** of the outputs "
+                  f"({f(tj['inputs_judged_jazz'], True)} of the inputs; mean P(jazz) {f(tj['mean_p_jazz']['inputs'])} -> "
+                  f"{f(tj['mean_p_jazz']['outputs'])}). Real validation jazz is recognised at {f(jazz, True)}, so issue "
+                  f"30's bar (0.85 x that) is {f(0.85 * jazz, True) if jazz is not None else 'n/a'}.\n"]
     lines += ["\n## What it leans on\n", "Largest standardised coefficients per genre (feature: weight):\n"]
     lines += [f"- **{k}**: " + ", ".join(f"{n} {w:+.2f}" for n, w in x) for k, x in r["leans_on"].items()]
     return "\n".join(lines) + "\n"

@@ -70,7 +70,7 @@ class ArrangementConverter:
         (bars, notes in and out, what the alignment found, the roles read)."""
         from .analysis.leadsheet import read_lead_sheet
         from .arrangement.arrange import arrange_by_retrieval, finish
-        from .transfer import aligned_song
+        from .representation.beats import aligned_song
 
         song, aligned = aligned_song(song, align_beats, self.cfg.steps_per_beat)
         lead = read_lead_sheet(song)
@@ -89,21 +89,3 @@ class ArrangementConverter:
         if from_genre is not None:
             info["from"] = from_genre
         return out, info
-
-
-def load_converter(to: str, model: str | os.PathLike | None = None, *, arrange: bool = False,
-                   keep: tuple[str, ...] = (), device: str | None = None):
-    """The converter ``convert`` uses: arrangement-level when ``arrange`` (or when ``model`` is an
-    assets folder or an arranger checkpoint), else the merged-roll edit models
-    (:class:`midistyle.transfer.Converter`)."""
-    if model is not None and not is_assets(model):
-        from .models.checkpoint import read_meta
-
-        arrange = arrange or read_meta(model).kind == "arranger"
-    if arrange or is_assets(model):
-        return ArrangementConverter.load(to, model, keep=keep, device=device)
-    if keep:
-        raise ModelError(model, "--keep works with the arrangement transfer (--arrange), not an edit model")
-    from .transfer import Converter
-
-    return Converter.load(to, model, device=device)

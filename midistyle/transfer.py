@@ -21,6 +21,7 @@ from .kinds import registry as kinds
 from .representation import Song, quantize, read, roll_to_notes, song_to_roll
 from .representation.files import find_pieces
 from .representation.song import GENRES
+from .representation.beats import aligned_song  # noqa: F401  (the song convert transforms; re-exported)
 from .representation.windows import coarsen, grid_factor, overlap_add, windows
 
 PRETRAINED = Path(__file__).parent / "pretrained"
@@ -174,16 +175,6 @@ class Converter:
         return song.with_tracks(tracks), info
 
 
-def aligned_song(song: Song, align_beats: str, steps_per_beat: int) -> tuple[Song, dict | None]:
-    """The song ``convert`` transforms: re-timed to beats from its notes as ``align_beats`` says
-    (``"auto"``, ``"on"``, ``"off"``), with what the alignment found (None when nothing changed)."""
-    if align_beats == "off":
-        return song, None
-    from .representation.beats import align_beats as align
-    al = align(song, align_beats, steps_per_beat)
-    return al.song, (al.summary() if al.changed else None)
-
-
 def assign_notes(roll, song: Song, start, end, pitch_col) -> list:
     """Give each output note (in steps / pitch columns) to a source pitched track.
 
@@ -244,6 +235,26 @@ def _latest_velocity(velocity: np.ndarray) -> np.ndarray:
 
 # --- convenience API mirroring the CLI -------------------------------------------------------
 
+def load_converter(to: str, model: str | os.PathLike | None = None, *, arrange: bool = False,
+                   keep: tuple[str, ...] = (), device: str | None = None):
+    """The converter ``convert`` uses: arrangement-level when ``arrange`` (or when ``model`` is an
+    assets folder or an arranger checkpoint), else the merged-roll edit models
+    (:class:`midistyle.transfer.Converter`)."""
+    from .arrangement.assets import is_assets
+
+    if model is not None and not is_assets(model):
+        from .models.checkpoint import read_meta
+
+        arrange = arrange or read_meta(model).kind == "arranger"
+    from .rearrange import ArrangementConverter
+
+    if arrange or is_assets(model):
+        return ArrangementConverter.load(to, model, keep=keep, device=device)
+    if keep:
+        raise ModelError(model, "--keep works with the arrangement transfer (--arrange), not an edit model")
+    return Converter.load(to, model, device=device)
+
+
 def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = None, seed: int = 0,
             threshold: float = 0.5, device: str | None = None, tune: int | None = None, align_beats: str = "auto"):
     """Convert a whole song to genre ``to`` with the shipped model (or ``model``, a checkpoint folder).
@@ -288,8 +299,6 @@ _WORKER: dict = {}
 
 def _init_worker(to, model, device, threads, arrange=False, keep=()) -> None:
     import torch
-
-    from .rearrange import load_converter
 
     torch.set_num_threads(threads)
     _WORKER["conv"] = load_converter(to, model, arrange=arrange, keep=keep, device=device)
@@ -341,7 +350,7 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
     Dask cluster at ``engine_address`` (a local one of ``workers`` processes when None); its
     workers must see the model, inputs and outputs at the same paths. ``align_beats``: see
     :meth:`Converter.convert_song`; ``report.aligned`` lists the pieces it re-timed. ``arrange``,
-    ``keep``: the arrangement-level transfer (:func:`midistyle.rearrange.load_converter`).
+    ``keep``: the arrangement-level transfer (:func:`load_converter`).
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing as mp

@@ -28,15 +28,19 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "analysis": (*BASE, "representation"),  # lead sheets: torch-free, above representation
     "arrangement": (*BASE, "representation", "analysis"),  # lead sheet <-> multi-track tensors, profiles; numpy
     "data": (*BASE, "engine", "representation", "analysis", "arrangement"),
-    "style": (*BASE, "representation", "analysis", "data"),  # the style judge; fit reads corpus units
+    "style": (*BASE, "representation", "analysis", "arrangement", "data"),  # the style judge; fit reads corpus units
     "models": BASE,  # networks and checkpoints: nothing of the music side
     # the model-kind registry: imports only the base at load; each kind's hooks reach down lazily
     "kinds": (*BASE, "representation", "analysis", "arrangement", "data", "models", "training"),
     "training": (*BASE, "representation", "analysis", "arrangement", "data", "models", "kinds"),  # api asks the kind table
     "render": (*BASE, "representation"),
-    "transfer": (*BASE, "engine", "representation", "analysis", "models", "kinds", "render"),
+    # arrangement-level conversion: lead sheet -> a genre's parts (bank or arranger checkpoint)
+    "rearrange": (*BASE, "representation", "analysis", "arrangement", "models", "kinds"),
+    "transfer": (*BASE, "engine", "representation", "analysis", "arrangement", "models", "kinds", "render",
+                 "rearrange"),
     "summary": (*BASE, "representation", "analysis"),
-    "evaluate": (*BASE, "representation", "analysis", "style", "models", "kinds", "transfer", "render"),
+    "evaluate": (*BASE, "representation", "analysis", "arrangement", "style", "models", "kinds", "transfer",
+                 "rearrange", "render"),
     "classify": (*BASE, "representation", "analysis", "style", "models", "kinds", "transfer", "evaluate"),
     "cli": ("*",),  # anything; imported by none
     "__main__": ("cli",),
@@ -59,6 +63,7 @@ HEAVY: dict[str, tuple[str, ...]] = {
     "render": ("torch", "music21", "matplotlib"),
     "summary": ("torch", "music21", "matplotlib"),
     "transfer": ("matplotlib", "music21"),
+    "rearrange": ("torch", "music21", "matplotlib"),
     "training": ("music21",),
     "evaluate": (),
     "classify": (),

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from midistyle.representation import read, write_midi
-from midistyle.rearrange import ArrangementConverter, load_converter
+from midistyle.rearrange import ArrangementConverter
+from midistyle.transfer import load_converter
 from midistyle.errors import ModelError
 from tests.arrangement_fixtures import band_song
 

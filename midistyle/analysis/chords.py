@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 
 from ..representation.song import Song, Track
-from ..style.harmony import key_correlations
+from .harmony import key_correlations
 from .leadsheet import Chord
 
 QUALITIES: dict[str, tuple[int, ...]] = {

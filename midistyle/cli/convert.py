@@ -54,7 +54,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     if engine != "local" or engine_address:
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from ..representation import read, write_midi
-    from ..rearrange import load_converter
+    from ..transfer import load_converter
     from ..representation.midi_io import split_tune
     path, number = split_tune(source)
     number = tune if tune is not None else number

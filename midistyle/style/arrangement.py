@@ -32,7 +32,7 @@ from ..representation.drums import LANES, lane_of
 from ..representation.song import Song
 from .features import PC_THRESHOLD, beat_pitch_classes
 from .frame import CELLS, Notes, grid, meter_beat, tagged_beat_notes
-from .harmony import SONORITIES, masks, sonority_table
+from ..analysis.harmony import SONORITIES, masks, sonority_table
 
 FAMILIES = ("piano", "chromatic_perc", "organ", "guitar", "bass", "strings", "ensemble", "brass", "reed",
             "pipe", "synth_lead", "synth_pad", "synth_fx", "ethnic", "percussive", "sound_fx")

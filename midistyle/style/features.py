@@ -27,7 +27,7 @@ import numpy as np
 
 from ..representation.song import Song
 from .frame import CELLS, Notes, beat_notes, grid
-from .harmony import SONORITIES, key_correlations, masks, sonority_table
+from ..analysis.harmony import SONORITIES, key_correlations, masks, sonority_table
 
 _ONSETS = ("on", "8th", "16th", "triplet", "other")
 _POSITIONS = np.array([0.0, 0.5, 0.25, 0.75, 1 / 3, 2 / 3, 1.0])

@@ -87,3 +87,18 @@ def test_required_roles_pick_bars_that_play_them_all():
     for a, b in zip(arr.bar_starts[:-1], arr.bar_starts[1:]):
         assert parts["drums"][a:b].any(), "every bar comes from a song that plays drums"
     np.testing.assert_array_equal(parts["drums"], arr.drums)
+
+
+def test_scores_are_the_cosine_with_each_bank_bar_transposed_by_each_shift():
+    from midistyle.arrangement.retrieve import SHIFTS, _scores, shifted_chroma
+
+    arr = _arr()
+    bank = build_bank(arrangement_bars(arr), "band", arr.cfg)
+    query = np.random.default_rng(1).random(bank.chroma.shape[1:]).astype(np.float32)
+    got = _scores(shifted_chroma(bank), query)
+    assert got.shape == (bank.n_bars, len(SHIFTS))
+    for n in range(bank.n_bars):
+        for i, k in enumerate(SHIFTS):
+            up = bank.chroma[n][:, (np.arange(12) - k) % 12]  # pitch class c moves to c + k
+            want = (up * query).sum() / np.linalg.norm(up) / np.linalg.norm(query)
+            assert got[n, i] == pytest.approx(want, abs=1e-5)

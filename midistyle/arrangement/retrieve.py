@@ -135,11 +135,17 @@ def shift_roll(roll: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def _scores(bank: Bank, query: np.ndarray) -> np.ndarray:
-    """Cosine of the query ``[B, 12]`` with every bank bar at every shift: ``[N, len(SHIFTS)]``."""
-    q = query / max(float(np.sqrt((query ** 2).sum())), 1e-6)
+def shifted_chroma(bank: Bank) -> np.ndarray:
+    """The bank's chroma at every shift, ``[len(SHIFTS), N, B, 12]``: rolled once per song, not per bar."""
     # bank chroma rolled by k pitch classes == the bar transposed k semitones up
-    return np.stack([np.einsum("nbc,bc->n", np.roll(bank.chroma, k, axis=2), q) for k in SHIFTS], axis=1)
+    return np.stack([np.roll(bank.chroma, k, axis=2) for k in SHIFTS])
+
+
+def _scores(shifted: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Cosine of the query ``[B, 12]`` with every bank bar at every shift (``shifted``, see
+    :func:`shifted_chroma`): ``[N, len(SHIFTS)]``."""
+    q = query / max(float(np.sqrt((query ** 2).sum())), 1e-6)
+    return np.einsum("knbc,bc->nk", shifted, q)
 
 
 def plays(bank: Bank, roles: Iterable[str]) -> np.ndarray:
@@ -173,8 +179,9 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
     if full.any():
         jitter[~full] = -np.inf
     prev: tuple[int, int] | None = None
+    shifted = shifted_chroma(bank)
     for a, n in bars_of(arr):
-        scores = _scores(bank, beat_chroma(arr.chroma[a:a + n], arr.cfg.steps_per_beat, n_beats)) + jitter
+        scores = _scores(shifted, beat_chroma(arr.chroma[a:a + n], arr.cfg.steps_per_beat, n_beats)) + jitter
         same = bank.length == n
         if (same & full).any() or not full.any():
             scores[~same] = -np.inf

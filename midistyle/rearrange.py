@@ -51,6 +51,11 @@ class ArrangementConverter:
         self.bank = load_bank(folder)
         self.cfg = self.bank.cfg
 
+    @property
+    def uses_torch(self) -> bool:
+        """Whether converting runs torch (an arranger checkpoint); the bank is numpy only."""
+        return self.model is not None
+
     @classmethod
     def load(cls, to: str, model: str | os.PathLike | None = None, *, keep: tuple[str, ...] = (),
              device: str | None = None) -> "ArrangementConverter":

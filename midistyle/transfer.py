@@ -60,6 +60,7 @@ class Converter:
     classifier_meta: Any = None
     device: str = "cpu"
     direction: str = "a2b"  # which network of the checkpoint: "a2b" (G) or, for a CycleGAN, "b2a" (F)
+    uses_torch = True  # (class attribute) a batch worker sets torch's threads for it
 
     @classmethod
     def load(cls, to: str | None = None, model: str | os.PathLike | None = None, *,
@@ -298,10 +299,12 @@ _WORKER: dict = {}
 
 
 def _init_worker(to, model, device, threads, arrange=False, keep=()) -> None:
-    import torch
+    conv = load_converter(to, model, arrange=arrange, keep=keep, device=device)
+    if conv.uses_torch:  # a retrieval arranger's worker never starts torch (about 1.5 s each)
+        import torch
 
-    torch.set_num_threads(threads)
-    _WORKER["conv"] = load_converter(to, model, arrange=arrange, keep=keep, device=device)
+        torch.set_num_threads(threads)
+    _WORKER["conv"] = conv
 
 
 def _engine_convert(jobs, to, model, device) -> list:

@@ -7,12 +7,7 @@ from .config import RollConfig
 from .errors import InputError
 from .representation import Song, grid_report, song_to_roll
 from .representation.basics import key_name, note_name
-
-def gm_name(program: int, is_drum: bool) -> str:
-    if is_drum:
-        return "drums"
-    from .representation.midi_io import quiet_pretty_midi
-    return quiet_pretty_midi().program_to_instrument_name(int(program))
+from .representation.midi_io import gm_name
 
 
 def _listing(items: list[str], most: int = 6) -> str:

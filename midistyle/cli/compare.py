@@ -1,4 +1,4 @@
-"""``compare``: draw a song above its conversion."""
+"""``compare``: draw a song above its conversion (or beside it, role by role)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,11 +13,19 @@ from .common import check_output, parse_bars, roll_config, steps_option
 @click.argument("b", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
 @click.option("--bars", help="Bars A:B of the first song to draw (0-based, end exclusive), e.g. 0:8.")
+@click.option("--roles", is_flag=True,
+              help="One lane per role (melody, bass, comp, drums, as `inspect --roles` reads them), A beside B, "
+                   "each lane naming its instruments.")
 @steps_option
 @click.option("--force", is_flag=True, help="Replace an existing output.")
-def compare_cmd(a, b, output, bars, steps_per_beat, force):
+def compare_cmd(a, b, output, bars, roles, steps_per_beat, force):
     """Draw A above B (e.g. a song and its conversion), aligned bar by bar on A's bars."""
-    from ..evaluate.report import compare
     check_output(output, [a, b], force)
+    if roles:
+        from ..evaluate.role_plots import compare_roles
+        info = compare_roles(a, b, output, bars=parse_bars(bars), cfg=roll_config(steps_per_beat))
+        click.echo(f"wrote {output} ({info['bars']} bars; lanes: {', '.join(info['lanes'])})")
+        return
+    from ..evaluate.report import compare
     info = compare(a, b, output, bars=parse_bars(bars), cfg=roll_config(steps_per_beat))
     click.echo(f"wrote {output} ({info['bars']} bars)")

@@ -256,6 +256,13 @@ def quiet_pretty_midi():
     return pretty_midi
 
 
+def gm_name(program: int, is_drum: bool) -> str:
+    """General MIDI instrument name of ``program`` (``"drums"`` for a drum track)."""
+    if is_drum:
+        return "drums"
+    return quiet_pretty_midi().program_to_instrument_name(int(program))
+
+
 def to_pretty_midi(song: Song):
     """The Song as a pretty_midi.PrettyMIDI object."""
     pretty_midi = quiet_pretty_midi()

@@ -353,3 +353,7 @@ def fit_style_judge(data: str | os.PathLike, cache: str | os.PathLike, *, worker
         on_grid = validate(judge, t, judge.rows, view="grid")
         judge.info["validation_on_grid"] = {k: on_grid[k] for k in ("balanced_accuracy", "recall", "confusion", "n")}
     return judge, result, on_grid
+
+
+if __name__ == "__main__":  # the old entry point: say where the command went
+    raise SystemExit("fitting the style judge is now `midistyle judge fit` (see `midistyle judge fit --help`)")

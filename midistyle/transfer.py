@@ -18,6 +18,7 @@ from .atomic import remove_leftovers
 from .config import RollConfig
 from .errors import ConfigError, ModelError, one_line
 from .genre_classifier import PRETRAINED, GenreClassifier, shipped_classifier
+from .kinds import registry as kinds
 from .representation import Song, quantize, read, roll_to_notes, song_to_roll
 from .representation.files import find_pieces
 from .representation.song import GENRES
@@ -61,22 +62,14 @@ class Converter:
         device = str(resolve_device(device, default="cpu"))
         path = Path(model) if model is not None else shipped_model(to)
         meta = read_meta(path)
-        if meta.kind == "stargan":  # one generator for every pair: --to (and --from) pick its code
-            if to not in meta.genres:
-                raise ModelError(path, f"this model converts between {', '.join(meta.genres)}; --to {to} is not one")
-            if meta.target and to not in meta.target:
-                raise ModelError(path, f"this model was trained to convert into {meta.target_name}, not {to}")
-            gen, meta = load_generator(path, device=device)
-            meta = dataclasses.replace(meta, target=(to,), source=tuple(g for g in meta.genres if g != to))
-            return cls(gen, meta, meta.roll, meta.window, cls._classifier(classifier, meta.roll, device), device, "a2b")
-        # a CycleGAN holds G (A -> B) and F (B -> A): --to picks the one that converts into it
-        direction = "b2a" if meta.kind == "cyclegan" and to not in meta.target and to in meta.source else "a2b"
-        if to is not None and meta.target and to not in meta.target and direction == "a2b":
-            both = f"{meta.target_name} (G) and {'+'.join(meta.source)} (F)" if meta.kind == "cyclegan" else \
-                meta.target_name
-            raise ModelError(path, f"this model converts to {both}, not {to}")
-        gen, meta = load_generator(path, direction=direction, device=device)
-        return cls(gen, meta, meta.roll, meta.window, cls._classifier(classifier, meta.roll, device), device, direction)
+        kind = kinds.get(meta.kind)
+        if not kind.converts:
+            raise ModelError(path, f"a {meta.kind} checkpoint holds no generator")
+        # the kind's hook: which of its generators converts into ``to``, and the meta it converts with
+        direction, view = kind.select(kind, meta, to, path)
+        gen, _ = load_generator(path, direction=direction, device=device)
+        view = dataclasses.replace(view, path=meta.path)
+        return cls(gen, view, view.roll, view.window, cls._classifier(classifier, view.roll, device), device, direction)
 
     @staticmethod
     def _classifier(classifier, cfg: RollConfig, device: str) -> GenreClassifier | None:
@@ -90,21 +83,16 @@ class Converter:
             return GenreClassifier.load(classifier, device=device).on_grid(cfg)
         return None
 
+    @property
+    def kind(self):
+        """The model kind of the loaded checkpoint (:class:`midistyle.kinds.Kind`)."""
+        return kinds.get(self.meta.kind)
+
     def code(self, n: int, from_genre: str | None = None):
-        """The StarGAN code for ``n`` windows into this converter's target (None for other models):
-        one-hot target, one-hot ``from_genre`` or uniform when the source genre is not given."""
-        if self.meta.kind != "stargan":
-            return None
-        import torch
-
-        from .models.generator import genre_code
-
-        genres = list(self.meta.genres)
-        if from_genre is not None and from_genre not in genres:
-            raise ConfigError(f"--from {from_genre!r}: this model converts between {', '.join(genres)}")
-        target = torch.full((n,), genres.index(self.target), dtype=torch.int64)
-        source = None if from_genre is None else torch.full((n,), genres.index(from_genre), dtype=torch.int64)
-        return genre_code(target, source, len(genres)).to(self.device)
+        """The generator's code for ``n`` windows into this converter's target, from its kind's hook
+        (a StarGAN: one-hot target, one-hot ``from_genre`` or uniform); None for unconditioned generators."""
+        hook = self.kind.condition
+        return None if hook is None else hook(self.meta, n, from_genre, self.device)
 
     @property
     def target(self) -> str:

@@ -356,7 +356,7 @@ def test_convert_detects_the_source_genre_of_a_finer_grid_model_on_the_classifie
     assert fine.classifier.on_grid(RollConfig(steps_per_beat=6)) is None  # a grid it cannot read: no detection
 
 
-def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
+def test_the_cnn_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
     from midistyle.errors import ModelError
 
     x = song_to_roll(scale_song(1), CFG).merged()

@@ -27,12 +27,12 @@ def test_a_cpu_run_without_preset_is_cpu_sized_and_says_so(tmp_path, monkeypatch
     assert default_preset(torch.device("cpu")) == "small" and default_preset(torch.device("cuda")) == "brunner"
     seen = {}
 
-    def fake_train(data, genres, out, **kwargs):
+    def fake_train(kind, data, out, **kwargs):
         seen.update(kwargs)
         raise SystemExit(0)
 
     import midistyle.training.api as api
-    monkeypatch.setattr(api, "train_classifier", fake_train)
+    monkeypatch.setattr(api, "train", fake_train)
     res = CliRunner().invoke(main, ["train", "classifier", "--data", str(tmp_path), "--device", "cpu",
                                     "-o", str(tmp_path / "run")])
     assert seen["preset"] == "small" and "preset: small (sized for a CPU" in res.output

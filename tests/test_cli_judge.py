@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from midistyle.cli import main
 from midistyle.representation import write_midi
 from midistyle.style import StyleJudge
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 
 def busy(rng):
@@ -34,6 +34,7 @@ def corpus(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_judge_fit_writes_a_judge_that_tells_the_genres_apart(corpus):
     pytest.importorskip("sklearn")
     res = CliRunner().invoke(main, ["judge", "fit", "--data", corpus / "data", "--cache", corpus / "cache",
@@ -52,6 +53,7 @@ def test_judge_fit_writes_a_judge_that_tells_the_genres_apart(corpus):
     assert judge.classify(busy(rng))["busy"] > 0.5 and judge.classify(calm(rng))["calm"] > 0.5
 
 
+@pytest.mark.slow
 def test_judge_fit_defaults_add_copies_and_refuse_a_missing_corpus(corpus):
     pytest.importorskip("sklearn")
     res = CliRunner().invoke(main, ["judge", "fit", "--data", corpus / "data", "--cache", corpus / "cache",

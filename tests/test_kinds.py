@@ -122,6 +122,7 @@ def _corpus(tmp_path: Path, seed: int | None = 7) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_a_kind_defined_in_one_place_trains_saves_loads_and_converts(tmp_path, toy):
     from midistyle.training.api import train
     from midistyle.transfer import Converter
@@ -147,6 +148,7 @@ def test_a_kind_defined_in_one_place_trains_saves_loads_and_converts(tmp_path, t
               progress=False, overrides={"nois": 1.0})
 
 
+@pytest.mark.slow
 def test_every_checkpoint_records_its_provenance(tmp_path, toy):
     from midistyle.training.api import train
 
@@ -247,6 +249,7 @@ def test_transfer_evaluate_checkpoint_and_cli_name_no_kind():
         assert not named, f"{path.relative_to(ROOT)} names kinds {named}"
 
 
+@pytest.mark.slow
 def test_the_kinds_layer_loads_no_torch_and_nothing_above_it():
     code = ("import sys, midistyle.kinds as k; k.get('stargan').config(); "
             "bad = [m for m in sys.modules if m == 'torch' or m.startswith(('midistyle.training', "
@@ -283,6 +286,7 @@ def test_every_kind_gets_a_command_with_a_flag_per_config_field():
     assert "--density-band" not in run("train", "gan", "--help").output  # StarGAN's fields are its own
 
 
+@pytest.mark.slow
 def test_a_toy_kind_trains_from_the_command_line_with_a_recipe_and_sets(tmp_path, toy):
     data = _corpus(tmp_path)
     recipe = tmp_path / "toy.toml"

@@ -25,7 +25,7 @@ from midistyle.training.loop import fit
 from midistyle.training.runtime import resolve_runtime
 from midistyle.training.stargan import StarGANTask
 from midistyle.training.task import TaskInfo, count_matching, note_counts, onset_f1, reconstruction_error
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 torch.set_num_threads(1)
 TINY = get_preset("tiny")
@@ -102,6 +102,7 @@ def test_edit_margin_keeps_every_note_within_the_inputs_pitch_span():
         ModelConfig(kind="generator", edit_margin=-2)
 
 
+@pytest.mark.slow
 def test_classifier_genre_head_learns_genres_of_its_own_and_leaves_the_trunk_alone():
     D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=2, aux_head="classifier"))
     score, logits = D.heads(torch.zeros(3, 2, 64, 84))
@@ -237,6 +238,7 @@ class _Labelled(torch.utils.data.Dataset):
         return {"roll": roll, "label": torch.tensor(label)}
 
 
+@pytest.mark.slow
 def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
     cfg = derive(StarGANConfig, TINY.train, task="stargan", max_steps=6, batch_size=4, log_every=1, d_input_noise=0.3,
                  genre_loss="aux")
@@ -263,6 +265,7 @@ def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
     assert again.step == 8
 
 
+@pytest.mark.slow
 def test_genre_density_target_trains_keeps_snapshots_and_resumes_its_genre_means(tmp_path):
     cfg = derive(StarGANConfig, TINY.train, task="stargan", max_steps=4, batch_size=4, log_every=1, d_input_noise=0.3,
                  genre_loss="aux", density_target="genre", keep_every=2)
@@ -306,6 +309,7 @@ def _lines(seed: int) -> list:
     return [(i * 0.25, i * 0.25 + 0.25, int(p), 90) for i, p in enumerate(pitch)]
 
 
+@pytest.mark.slow
 def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     run = lambda *a: CliRunner().invoke(main, [str(x) for x in a])  # noqa: E731
     for genre, make in (("blocks", _blocks), ("lines", _lines)):

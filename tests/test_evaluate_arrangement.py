@@ -88,6 +88,13 @@ def test_renamed_tracks_fall_back_to_reading_the_output():
     assert rec["melody_from"] == "roles" and rec["melody_f1"] == 1.0
 
 
+def test_unnamed_tracks_are_read_by_role_not_lumped_together():
+    band = band_song()
+    unnamed = band.with_tracks([dataclasses.replace(t, name="") for t in band.tracks])
+    rec = ev.measure(unnamed, unnamed, ev.Judges())
+    assert rec["melody_from"] == "roles" and rec["melody_f1"] == 1.0
+
+
 def test_matching_agrees_with_mir_eval():
     mir_eval = pytest.importorskip("mir_eval")
     rng = np.random.default_rng(3)

@@ -76,10 +76,12 @@ def melody(song: Song) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 
 def output_melody(output: Song, names: list[str]) -> tuple[np.ndarray, np.ndarray, str]:
-    """The output's melody notes: its tracks named as the source's melody parts, else its own
-    lead-sheet melody. Returns ``(onsets, pitches, "names" or "roles")``."""
+    """The output's melody notes: its tracks named as the source's melody parts when each such name
+    is non-empty and names exactly one output track, else its own lead-sheet melody (unnamed or
+    same-named tracks say nothing). Returns ``(onsets, pitches, "names" or "roles")``."""
     named = [t for t in output.pitched if t.name in set(names)]
-    if named and any(t.n_notes for t in named):
+    unique = all(n and sum(t.name == n for t in output.tracks) == 1 for n in names)
+    if names and unique and any(t.n_notes for t in named):
         return (*_notes(named), "names")
     return (*melody(output)[:2], "roles")
 
@@ -202,6 +204,7 @@ def run(sources: list[tuple[Song, str]], convert: Convert, targets: Iterable[str
     converter raised: the output counts as failing every measure)."""
     out: dict[str, list[dict]] = {t: [] for t in targets}
     cache: dict[int, tuple] = {}
+    unchanged: dict[int, dict] = {}  # a converter that hands the source back is measured once
     for target in out:
         for k, (song, genre) in enumerate(sources):
             if genre == target:
@@ -210,7 +213,14 @@ def run(sources: list[tuple[Song, str]], convert: Convert, targets: Iterable[str
             t0 = time.perf_counter()
             try:
                 result = convert(song, target)
-                rec.update(measure(song, result, judges, cache.setdefault(k, melody(song))))
+                if k not in cache:
+                    cache[k] = melody(song)
+                if result is song and k in unchanged:
+                    rec.update(unchanged[k])
+                else:
+                    rec.update(measure(song, result, judges, cache[k]))
+                    if result is song:
+                        unchanged[k] = {key: v for key, v in rec.items() if key not in ("source", "from")}
             except Exception as exc:  # noqa: BLE001 -- a batch finishes, then lists its failures
                 rec["error"] = f"{type(exc).__name__}: {exc}"
             rec["seconds"] = time.perf_counter() - t0
@@ -238,8 +248,11 @@ def _rates(records: list[dict], genre: str, judges: Judges) -> dict:
 
 
 def _marker_medians(records: list[dict]) -> dict:
+    """Median of each marker (``drums``, 0/1 per song: the share of songs with drums); ``families``:
+    those most songs play."""
     rows = [r["markers"] for r in records if "markers" in r]
-    out: dict = {m: float(np.median([r[m] for r in rows])) if rows else None for m in MARKERS}
+    out: dict = {m: float((np.mean if m == "drums" else np.median)([r[m] for r in rows])) if rows else None
+                 for m in MARKERS}
     counts: dict[str, int] = {}
     for r in rows:
         for f in r["families"]:

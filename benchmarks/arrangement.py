@@ -185,8 +185,9 @@ def table(target: str, real: dict, rows: dict) -> list[str]:
              f"{pct(m['drums'])} | {', '.join(m['families'])} | |"]
     for name, r in rows.items():
         s, c, m = r["summary"], r["check"], r["summary"]["markers"]
-        verdict = "**pass**" if c["pass"] else "fail (" + ", ".join(k for k in ("notes", "arrangement", "melody", "harmony")
-                                                                     if c[k] is not True) + ")"
+        failed = [k for k in ("notes", "arrangement", "melody", "harmony") if c[k] is False]
+        unjudged = f" ({', '.join(c['unjudged'])} judge: no {target})" if c["unjudged"] else ""
+        verdict = "**pass**" + unjudged if c["pass"] else f"fail ({', '.join(failed) or 'no judge'})"
         failed = f" ({s['errors']} failed)" if s["errors"] else ""
         lines.append(f"| {name} | {s['songs']}{failed} | "
                      f"{pct(s['notes'])} ({mark(c['notes'])}) | {pct(s['arrangement'])} ({mark(c['arrangement'])}) | "
@@ -247,7 +248,13 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results")
     ap.add_argument("--name", default="arrangement")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the methods of an earlier run in --out (same sources, judges and reals) that this run does not redo")
+    ap.add_argument("--render-only", action="store_true",
+                    help="rewrite the page from the run's JSON in --out (the bar's checks recomputed), measuring nothing")
     args = ap.parse_args(argv)
+    if args.render_only:
+        return write(args.out, args.name, rechecked(json.loads((args.out / f"{args.name}.json").read_text())))
     t0 = time.perf_counter()
     methods = args.methods.split(",") + (["arranger"] if args.arranger_model else [])
     pieces, split_from = val_pieces(args.corpus)
@@ -258,13 +265,25 @@ def main(argv=None) -> None:
     print(f"{len(sources)} sources, {sum(map(len, reals.values()))} real songs, {time.perf_counter() - t0:.0f} s",
           file=sys.stderr, flush=True)
     conv = Methods(args.assets, args.arranger_model)
-    results: dict = {"targets": {t: {"real": ev.reference(reals[t], t, judges), "methods": {}} for t in targets}}
+    earlier = _earlier(args, sources, judge_info) if args.merge else None
+    if earlier:
+        results = {"targets": {t: {"real": earlier["targets"][t]["real"], "methods": {
+            m: v for m, v in earlier["targets"][t]["methods"].items() if m not in methods}} for t in targets}}
+        records = {m: v for m, v in earlier["records"].items() if m not in methods}
+        methods = list(records) + methods
+        print(f"kept {', '.join(records)} and the references from the earlier run", file=sys.stderr, flush=True)
+    else:
+        results = {"targets": {t: {"real": ev.reference(reals[t], t, judges), "methods": {}} for t in targets}}
+        records = {}
     print(f"references read, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
-    records: dict = {}
     for name in methods:
         can = conv.targets(name, targets)
         t1 = time.perf_counter()
-        records[name] = ev.run(sources, conv.get(name), can, judges)
+        if name in records:
+            continue
+        done = iter(range(1, 10 ** 6))
+        records[name] = ev.run(sources, conv.get(name), can, judges, progress=lambda what: print(
+            f"  {name} {next(done)}: {what} ({time.perf_counter() - t1:.0f} s)", file=sys.stderr, flush=True))
         print(f"{name}: {len(can)} targets, {time.perf_counter() - t1:.0f} s", file=sys.stderr, flush=True)
         for t in can:
             s = ev.summary(records[name][t], t, judges)
@@ -277,15 +296,41 @@ def main(argv=None) -> None:
                        "methods": methods, "judges": judge_info,
                        "sources": [(s.source, g) for s, g in sources]}
     results["records"] = records
+    write(args.out, args.name, results)
+
+
+def rechecked(results: dict) -> dict:
+    """The results with every method's bar check recomputed from its summary and the reference."""
+    for block in results["targets"].values():
+        for m in block["methods"].values():
+            m["check"] = ev.check(m["summary"], block["real"])
+    return results
+
+
+def write(out: Path, name: str, results: dict) -> None:
+    """``name``.json and ``name``.md (the page's hand-written notes kept) into ``out``."""
     from midistyle.atomic import write_text
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    write_text(args.out / f"{args.name}.json", json.dumps(results, indent=1, default=_plain) + "\n")
-    md = args.out / f"{args.name}.md"
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / f"{name}.json", json.dumps(results, indent=1, default=_plain) + "\n")
+    md = out / f"{name}.md"
     notes = md.read_text().split(NOTES, 1)[1] if md.exists() and NOTES in md.read_text() else "\n"
     text = page(results)
     write_text(md, text + "\n" + NOTES + notes)
     print(text)
+
+
+def _earlier(args, sources, judge_info) -> dict | None:
+    """The earlier run's results in ``--out`` when it measured the same sources with the same judges."""
+    path = args.out / f"{args.name}.json"
+    if not path.exists():
+        return None
+    old = json.loads(path.read_text())
+    same = (old["meta"]["sources"] == [[s.source, g] for s, g in sources] and old["meta"]["judges"] == judge_info
+            and old["meta"]["reals"] == args.reals and old["meta"]["seed"] == args.seed)
+    if not same:
+        print("the earlier run measured other sources or judges: not merged", file=sys.stderr)
+    return old if same else None
 
 
 def _plain(x):

@@ -168,9 +168,17 @@ def test_a_failing_converter_is_recorded_and_fails_everything():
     (dict(notes=0.60, arrangement=0.40, melody_f1=0.95, chroma=0.80), dict(notes=True, arrangement=False, melody=True, harmony=True, pass_=False)),
     (dict(notes=0.60, arrangement=0.50, melody_f1=0.89, chroma=0.80), dict(notes=True, arrangement=True, melody=False, harmony=True, pass_=False)),
     (dict(notes=0.60, arrangement=0.50, melody_f1=0.95, chroma=0.69), dict(notes=True, arrangement=True, melody=True, harmony=False, pass_=False)),
-    (dict(notes=None, arrangement=0.50, melody_f1=0.95, chroma=0.80), dict(notes=None, arrangement=True, melody=True, harmony=True, pass_=False)),
 ])
 def test_bar_logic(numbers, expected):
     real = {"notes": 0.70, "arrangement": 0.50}  # 0.85 x 0.70 = 0.595; 0.85 x 0.50 = 0.425
     got = ev.check(numbers, real)
-    assert got == {k.rstrip("_"): v for k, v in expected.items()}
+    assert got == {"unjudged": [], **{k.rstrip("_"): v for k, v in expected.items()}}
+
+
+def test_a_genre_one_judge_does_not_know_passes_on_the_other_and_says_so():
+    numbers = dict(notes=None, arrangement=0.50, melody_f1=0.95, chroma=0.80)
+    got = ev.check(numbers, {"notes": None, "arrangement": 0.50})
+    assert got["pass"] is True and got["notes"] is None and got["unjudged"] == ["notes"]
+    assert ev.check({**numbers, "arrangement": 0.40}, {"notes": None, "arrangement": 0.50})["pass"] is False
+    # no judge at all cannot pass
+    assert ev.check({**numbers, "arrangement": None}, {"notes": None, "arrangement": None})["pass"] is False

@@ -276,15 +276,20 @@ def summary(records: list[dict], target: str, judges: Judges) -> dict:
 
 
 def check(out: dict, real: dict, bar: Mapping[str, float] = BAR) -> dict:
-    """The bar for one target: ``{"notes", "arrangement", "melody", "harmony": bool or None, "pass": bool}``.
-    A judge check is None (not passed) when that judge has no rate for the target or its real music."""
+    """The bar for one target: ``{"notes", "arrangement", "melody", "harmony": bool or None,
+    "unjudged": [judges with no rate], "pass": bool}``. A judge check is None when that judge has no
+    rate for the target or its real music (a genre it was not fitted on: the style judge and
+    country); the target then passes on the other checks, with at least one judge's, and
+    ``unjudged`` says which judge could not say."""
     res: dict[str, Any] = {}
     for judge in ("notes", "arrangement"):
         o, r = out.get(judge), real.get(judge)
         res[judge] = None if o is None or r is None else bool(o >= bar["judged"] * r - 1e-12)
     res["melody"] = out.get("melody_f1") is not None and out["melody_f1"] >= bar["melody_f1"]
     res["harmony"] = out.get("chroma") is not None and out["chroma"] >= bar["chroma"]
-    res["pass"] = all(v is True for v in res.values())
+    judged = [res[j] for j in ("notes", "arrangement") if res[j] is not None]
+    res["unjudged"] = [j for j in ("notes", "arrangement") if res[j] is None]
+    res["pass"] = bool(judged) and all(judged) and res["melody"] and res["harmony"]
     return res
 
 

@@ -34,6 +34,7 @@ from midistyle.style.judge import SHIPPED_ARRANGEMENT
 MARKERS = ("swing_share", "swung_hits", "bass_walk", "seventh", "drums", "backbeat", "ride_share",
            "family_piano", "family_guitar", "family_bass", "family_strings", "distortion_guitar", "poly_mean")
 MEAN_MARKERS = ("drums",)  # 0/1 per piece: the share of pieces, not a median
+DRUM_MARKERS = ("swung_hits", "backbeat", "ride_share")  # medians over the pieces that have drums
 NOTES = "<!-- notes: written by hand, kept when this script rewrites the tables above -->\n"
 
 
@@ -48,8 +49,9 @@ def versions() -> dict:
 
 def markers(t, mask) -> dict:
     out = {}
+    drums = t.piece[:, ARRANGEMENT_NAMES.index("drums")] > 0
     for m in MARKERS:
-        col = t.piece[mask, ARRANGEMENT_NAMES.index(m)]
+        col = t.piece[mask & (drums if m in DRUM_MARKERS else True), ARRANGEMENT_NAMES.index(m)]
         out[m] = float(np.mean(col) if m in MEAN_MARKERS else np.median(col)) if col.size else None
     return out
 
@@ -129,7 +131,8 @@ def render(r: dict) -> str:
     cols = MARKERS
     lines += ["\n## What each genre's arrangement looks like in this corpus\n",
               "Median over every piece drawn (training and validation) of each marker; `drums` is the share of "
-              "pieces with a drum part. swing_share: triplet off-beats among straight + triplet off-beats of the "
+              "pieces with a drum part; swung_hits, backbeat and ride_share are medians over the pieces with drums "
+              "only (n/a: none has drums). swing_share: triplet off-beats among straight + triplet off-beats of the "
               "pitched onsets; swung_hits: the same for hi-hat and ride; bass_walk: beat-to-beat bass steps of 1-2 "
               "semitones; seventh: sounding beats that spell a 7th chord; family_*: share of pitched notes.\n",
               "| genre | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]

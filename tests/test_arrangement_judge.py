@@ -118,6 +118,7 @@ def test_subsample_caps_each_collection_and_split(fitted):
         assert sum(split_of(u.sha1, 0.1) == "val" for u in mine) <= 1
     assert [u.sha1 for u in few] == [u.sha1 for u in subsample(units, root / "data", 3, 1, seed=1)]
     assert subsample(units, root / "data") == units
+    assert {u.sha1 for u in few} <= {u.sha1 for u in subsample(units, root / "data", 5, 2, seed=1)}  # nested
     capped = subsample(units, root / "data", 3, 1, seed=1, caps={"combo/set": (2, 0)})
     assert sum(u.genre == "combo" for u in capped) == 2 and sum(u.genre == "band" for u in capped) >= 3
 

@@ -71,7 +71,8 @@ def subsample(units: list[Unit], data: str | os.PathLike, per_source: int | None
               caps: dict | None = None) -> list[Unit]:
     """At most ``per_source`` training and ``val_per_source`` validation pieces of each collection
     (genre/source), drawn at random with ``seed``; ``caps``: ``{"genre/source": (train, val)}`` for
-    collections capped otherwise (slow score files). The split stays :func:`split_of`'s."""
+    collections capped otherwise (slow score files). The split stays :func:`split_of`'s. The draws
+    are nested: a larger cap keeps every piece a smaller one drew (a feature cache grows, not churns)."""
     rng = np.random.default_rng(seed)
     groups: dict = {}
     for u in units:
@@ -79,9 +80,8 @@ def subsample(units: list[Unit], data: str | os.PathLike, per_source: int | None
     keep = set()
     for (genre, source, split), members in sorted(groups.items()):
         cap = (caps or {}).get(f"{genre}/{source}", (per_source, val_per_source))[split != "train"]
-        picked = members if cap is None or len(members) <= cap else [members[i] for i in
-                                                                      rng.choice(len(members), cap, replace=False)]
-        keep.update(id(u) for u in picked)
+        order = rng.permutation(len(members))  # drawn whatever the cap, so caps nest
+        keep.update(id(members[i]) for i in (order if cap is None else order[:cap]))
     return [u for u in units if id(u) in keep]
 
 

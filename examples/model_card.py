@@ -88,7 +88,8 @@ def rows(pretrained: Path = PRETRAINED, results: Path | None = RESULTS) -> list[
         f1 = "" if "onset_f1" not in result else f"{result['onset_f1']:.2f}"
         out.append([f"`{folder}`", meta["kind"], what, f"{meta['roll']['steps_per_beat']}", nets,
                     _count(parameters(config.parent / "model.safetensors")),
-                    f"{train.get('preset', '?')}, {meta.get('step', '?'):,} steps, batch {train.get('batch_size', '?')}",
+                    f"{train.get('preset', '?')}, {meta.get('step', 0):,} steps, "
+                    f"batch {train.get('batch_size', '?')}",
                     _settings(train, bool(meta.get("target"))), _provenance(meta.get("provenance") or {}), judged, f1,
                     result.get("bar", ""), result.get("date", "")])
     return out

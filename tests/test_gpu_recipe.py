@@ -5,6 +5,7 @@ import importlib.util
 import tarfile
 from pathlib import Path
 
+import pytest
 import torch
 
 from midistyle.config import ModelConfig, RollConfig
@@ -39,6 +40,7 @@ def test_run_specs_become_train_commands(tmp_path):
     assert "focus=" in multi and "keep_every=none" in multi  # every genre, no snapshots
 
 
+@pytest.mark.slow
 def test_pack_halves_medium_weights_drops_duplicates_and_keeps_to_its_share(tmp_path):
     gpu = _recipe()
     torch.manual_seed(0)

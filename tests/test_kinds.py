@@ -12,12 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from click.testing import CliRunner
 from torch.utils.data import Dataset
 
 from midistyle import __version__
+from midistyle.cli import main
 from midistyle.config import ModelConfig, RollConfig, TrainConfig, derive, get_preset, option, unregister_kind
 from midistyle.errors import ConfigError
 from midistyle.kinds import GenreArg, Kind, get, names, register
+from midistyle.kinds.recipe import load_recipe, parse_value
 from midistyle.models import checkpoint as ckpt
 
 ROOT = Path(__file__).parents[1]
@@ -88,7 +91,7 @@ def _toy_task() -> type:
 def _toy_data(data_dir, cfg, genres):
     from midistyle.training.task import TaskInfo
 
-    a, b = genres.split(">")
+    a, b = genres  # "from,to"
     info = TaskInfo(roll=RollConfig(), genres=(a, b), source=(a,), target=(b,), phrase_steps=T)
     return Rolls(8, cfg.seed), Rolls(4, cfg.seed + 1), info
 
@@ -105,7 +108,7 @@ def _toy_condition(meta, n, from_genre, device):
 def toy():
     kind = register(Kind(name="toy", config=ToyConfig, modules=("G",), generators={"a2b": "G"},
                          help="A toy that copies its input.", task=_toy_task, data=_toy_data,
-                         condition=_toy_condition, args=(GenreArg("genres", "A>B.", required=True),),
+                         condition=_toy_condition, args=(GenreArg("genres", "From,to.", required=True),),
                          defaults={"lr": 1e-3}))
     yield kind
     unregister_kind("toy")
@@ -119,13 +122,14 @@ def _corpus(tmp_path: Path, seed: int | None = 7) -> Path:
     return data
 
 
+@pytest.mark.slow
 def test_a_kind_defined_in_one_place_trains_saves_loads_and_converts(tmp_path, toy):
     from midistyle.training.api import train
     from midistyle.transfer import Converter
 
     assert "toy" in names() and get("toy") is toy
     data = _corpus(tmp_path)
-    result = train("toy", data, tmp_path / "run", genres="plain>busy", preset="tiny", device="cpu", max_steps=2,
+    result = train("toy", data, tmp_path / "run", genres=["plain", "busy"], preset="tiny", device="cpu", max_steps=2,
                    progress=False, overrides={"noise": 0.1})
     assert result.step == 2
     meta = ckpt.read_meta(result.best)
@@ -140,15 +144,16 @@ def test_a_kind_defined_in_one_place_trains_saves_loads_and_converts(tmp_path, t
     with pytest.raises(Exception, match="converts to busy, not plain"):
         Converter.load("plain", result.best, classifier=False)
     with pytest.raises(ConfigError, match="unknown training setting.*valid:.*noise"):
-        train("toy", data, tmp_path / "bad", genres="a>b", preset="tiny", device="cpu", max_steps=1,
+        train("toy", data, tmp_path / "bad", genres=["a", "b"], preset="tiny", device="cpu", max_steps=1,
               progress=False, overrides={"nois": 1.0})
 
 
+@pytest.mark.slow
 def test_every_checkpoint_records_its_provenance(tmp_path, toy):
     from midistyle.training.api import train
 
     data = _corpus(tmp_path, seed=7)
-    result = train("toy", data, tmp_path / "run", genres="a>b", preset="tiny", device="cpu", max_steps=2,
+    result = train("toy", data, tmp_path / "run", genres=["a", "b"], preset="tiny", device="cpu", max_steps=2,
                    progress=False)
     digest = hashlib.sha256((data / "index.json").read_bytes()).hexdigest()
     for folder in (result.best, result.last):
@@ -164,7 +169,7 @@ def test_every_checkpoint_records_its_provenance(tmp_path, toy):
         assert ckpt.read_meta(folder).provenance == prov  # typed meta keeps it
     # a resumed run adds to the wall time of the first session
     first = json.loads((result.last / "config.json").read_text())["provenance"]["wall_time_s"]
-    again = train("toy", data, tmp_path / "run", genres="a>b", preset="tiny", device="cpu", max_steps=3,
+    again = train("toy", data, tmp_path / "run", genres=["a", "b"], preset="tiny", device="cpu", max_steps=3,
                   progress=False, resume=True)
     assert json.loads((again.last / "config.json").read_text())["provenance"]["wall_time_s"] > first
 
@@ -244,6 +249,7 @@ def test_transfer_evaluate_checkpoint_and_cli_name_no_kind():
         assert not named, f"{path.relative_to(ROOT)} names kinds {named}"
 
 
+@pytest.mark.slow
 def test_the_kinds_layer_loads_no_torch_and_nothing_above_it():
     code = ("import sys, midistyle.kinds as k; k.get('stargan').config(); "
             "bad = [m for m in sys.modules if m == 'torch' or m.startswith(('midistyle.training', "
@@ -251,3 +257,92 @@ def test_the_kinds_layer_loads_no_torch_and_nothing_above_it():
             "print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+# ------------------------------------------------------------------ train KIND: generated flags, recipes
+RECIPES = Path(__file__).parents[1] / "examples" / "recipes"
+OLD_FLAGS = ("--content-weight", "--density-weight", "--identity-weight", "--cls-weight", "--cycle-weight",
+             "--rec-loss", "--binary-d", "--reduce-input", "--aux-head", "--input-skip", "--edit-margin",
+             "--density-target", "--density-band", "--phrase-steps", "--focus", "--keep-every", "--epochs",
+             "--max-steps", "--batch-size", "--seed", "--no-compile", "--genres", "--recipe", "--set")
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_every_kind_gets_a_command_with_a_flag_per_config_field():
+    res = run("train", "--help")
+    assert res.exit_code == 0 and all(k in res.output for k in names())
+    res = run("train", "stargan", "--help")
+    assert res.exit_code == 0, res.output
+    for flag in OLD_FLAGS:  # the flag names scripts and tests already use keep working
+        assert flag in res.output, flag
+    for field in dataclasses.fields(get("stargan").config):
+        flag = field.metadata.get("flag", field.name.replace("_", "-"))
+        if field.name not in ("task", "preset"):
+            assert f"--{flag}" in res.output and field.metadata["help"][:20] in " ".join(res.output.split())
+    assert "[default: 1.0]" in res.output.split("--content-weight")[1].split("--")[0]  # the kind's default
+    assert "--density-band" not in run("train", "gan", "--help").output  # StarGAN's fields are its own
+
+
+@pytest.mark.slow
+def test_a_toy_kind_trains_from_the_command_line_with_a_recipe_and_sets(tmp_path, toy):
+    data = _corpus(tmp_path)
+    recipe = tmp_path / "toy.toml"
+    recipe.write_text('kind = "toy"\npreset = "tiny"\ngenres = "plain,busy"\n[train]\nmax_steps = 3\nnoise = 0.5\n'
+                      'lr = 0.01\n[corpus]\nnote = "ignored by train"\n')
+    res = run("train", "toy", "--help")
+    assert res.exit_code == 0 and "--noise FLOAT" in res.output and "noise added to the toy" in res.output
+    res = run("train", "toy", "--recipe", recipe, "--data", data, "--device", "cpu", "--max-steps", 2,
+              "--set", "noise=0.25", "-o", tmp_path / "run")
+    assert res.exit_code == 0, res.output
+    saved = json.loads((tmp_path / "run" / "best" / "config.json").read_text())
+    assert saved["kind"] == "toy" and saved["step"] == 2 and saved["target"] == ["busy"]
+    assert (saved["train"]["noise"], saved["train"]["lr"], saved["train"]["preset"]) == (0.25, 0.01, "tiny")
+    for bad, said in ((["--set", "nois=1"], "unknown ToyConfig field 'nois'; valid: "),
+                      (["--set", "noise"], "--set takes key=value"),
+                      (["--set", "max_steps=two"], "max_steps=two: expected int")):
+        res = run("train", "toy", "--recipe", recipe, "--data", data, *bad, "-o", tmp_path / "bad")
+        assert res.exit_code == 2 and said in res.output and "Traceback" not in res.output, res.output
+    res = run("train", "toy", "--data", data, "-o", tmp_path / "bad")
+    assert res.exit_code == 2 and "--genres" in res.output
+    res = run("train", "gan", "--recipe", recipe, "--data", data, "-o", tmp_path / "bad")
+    assert res.exit_code == 2 and "a recipe for 'toy', not 'gan'" in res.output
+
+
+def test_recipes_are_checked_against_their_kind(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('kind = "gan"\n[train]\nlambda_cls = 1.0\n')
+    with pytest.raises(ConfigError, match="unknown TrainConfig field.*lambda_cls.*valid:"):
+        load_recipe(bad, get("gan"))
+    bad.write_text('kind = "gan"\nsteps = 3\n')
+    with pytest.raises(ConfigError, match=r"unknown recipe key\(s\) \['steps'\].*valid:.*source"):
+        load_recipe(bad, get("gan"))
+    bad.write_text('kind = "stargan"\n[train]\ndensity_target = "bar"\n')
+    with pytest.raises(ConfigError, match="density_target"):
+        load_recipe(bad, get("stargan"))
+    assert parse_value(get("stargan").config, "focus", "jazz, pop") == ("jazz", "pop")
+    assert parse_value(get("stargan").config, "max_steps", "none") is None
+    assert parse_value(get("stargan").config, "d_binary", "yes") is True
+
+
+@pytest.mark.parametrize("path", sorted(RECIPES.glob("*.toml")), ids=lambda p: p.stem)
+def test_the_shipped_recipes_load_and_match_their_checkpoints(path):
+    import tomllib
+
+    from midistyle.models.checkpoint import read_meta
+
+    kind = get(tomllib.loads(path.read_text())["kind"])
+    recipe = load_recipe(path, kind)
+    meta = read_meta(Path(__file__).parents[1] / "midistyle" / "pretrained" / path.stem)
+    assert meta.kind == kind.name and meta.train.preset == recipe.preset
+    from midistyle.training.loop import RESUMABLE_CHANGES
+
+    for key, value in recipe.train.items():  # the recipe is what the shipped model was trained with
+        if key in RESUMABLE_CHANGES - {"max_steps", "epochs"}:
+            continue  # how a run is kept and logged (the GPU run kept a snapshot every 600 steps), not what it learns
+        assert getattr(meta.train, key) == (tuple(value) if isinstance(value, list) else value), key
+    if "target" in recipe.args:
+        assert meta.target == (recipe.args["target"],)
+    assert meta.roll.steps_per_beat == recipe.corpus.get("steps_per_beat", 12)

@@ -176,6 +176,7 @@ def test_load_classifier(tmp_path):
         ckpt.load_generator(folder)
 
 
+@pytest.mark.slow
 def test_compiled_module_is_saved_unwrapped(tmp_path):
     G = _gen()
     folder = ckpt.save_checkpoint(tmp_path / "c", {"G": torch.compile(G), "F": G}, _meta())

@@ -112,3 +112,14 @@ def parse_sets(cls: type, items: typing.Iterable[str]) -> dict[str, Any]:
             raise ConfigError(f"--set takes key=value, got {item!r}")
         out[key.strip()] = parse_value(cls, key.strip(), value)
     return out
+
+
+def run_settings(kind: Kind, recipe: Recipe | None, given: dict[str, Any], sets: typing.Iterable[str] = ()
+                 ) -> dict[str, Any]:
+    """The config changes of a run: the recipe's ``[train]``, then the settings ``given`` (flags; None
+    = not given), then ``sets`` (``key=value``). Giving ``epochs`` without ``max_steps`` trains by epochs."""
+    flags = {k: v for k, v in given.items() if v is not None}
+    out = {**(recipe.train if recipe else {}), **flags, **parse_sets(kind.config, sets)}
+    if "epochs" in flags and "max_steps" not in flags:
+        out["max_steps"] = None  # asking for epochs means training by epochs
+    return out

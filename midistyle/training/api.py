@@ -14,7 +14,6 @@ from torch.utils.data import Dataset
 from midistyle.config import TrainConfig, derive, get_preset
 from midistyle.errors import ConfigError, MidistyleWarning
 from midistyle.kinds import registry as kinds
-from midistyle.training.inputs import optional as _optional  # noqa: F401  (kept for callers of the old name)
 from midistyle.training.loop import FitResult, fit
 from midistyle.training.provenance import corpus_facts
 from midistyle.training.runtime import default_preset, resolve_device, resolve_runtime
@@ -35,11 +34,11 @@ def train(kind: str, data_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
     """
     spec = kinds.get(kind)
     preset = preset or default_preset(resolve_device(device))
-    cfg = _train_config(kind, preset, seed, max_steps, epochs, batch_size, phrase_steps,
+    cfg = train_config(kind, preset, seed, max_steps, epochs, batch_size, phrase_steps,
                         {**spec.defaults, **dict(overrides or {})})
     train_data, val, info = spec.data(data_dir, cfg, **genre_args)
     info = dataclasses.replace(info, corpus=corpus_facts(data_dir))
-    return _run(spec.task(), preset, cfg, info, train_data, val, out_dir, device, resume, progress)
+    return run_task(spec.task(), preset, cfg, info, train_data, val, out_dir, device, resume, progress)
 
 
 def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir: str | os.PathLike, *,
@@ -126,7 +125,8 @@ def train_stargan(data_dir: str | os.PathLike, genres: Sequence[str] | None, out
     ``genres``. Training phrases are drawn genre-balanced. ``best/`` holds G (the latest validated
     one); convert with ``midistyle convert --model RUN/best --to G [--from G]``. ``overrides`` may set
     any TrainConfig field (``lambda_cls``, ``lambda_identity``, ``lambda_density``, ...); defaults
-    are the preset's with the kind's ``defaults`` (:mod:`midistyle.kinds.stargan`). Other parameters as in :func:`train_classifier`.
+    are the preset's with the kind's ``defaults`` (:mod:`midistyle.kinds.stargan`). Other parameters as
+    in :func:`train_classifier`.
     """
     return train("stargan", data_dir, out_dir, genres=genres, preset=preset, device=device, max_steps=max_steps,
                  epochs=epochs, batch_size=batch_size, resume=resume, seed=seed, phrase_steps=phrase_steps,
@@ -134,9 +134,9 @@ def train_stargan(data_dir: str | os.PathLike, genres: Sequence[str] | None, out
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _train_config(task: str, preset: str, seed: int | None, max_steps: int | None, epochs: int | None,
-                  batch_size: int | None, phrase_steps: int | None,
-                  overrides: Mapping[str, Any] | None) -> TrainConfig:
+def train_config(task: str, preset: str, seed: int | None, max_steps: int | None, epochs: int | None,
+                 batch_size: int | None, phrase_steps: int | None,
+                 overrides: Mapping[str, Any] | None) -> TrainConfig:
     """The ``task`` kind's config: the preset's shared settings, then ``overrides``, then the keywords."""
     changes: dict[str, Any] = dict(overrides or {})
     changes["task"] = task
@@ -155,8 +155,9 @@ def _train_config(task: str, preset: str, seed: int | None, max_steps: int | Non
     return derive(cls, get_preset(preset).train, **changes)
 
 
-def _run(task_cls, preset: str, cfg: TrainConfig, info: TaskInfo, train: Dataset, val: Dataset | None,
-         out_dir: str | os.PathLike, device: str | torch.device | None, resume: bool, progress: bool) -> FitResult:
+def run_task(task_cls, preset: str, cfg: TrainConfig, info: TaskInfo, train: Dataset, val: Dataset | None,
+             out_dir: str | os.PathLike, device: str | torch.device | None, resume: bool, progress: bool) -> FitResult:
+    """Build ``task_cls`` on the preset's networks, seeded, ``fit`` it, and warn if the run collapsed."""
     runtime = resolve_runtime(cfg, device)
     torch.manual_seed(cfg.seed)  # network initialisation
     task = task_cls(get_preset(preset), cfg, runtime, info)

@@ -30,7 +30,7 @@ _SCALES = (
 )
 
 
-def _panels(records: list[dict]) -> list[tuple[str, str, list[str]]]:
+def curve_panels(records: list[dict]) -> list[tuple[str, str, list[str]]]:
     """(split, axis label, keys) for every split and scale that has numbers, in drawing order."""
     panels = []
     for split in ("train", "val"):
@@ -50,7 +50,7 @@ def plot_curves(metrics_path: str | os.PathLike, png_path: str | os.PathLike) ->
     a run without validation data gets no empty validation panel.
     """
     records = read_metrics(metrics_path)
-    panels = _panels(records)
+    panels = curve_panels(records)
     if not panels:
         return None
     import matplotlib

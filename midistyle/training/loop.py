@@ -203,7 +203,8 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                     bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
                     running.clear()
                 if cfg.keep_every and step % cfg.keep_every == 0 and group.main:
-                    _save_export(task, run_dir / f"step{step}", step, metrics, provenance())  # a snapshot to pick from later
+                    # a snapshot to pick from later
+                    _save_export(task, run_dir / f"step{step}", step, metrics, provenance())
                 epoch_end = step % n_batches == 0
                 if step % cfg.checkpoint_every == 0 and not epoch_end and step < total:
                     checkpoint_last()

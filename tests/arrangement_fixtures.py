@@ -6,7 +6,7 @@ import numpy as np
 from midistyle.analysis.leadsheet import Chord, LeadSheet
 from midistyle.representation import Song, Track
 
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 # a I-vi-IV-V in C, one chord per 4/4 bar, then two 3/4 bars of C
 CHART = [(0, "maj", 0.0, 4.0), (9, "min", 4.0, 8.0), (5, "maj", 8.0, 12.0), (7, "7", 12.0, 16.0),

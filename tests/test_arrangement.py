@@ -12,7 +12,7 @@ from midistyle.arrangement.decode import decode
 from midistyle.arrangement.encode import chord_classes, encode
 from midistyle.arrangement.feel import apply_swing, pair_phases, swing_ratio
 
-from arrangement_fixtures import band_song, lead_sheet, notes
+from tests.arrangement_fixtures import band_song, lead_sheet, notes
 
 
 def _round_trip(lead, arr, **kw):

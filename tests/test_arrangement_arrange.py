@@ -9,7 +9,7 @@ from midistyle.arrangement.encode import encode
 from midistyle.arrangement.profile import learn_profile
 from midistyle.arrangement.retrieve import arrangement_bars, build_bank
 
-from arrangement_fixtures import band_song, lead_sheet, notes
+from tests.arrangement_fixtures import band_song, lead_sheet, notes
 
 
 def _genre(**kw):

@@ -14,8 +14,8 @@ from midistyle.data.corpus import prepare
 from midistyle.data.dataset import ArrangementDataset, PhraseDataset
 from midistyle.data.index import read_index
 
-from arrangement_fixtures import band_song
-from midi_fixtures import song
+from tests.arrangement_fixtures import band_song
+from tests.midi_fixtures import song
 
 
 def _drums_only():

@@ -12,8 +12,8 @@ from midistyle.arrangement.profile import (
     combine, learn_profile, load_profile, on_beat_share, profile_folder, save_profile, song_stats,
     swing_or_straight)
 
-from arrangement_fixtures import band_song, lead_sheet
-from midi_fixtures import song
+from tests.arrangement_fixtures import band_song, lead_sheet
+from tests.midi_fixtures import song
 
 
 def _swing_genre():  # swung ride, upright bass

@@ -11,7 +11,7 @@ from midistyle.arrangement.encode import encode, notes_chroma
 from midistyle.arrangement.retrieve import arrangement_bars, build_bank, load_bank, retrieve, save_bank, shift_roll
 from midistyle.errors import InputError
 
-from arrangement_fixtures import band_song, lead_sheet
+from tests.arrangement_fixtures import band_song, lead_sheet
 
 
 def _arr(**kw):

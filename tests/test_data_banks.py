@@ -11,7 +11,7 @@ from midistyle.data.corpus import prepare
 from midistyle.errors import InputError
 from midistyle.representation import read, write_midi
 
-from arrangement_fixtures import band_song
+from tests.arrangement_fixtures import band_song
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from midistyle.representation import read, to_midi_bytes, write_midi
 from midistyle.representation.drums import (
     LANE_PITCH, LANES, PITCH_LANE, fold_song_drums, lane_of, lanes_to_notes, lanes_to_track, song_to_drums)
 
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 
 def _groove_like() -> "Song":  # noqa: F821

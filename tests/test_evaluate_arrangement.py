@@ -6,11 +6,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from arrangement_fixtures import band_song
-from midi_fixtures import song
 from midistyle.arrangement.feel import apply_swing
 from midistyle.evaluate import arrangement as ev
 from midistyle.representation import Song
+from tests.arrangement_fixtures import band_song
+from tests.midi_fixtures import song
 
 
 def _edit_melody(s: Song, fn) -> Song:

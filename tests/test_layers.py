@@ -26,8 +26,9 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "engine": BASE,  # the executor prepare/convert run on: local processes or dask
     "representation": BASE,
     "analysis": (*BASE, "representation"),  # lead sheets: torch-free, above representation
-    "data": (*BASE, "engine", "representation", "analysis"),
-    "style": (*BASE, "representation", "analysis", "data"),  # the style judge; fit reads corpus units
+    "arrangement": (*BASE, "representation", "analysis"),  # lead sheet <-> role tensors, banks, profiles: numpy only
+    "data": (*BASE, "engine", "representation", "analysis", "arrangement"),
+    "style": (*BASE, "representation", "analysis", "arrangement", "data"),  # the judges; fit reads corpus units
     "models": BASE,  # networks and checkpoints: nothing of the music side
     # the model-kind registry: imports only the base at load; each kind's hooks reach down lazily
     "kinds": (*BASE, "representation", "analysis", "data", "models", "training"),
@@ -50,6 +51,7 @@ HEAVY: dict[str, tuple[str, ...]] = {
     "engine": ("torch", "music21", "matplotlib", "dask"),
     "representation": ("torch", "music21", "matplotlib", "librosa"),
     "analysis": ("torch", "music21", "matplotlib"),
+    "arrangement": ("torch", "music21", "matplotlib"),
     "style": ("torch", "music21", "matplotlib", "sklearn", "librosa"),
     "models": ("music21", "matplotlib"),
     "kinds": ("torch", "music21", "matplotlib"),

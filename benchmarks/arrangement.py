@@ -254,6 +254,8 @@ def main(argv=None) -> None:
                     help="rewrite the page from the run's JSON in --out (the bar's checks recomputed), measuring nothing")
     args = ap.parse_args(argv)
     if args.render_only:
+        if not (args.out / f"{args.name}.json").exists():
+            ap.error(f"--render-only: no {args.name}.json in {args.out} (run the benchmark first)")
         return write(args.out, args.name, rechecked(json.loads((args.out / f"{args.name}.json").read_text())))
     t0 = time.perf_counter()
     methods = args.methods.split(",") + (["arranger"] if args.arranger_model else [])

@@ -17,14 +17,13 @@ import numpy as np
 from .atomic import remove_leftovers
 from .config import RollConfig
 from .errors import ConfigError, ModelError, one_line
+from .genre_classifier import PRETRAINED, GenreClassifier, shipped_classifier
 from .kinds import registry as kinds
 from .representation import Song, quantize, read, roll_to_notes, song_to_roll
 from .representation.files import find_pieces
 from .representation.song import GENRES
 from .representation.beats import aligned_song  # noqa: F401  (the song convert transforms; re-exported)
-from .representation.windows import coarsen, grid_factor, overlap_add, windows
-
-PRETRAINED = Path(__file__).parent / "pretrained"
+from .representation.windows import overlap_add, windows
 
 
 def shipped_model(genre: str) -> Path:
@@ -37,27 +36,20 @@ def shipped_model(genre: str) -> Path:
     return path
 
 
-def shipped_classifier() -> Path:
-    path = PRETRAINED / "classifier"
-    if not (path / "config.json").exists():
-        raise ModelError(path, "the shipped genre classifier is missing from this installation")
-    return path
-
-
 @dataclasses.dataclass
 class Converter:
-    """A loaded generator (and optionally the classifier) ready to convert many songs.
+    """A loaded generator (and optionally the genre classifier) ready to convert many songs.
 
     ``meta`` is the generator's :class:`~midistyle.models.checkpoint.CheckpointMeta`;
-    ``classifier_meta`` the classifier's.
+    ``classifier`` detects source genres, on this generator's grid (None without one, or when it
+    cannot read that grid).
     """
 
     generator: Any
     meta: Any
     cfg: RollConfig
     window: int
-    classifier: Any = None
-    classifier_meta: Any = None
+    classifier: GenreClassifier | None = None
     device: str = "cpu"
     direction: str = "a2b"  # which network of the checkpoint: "a2b" (G) or, for a CycleGAN, "b2a" (F)
     uses_torch = True  # (class attribute) a batch worker sets torch's threads for it
@@ -79,21 +71,19 @@ class Converter:
         direction, view = kind.select(kind, meta, to, path)
         gen, _ = load_generator(path, direction=direction, device=device)
         view = dataclasses.replace(view, path=meta.path)
-        return cls(gen, view, view.roll, view.window, *cls._classifier(classifier, device), device, direction)
+        return cls(gen, view, view.roll, view.window, cls._classifier(classifier, view.roll, device), device, direction)
 
     @staticmethod
-    def _classifier(classifier, device: str) -> tuple[Any, Any]:
-        """(module, meta) of the classifier asked for: True = the shipped one if installed."""
-        from .models.checkpoint import load_classifier
-
+    def _classifier(classifier, cfg: RollConfig, device: str) -> GenreClassifier | None:
+        """The classifier asked for (True = the shipped one if installed) on the grid ``cfg``."""
         if classifier is True:
             try:
-                return load_classifier(shipped_classifier(), device=device)
+                return GenreClassifier.load(shipped_classifier(), device=device).on_grid(cfg)
             except ModelError:
-                return None, None
+                return None
         if classifier:
-            return load_classifier(classifier, device=device)
-        return None, None
+            return GenreClassifier.load(classifier, device=device).on_grid(cfg)
+        return None
 
     @property
     def kind(self):
@@ -111,20 +101,9 @@ class Converter:
         return self.meta.target_name
 
     def detect(self, x: np.ndarray) -> tuple[str, float] | None:
-        """Most likely genre of a merged roll [2, T, P] by the classifier (None without one)."""
-        if self.classifier is None or x.shape[1] == 0:
-            return None
-        from .models.classifier import predict_proba
-
-        factor = grid_factor(self.cfg, self.classifier_meta.roll)
-        if factor is None:
-            return None  # a grid the classifier cannot read
-        x = coarsen(x, factor)  # a finer model grid: judged on the classifier's own
-        genres = list(self.classifier_meta.genres or GENRES)
-        probs = predict_proba(self.classifier, windows(x, self.classifier_meta.window)[0], len(genres),
-                              self.device).mean(0)
-        i = int(probs.argmax())
-        return genres[i], float(probs[i])
+        """Most likely genre of a merged roll [2, T, P] and its probability by the classifier (None
+        without one)."""
+        return None if self.classifier is None else self.classifier.detect(x)
 
     def transform(self, x: np.ndarray, *, seed: int = 0, from_genre: str | None = None) -> np.ndarray:
         """Generator output for a merged roll [2, T, P], windows cross-faded: float32 [2, T, P].

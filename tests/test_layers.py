@@ -34,14 +34,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "kinds": (*BASE, "representation", "analysis", "arrangement", "data", "models", "training"),
     "training": (*BASE, "representation", "analysis", "arrangement", "data", "models", "kinds"),  # api asks the kind table
     "render": (*BASE, "representation"),
+    "genre_classifier": (*BASE, "representation", "models"),  # the CNN over rolls: detect, evaluate, classify
     # arrangement-level conversion: lead sheet -> a genre's parts (bank or arranger checkpoint)
     "rearrange": (*BASE, "representation", "analysis", "arrangement", "models", "kinds"),
     "transfer": (*BASE, "engine", "representation", "analysis", "arrangement", "models", "kinds", "render",
-                 "rearrange"),
+                 "genre_classifier", "rearrange"),
     "summary": (*BASE, "representation", "analysis"),
-    "evaluate": (*BASE, "representation", "analysis", "arrangement", "style", "models", "kinds", "transfer",
-                 "rearrange", "render"),
-    "classify": (*BASE, "representation", "analysis", "style", "models", "kinds", "transfer", "evaluate"),
+    "evaluate": (*BASE, "representation", "analysis", "arrangement", "style", "models", "kinds", "genre_classifier",
+                 "transfer", "rearrange", "render"),
+    "classify": (*BASE, "representation", "analysis", "style", "models", "kinds", "genre_classifier", "transfer",
+                 "evaluate"),
     "cli": ("*",),  # anything; imported by none
     "__main__": ("cli",),
     "": ("representation", "transfer", "render"),  # the package root: lazy convert/render/GENRES
@@ -61,6 +63,7 @@ HEAVY: dict[str, tuple[str, ...]] = {
     "kinds": ("torch", "music21", "matplotlib"),
     "data": ("matplotlib",),
     "render": ("torch", "music21", "matplotlib"),
+    "genre_classifier": ("torch", "music21", "matplotlib"),  # torch when a checkpoint is loaded
     "summary": ("torch", "music21", "matplotlib"),
     "transfer": ("matplotlib", "music21"),
     "rearrange": ("torch", "music21", "matplotlib"),

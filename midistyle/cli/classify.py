@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import ExitCode
 
 @click.command("classify")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -18,11 +19,12 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
     """Genre probabilities of each piece (files, folders, book.abc#N) from the style judge and the CNN."""
     import json
     from tqdm import tqdm
-    from ..classify import CNNJudge, classify, pieces_of, table
+    from ..classify import classify, pieces_of, table
+    from ..genre_classifier import GenreClassifier
     from ..models.device import resolve_device
     from ..style import StyleJudge
     style = StyleJudge.load(judge)
-    cnn = CNNJudge(classifier, device=str(resolve_device(device, default="cpu")))
+    cnn = GenreClassifier.load(classifier, device=str(resolve_device(device, default="cpu")))
     verdicts = []
     with tqdm(total=len(pieces_of(list(inputs))), unit="piece", desc="classify", disable=None) as bar:
         for v in classify(list(inputs), judge=style, cnn=cnn, progress=bar.update):
@@ -39,4 +41,4 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
         click.echo(f"{len(failed)} failed:", err=True)
         for v in failed:
             click.echo(f"  {v.file}: {v.error}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import OutputError
+from ..errors import ExitCode, OutputError
 from ..representation.song import GENRES
 from .common import GENRE_LIST, align_option, check_output, engine_options, tune_option, tunes_of
 
@@ -55,13 +55,12 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from ..representation import read, write_midi
     from ..transfer import load_converter
+    from ..representation.files import Piece
     from ..representation.midi_io import split_tune
     path, number = split_tune(source)
     number = tune if tune is not None else number
-    stem = path.stem if number is None else f"{path.stem}.{number}"  # book.abc#12 -> book.12.jazz.mid
-    out = output or Path(f"{stem}.{to}.mid")
-    if out.suffix == "" or (out.exists() and out.is_dir()):
-        out = out / f"{stem}.{to}.mid"
+    piece = Piece(path, number)
+    out = piece.output_path(to, output)  # book.abc#12 -> book.12.jazz.mid
     check_output(out, [path], force)
     song = read(source, tune=tune)
     book = tunes_of(source)
@@ -85,7 +84,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
             click.echo(f"wrote {w}")
         if compare:
             c = check_output(out.with_name(out.stem + ".compare.wav"), [], force)
-            render_compare(song_path(source, song), out, c)
+            render_compare(piece.source, out, c)
             click.echo(f"wrote {c} (original, then {to})")
 
 
@@ -104,13 +103,6 @@ def _check_from(from_genre: str | None, model: Path | None) -> None:
     if from_genre not in known:
         raise click.BadParameter(f"{from_genre!r} is not a genre{' this model knows' if model else ''}; "
                                  f"choose from {', '.join(known)}", param_hint="--from")
-
-
-def song_path(source: Path, song):
-    """A renderable form of the source: the file itself for MIDI, else the song as pretty_midi."""
-    from ..representation import to_pretty_midi
-    from ..representation.files import MIDI_SUFFIXES
-    return source if source.suffix.lower() in MIDI_SUFFIXES else to_pretty_midi(song)
 
 
 def _keep_list(text: str, arrange: bool) -> tuple[str, ...]:
@@ -155,4 +147,4 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
         click.echo(f"{len(report.failed)} failed:", err=True)
         for src, reason in report.failed:
             click.echo(f"  {src}: {reason}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)

@@ -147,9 +147,11 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     spec = PhraseSpec(cfg, phrase_bars, hop, phrase_steps or phrase_bars * 4 * cfg.steps_per_beat)
     workers = max(1, workers or os.cpu_count() or 1)
     sources, kept, replaced = merge_sources(Path(out_dir), sources) if keep_genres else (sources, (), ())
-    out = _claim(Path(out_dir), sources)
     _check_options(align_beats, source_options)
+    # every source is checked (found, holding music) before the folder records it: a failed call
+    # must not leave a genre behind that later runs would have to keep
     found = discover(sources, align=align_beats, source_options=source_options)
+    out = _claim(Path(out_dir), sources)
     cache = out / layout.CACHE_DIR / spec.key()
     _tidy_cache(out / layout.CACHE_DIR, keep=cache)
 
@@ -251,7 +253,9 @@ def merge_sources(out: Path, sources: Mapping[str, Sequence[str | os.PathLike]])
         for entry in _entries(old[genre]):
             if not os.path.exists(entry):
                 raise InputError(entry, f"genre {genre!r} already in {out} was prepared from here, which is gone: "
-                                        f"give its folders again (--config), or prepare into a new folder")
+                                        f"point it elsewhere (prepare FOLDER --genre {genre} -o {out}), drop it "
+                                        f"(remove {genre!r} from {out / layout.SOURCES_NAME}), or prepare into "
+                                        f"a new folder")
     merged = {g: (sources[g] if g in sources else _entries(old[g])) for g in old}
     merged.update({g: v for g, v in sources.items() if g not in old})
     absolute = lambda v: sorted(os.path.abspath(p) for p in _entries(v))  # noqa: E731

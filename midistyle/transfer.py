@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .atomic import remove_leftovers
+from .atomic import check_writable, remove_leftovers
 from .config import RollConfig
 from .errors import ConfigError, ModelError, one_line
 from .representation import Song, quantize, read, roll_to_notes, song_to_roll
@@ -356,6 +356,8 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
     from .engine import check_engine
 
     check_engine(engine, engine_address)
+    for folder in sorted({Path(d).parent for _, d in jobs}):  # refuse before the work, not after it
+        check_writable(folder, folder=True)
     report = BatchReport()
     args = [(str(s), str(d), seed, threshold, from_genre, force, wav, align_beats) for s, d in jobs]
     if engine == "dask":

@@ -381,7 +381,7 @@ def song_path(source: Path, song):
 def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
                     engine="local", engine_address=None, align_beats="auto"):
     from tqdm import tqdm
-    from .transfer import convert_many, folder_jobs
+    from .batch import convert_many, folder_jobs
     if output is None:
         raise click.UsageError("a folder input needs -o OUTPUT_FOLDER")
     if output.exists() and not output.is_dir():

@@ -87,3 +87,14 @@ class EngineError(_PathError):
     """A cluster engine is not installed, cannot be reached, or a task failed on it."""
 
     exit_code = 7
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch, stopped at once: how far it got and how to go on. A KeyboardInterrupt,
+    so code that stops on Ctrl-C still does; the CLI prints it and exits 130."""
+
+    exit_code = 130
+
+    def __init__(self, done: int, total: int, unit: str, then: str):
+        self.done, self.total = done, total
+        super().__init__(f"interrupted after {done} of {total} {unit}; {then}")

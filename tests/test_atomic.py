@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from midistyle import transfer
+from midistyle import batch as transfer
 from midistyle.atomic import check_writable
 from midistyle.errors import OutputError
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..atomic import atomic_path, write_text
 from ..config import RollConfig, to_dict
-from ..errors import InputError, OutputError
+from ..errors import InputError, Interrupted, OutputError
 from . import index as layout
 from .phrases import PhraseSpec
 from .pool import run_units
@@ -177,6 +177,9 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
             run_units_on_engine(todo, spec, str(cache), workers, time_limit, on_result, engine_address)
         else:
             run_units(todo, spec, str(cache), workers, time_limit, on_result)
+    except KeyboardInterrupt:
+        raise Interrupted(len(items) - len(todo) + len(seen), len(items), "pieces",
+                          "run the same command again to go on (finished pieces are cached)") from None
     finally:
         bar.close()
     report = _assemble(out, sources, found, spec, cache, transient, val_fraction, shard_size, progress)

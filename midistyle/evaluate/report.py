@@ -17,6 +17,7 @@ run leaves no half report. :func:`compare` draws two songs bar by bar on the fir
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -28,7 +29,7 @@ import numpy as np
 
 from ..atomic import atomic_dir
 from ..config import RollConfig, to_dict
-from ..errors import InputError, ModelError, OutputError, one_line
+from ..errors import InputError, Interrupted, ModelError, OutputError, one_line
 from ..representation import read, song_to_roll, write_midi
 from ..representation.beats import on_grid
 from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_pieces
@@ -112,8 +113,8 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     style_rows: list[dict] = []
     failed: list[dict] = []
     first = None
-    with atomic_dir(out_dir) as tmp:
-        for piece in files:
+    with atomic_dir(out_dir) as tmp, _interruptible(files, scores, failed) as todo:
+        for piece in todo:
             try:
                 song = read(piece.source)
                 src = song_to_roll(song, cfg)
@@ -155,6 +156,16 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
         (tmp / REPORT_JSON).write_text(json.dumps(report, indent=1), encoding="utf-8")
         (tmp / REPORT_MD).write_text(markdown(report), encoding="utf-8")
     return report
+
+
+@contextlib.contextmanager
+def _interruptible(files: list, scores: list, failed: list):
+    """Ctrl-C while songs are evaluated: say how many were done, and that nothing was written."""
+    try:
+        yield files
+    except KeyboardInterrupt:
+        raise Interrupted(len(scores) + len(failed), len(files), "songs",
+                          "no report was written (it is written whole at the end); run it again") from None
 
 
 # --------------------------------------------------------------------------- inputs and models

@@ -16,7 +16,7 @@ from midistyle.training.runtime import default_preset, resolve_device, resolve_r
 from midistyle.training.task import TaskInfo
 
 
-def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir: str | os.PathLike, *,
+def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str] | None, out_dir: str | os.PathLike, *,
                      preset: str | None = None, device: str | torch.device | None = None,
                      max_steps: int | None = None, epochs: int | None = None, batch_size: int | None = None,
                      resume: bool = False, seed: int = 0, phrase_steps: int | None = None,
@@ -28,7 +28,8 @@ def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir
     data_dir
         A corpus prepared by ``midistyle prepare`` (read with ``midistyle.data.dataset.PhraseDataset``).
     genres
-        Two or more genre names; the checkpoint's ``meta["genres"]`` keeps this order (= logit order).
+        Two or more genre names (None: every genre of the corpus, in its order); the checkpoint's
+        ``meta["genres"]`` keeps this order (= logit order).
     out_dir
         Run folder: ``best/`` (load with :func:`midistyle.models.checkpoint.load_classifier`), ``last/``,
         ``metrics.jsonl``, ``loss_curve.png``, ``run.json``.
@@ -54,7 +55,7 @@ def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir
     from midistyle.data.dataset import PhraseDataset
     from midistyle.training.classifier import ClassifierTask
 
-    genres = _genre_list(genres, "genres")
+    genres = _genre_list(genres or _corpus_genres(data_dir), "genres")
     preset = preset or default_preset(resolve_device(device))
     cfg = _train_config("classifier", preset, seed, max_steps, epochs, batch_size, phrase_steps, overrides)
     train = PhraseDataset(data_dir, genres, "train", phrase_steps=cfg.phrase_steps, transpose=cfg.transpose,

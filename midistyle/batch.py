@@ -15,7 +15,7 @@ from .atomic import check_writable, remove_leftovers
 from .errors import Interrupted, one_line
 from .representation import read
 from .representation.files import find_pieces
-from .transfer import Converter
+from .transfer import Converter, style_verdict
 
 
 @dataclasses.dataclass
@@ -26,6 +26,11 @@ class BatchReport:
     failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # output already there
     aligned: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (source, what alignment found)
+    verdicts: list[tuple[str, dict]] = dataclasses.field(default_factory=list)  # (output, style_verdict), when known
+
+    def off_target(self) -> list[tuple[str, dict]]:
+        """Outputs the style judge does not call the target genre."""
+        return [(dst, v) for dst, v in self.verdicts if not v["matches"]]
 
 
 def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
@@ -70,6 +75,7 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
         song, info = _WORKER["conv"].convert_song(read(src), seed=seed, threshold=threshold,
                                                   from_genre=from_genre, align_beats=align_beats)
         write_midi(song, dst)
+        info["verdict"] = style_verdict(song, info["to"])
         if wav:
             from .render import render
             render(dst, Path(dst).with_suffix(".wav"))
@@ -169,9 +175,12 @@ def _collect(results, report: BatchReport, progress) -> None:
             report.written.append((src, dst))
             if info and info.get("aligned"):
                 report.aligned.append((src, info["aligned"]))
+            if info and info.get("verdict"):
+                report.verdicts.append((dst, info["verdict"]))
         else:
             report.failed.append((src, err))
         if progress:
             progress(1)
     for part in (report.written, report.failed, report.skipped, report.aligned):
         part.sort()
+    report.verdicts.sort(key=lambda item: item[0])

@@ -276,6 +276,43 @@ def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = No
     return to_pretty_midi(song)
 
 
+_JUDGE: dict = {}
+
+
+def style_verdict(song: Song, to: str) -> dict | None:
+    """The shipped style judge's verdict on a converted song: ``{"genre", "p", "to", "p_to",
+    "matches"}`` (its top genre and probability, the target's probability, whether they agree);
+    None when the judge does not know ``to`` or is not installed. It is the referee no shipped
+    generator trains against, so an output it calls another genre did not reach ``to``."""
+    from .errors import MidistyleError
+    from .style import StyleJudge
+
+    if "judge" not in _JUDGE:
+        try:
+            _JUDGE["judge"] = StyleJudge.load()
+        except MidistyleError:
+            _JUDGE["judge"] = None
+    judge = _JUDGE["judge"]
+    if judge is None or to not in judge.genres:
+        return None
+    if song.n_notes(drums=False) == 0:
+        return {"genre": None, "p": 0.0, "to": to, "p_to": 0.0, "matches": False}
+    probs = judge.song_proba(song)
+    top = int(np.argmax(probs))
+    return {"genre": judge.genres[top], "p": float(probs[top]), "to": to,
+            "p_to": float(probs[judge.genres.index(to)]), "matches": judge.genres[top] == to}
+
+
+def describe_verdict(verdict: dict) -> str:
+    """``style judge: jazz 81%`` or ``style judge: pop 59% (jazz 3%): not judged jazz``."""
+    if verdict["genre"] is None:
+        return f"style judge: no pitched notes, not judged {verdict['to']}"
+    text = f"style judge: {verdict['genre']} {verdict['p']:.0%}"
+    if verdict["matches"]:
+        return text
+    return f"{text} ({verdict['to']} {verdict['p_to']:.0%}): not judged {verdict['to']}"
+
+
 def __getattr__(name: str):
     """The batch API moved to :mod:`midistyle.batch`; its names stay importable from here."""
     if name in ("BatchReport", "convert_many", "folder_jobs"):

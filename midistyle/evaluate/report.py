@@ -349,8 +349,10 @@ def _plots(folder: Path, scores, real_mus, judge, first, cfg: RollConfig, to: st
               "outputs": _per_song([s.musicality_output for s in scores], MUSICALITY_KEYS)}
     if real_mus:
         groups[f"real {to}"] = _per_song(real_mus, MUSICALITY_KEYS)
+    title = (f"Musicality: sources, outputs (to {to}) and real {to}" if real_mus else
+             f"Musicality: sources and outputs (to {to}); no real {to} given (--target-data)")
     plot_metrics_bars(groups, folder / PLOT_FILES["musicality"], keys=MUSICALITY_KEYS, unit_keys=UNIT_KEYS,
-                      title=f"Musicality: sources, outputs (to {to}) and real {to}")
+                      title=title)
     drawn["musicality"] = PLOT_FILES["musicality"]
     names = {"model": "model", "identity": "identity", "random_target": f"random real {to}"}
     groups = {names[g]: _per_song([s.content[g] for s in scores if g in s.content], CONTENT_KEYS)

@@ -6,7 +6,8 @@ import json
 import numpy as np
 from click.testing import CliRunner
 
-from midistyle.cli import main, prepare_from_cli
+from midistyle.cli import main
+from midistyle.cli.prepare import prepare_from_cli
 from midistyle.data.index import read_index
 from midistyle.representation import read, write_midi
 from midistyle.representation import beats as B

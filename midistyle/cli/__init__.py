@@ -1,0 +1,40 @@
+"""The ``midistyle`` command: the click group and its error handling; one module per command.
+
+Each command parses its options, calls the library and prints. Heavy modules (torch, music21,
+matplotlib) are imported inside the commands that need them, so ``midistyle --help`` stays fast.
+Exit codes: 0 ok, 1 some files of a batch failed, 2 usage, 3 bad input, 4 output refused,
+5 bad model, 6 rendering failed, 7 cluster engine failed, 130 interrupted.
+"""
+from __future__ import annotations
+
+import click
+
+from ..errors import MidistyleError, printable
+
+
+class _Group(click.Group):
+    """Runs a command; a MidistyleError becomes ``Error: <file>: <reason>`` and its exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except MidistyleError as exc:
+            click.echo(f"Error: {printable(str(exc), limit=400)}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="midistyle")
+def main():
+    """midistyle: symbolic-MIDI genre style transfer."""
+
+
+from . import classify, compare, convert, evaluate, inspect, prepare, render, train  # noqa: E402
+
+for _command in (inspect.inspect, inspect.roll, inspect.quantize, prepare.prepare, prepare.subset,
+                 convert.convert, render.render, train.train, evaluate.evaluate_cmd, classify.classify_cmd,
+                 compare.compare_cmd):
+    main.add_command(_command)

@@ -1,0 +1,23 @@
+"""``compare``: draw a song above its conversion."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import check_output, parse_bars, roll_config, steps_option
+
+
+@click.command("compare")
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+@click.option("--bars", help="Bars A:B of the first song to draw (0-based, end exclusive), e.g. 0:8.")
+@steps_option
+@click.option("--force", is_flag=True, help="Replace an existing output.")
+def compare_cmd(a, b, output, bars, steps_per_beat, force):
+    """Draw A above B (e.g. a song and its conversion), aligned bar by bar on A's bars."""
+    from ..evaluate.report import compare
+    check_output(output, [a, b], force)
+    info = compare(a, b, output, bars=parse_bars(bars), cfg=roll_config(steps_per_beat))
+    click.echo(f"wrote {output} ({info['bars']} bars)")

@@ -1,0 +1,133 @@
+"""``convert``: a song or a folder to another genre."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import OutputError
+from ..representation.song import GENRES
+from .common import GENRE_LIST, align_option, check_output, engine_options, tune_option, tunes_of
+
+
+@click.command()
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output MIDI (folder for a folder input). Default: <stem>.<genre>.mid here.")
+@click.option("--from", "from_genre", help="Source genre (default: detected by the shipped classifier).")
+@click.option("--model", type=click.Path(path_type=Path), help="A checkpoint folder instead of the shipped model.")
+@click.option("--wav", is_flag=True, help="Also render a WAV preview beside each MIDI.")
+@click.option("--compare", is_flag=True, help="Also write <out>.compare.wav: original, then converted.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed (GAN models).")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
+              show_default=True, help="Note probability threshold, between 0 and 1.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for a folder (default: all cores).")
+@click.option("--device", default=None, help="torch device (default cpu).")
+@click.option("--force", is_flag=True, help="Replace existing outputs.")
+@tune_option
+@align_option("auto")
+@engine_options
+def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, force, tune,
+            align_beats, engine, engine_address):
+    """Convert a whole song (or every file under a folder) to another genre."""
+    if model is None and to not in GENRES:
+        raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
+                                 param_hint="--to")
+    _check_from(from_genre, model)
+    if source.is_dir():
+        if compare:
+            raise click.UsageError("--compare works on one input file (a folder would make one WAV per piece "
+                                   "to listen to in turn); use --wav for a folder, or compare single files")
+        if tune is not None:
+            raise click.UsageError("--tune picks a tune of one ABC book; a folder converts every tune")
+        return _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
+                               engine, engine_address, align_beats)
+    if engine != "local" or engine_address:
+        raise click.UsageError("--engine and --engine-address are for a folder input")
+    from ..representation import read, write_midi
+    from ..transfer import Converter
+    from ..representation.midi_io import split_tune
+    path, number = split_tune(source)
+    number = tune if tune is not None else number
+    stem = path.stem if number is None else f"{path.stem}.{number}"  # book.abc#12 -> book.12.jazz.mid
+    out = output or Path(f"{stem}.{to}.mid")
+    if out.suffix == "" or (out.exists() and out.is_dir()):
+        out = out / f"{stem}.{to}.mid"
+    check_output(out, [path], force)
+    song = read(source, tune=tune)
+    book = tunes_of(source)
+    if len(book) > 1 and number is None:
+        click.echo(f"{source} holds {len(book)} tunes: converting the first ({song.source}); "
+                   "pick another with --tune N, or convert the book's folder for all")
+    conv = Converter.load(to, model, device=device)
+    result, info = conv.convert_song(song, seed=seed, threshold=threshold, from_genre=from_genre,
+                                     align_beats=align_beats)
+    if "aligned" in info:
+        click.echo(f"beats: {info['aligned']}")
+    if "detected" in info:
+        click.echo(f"source genre: {info['detected']} (detected, p={info['detected_p']:.2f})")
+    write_midi(result, out)
+    click.echo(f"wrote {out}: {info['bars']} bars, {info['notes_in']} notes in, {info['notes_out']} out ({conv.target})")
+    if wav or compare:
+        from ..render import render, render_compare
+        if wav:
+            w = check_output(out.with_suffix(".wav"), [], force)
+            render(out, w)
+            click.echo(f"wrote {w}")
+        if compare:
+            c = check_output(out.with_name(out.stem + ".compare.wav"), [], force)
+            render_compare(song_path(source, song), out, c)
+            click.echo(f"wrote {c} (original, then {to})")
+
+
+def _check_from(from_genre: str | None, model: Path | None) -> None:
+    """``--from`` must name a genre: a shipped one, or one the given model was trained on."""
+    if from_genre is None:
+        return
+    known = list(GENRES)
+    if model is not None:
+        from ..models.checkpoint import read_meta
+        meta = read_meta(model)
+        known += [g for g in (*meta.genres, *meta.source, *meta.target) if g not in known]
+    if from_genre not in known:
+        raise click.BadParameter(f"{from_genre!r} is not a genre{' this model knows' if model else ''}; "
+                                 f"choose from {', '.join(known)}", param_hint="--from")
+
+
+def song_path(source: Path, song):
+    """A renderable form of the source: the file itself for MIDI, else the song as pretty_midi."""
+    from ..representation import to_pretty_midi
+    from ..representation.files import MIDI_SUFFIXES
+    return source if source.suffix.lower() in MIDI_SUFFIXES else to_pretty_midi(song)
+
+
+def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
+                    engine="local", engine_address=None, align_beats="auto"):
+    from tqdm import tqdm
+    from ..batch import convert_many, folder_jobs
+    if output is None:
+        raise click.UsageError("a folder input needs -o OUTPUT_FOLDER")
+    if output.exists() and not output.is_dir():
+        raise OutputError(output, "is a file; a folder input needs an output folder")
+    jobs = folder_jobs(source, output, to)
+    if not jobs:
+        raise click.UsageError(f"no MIDI or score files under {source}")
+    with tqdm(total=len(jobs), unit="file", desc=f"to {to}", disable=None) as bar:
+        report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
+                              from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update,
+                              engine=engine, engine_address=engine_address, align_beats=align_beats)
+    done = f"converted {len(report.written)} of {len(jobs)} pieces into {output}"
+    if report.skipped:
+        done += f" ({len(report.skipped)} already there, kept; --force redoes them)"
+    click.echo(done)
+    if report.aligned:
+        click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes (--align-beats {align_beats}):")
+        for src, what in report.aligned:
+            click.echo(f"  {src}: {what}")
+    if report.failed:
+        click.echo(f"{len(report.failed)} failed:", err=True)
+        for src, reason in report.failed:
+            click.echo(f"  {src}: {reason}", err=True)
+        sys.exit(1)

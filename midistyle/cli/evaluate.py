@@ -1,0 +1,61 @@
+"""``evaluate``: measure a conversion against baselines and write a report."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..representation.song import GENRES
+from .common import GENRE_LIST
+
+
+@click.command("evaluate")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--data", type=click.Path(path_type=Path), help="A folder of songs to evaluate (instead of FILES).")
+@click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
+@click.option("--model", type=click.Path(path_type=Path), help="A checkpoint folder instead of the shipped model.")
+@click.option("--classifier", type=click.Path(path_type=Path),
+              help="CNN genre classifier checkpoint, the second opinion (default: the shipped one).")
+@click.option("--style-judge", "style_judge", type=click.Path(path_type=Path),
+              help="Style judge folder for the headline numbers (default: the shipped one).")
+@click.option("--converted", type=click.Path(path_type=Path),
+              help="Read <stem>.<genre>.mid from this folder instead of converting.")
+@click.option("--target-data", type=click.Path(path_type=Path),
+              help="Real songs of the target genre (folder or file): musicality reference and random baseline.")
+@click.option("--max-files", type=click.IntRange(min=1), help="A random sample of at most N inputs (and N real songs).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Report folder (default: eval-<genre> here).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for noise and random samples.")
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
+              show_default=True, help="Note probability threshold, between 0 and 1.")
+@click.option("--device", default=None, help="torch device (default cpu).")
+@click.option("--force", is_flag=True, help="Replace an existing report folder.")
+def evaluate_cmd(files, data, to, model, classifier, style_judge, converted, target_data, max_files, output, seed,
+                 threshold, device, force):
+    """Measure a conversion (style strength, content kept, musicality) against baselines; write a report."""
+    from tqdm import tqdm
+    from ..evaluate.report import evaluate, input_files
+    if bool(files) == (data is not None):
+        raise click.UsageError("give either FILES or --data DIR")
+    if model is None and classifier is None and to not in GENRES:
+        raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
+                                 param_hint="--to")
+    inputs = list(files) if files else data
+    out = output or Path(f"eval-{to}")
+    with tqdm(total=len(input_files(inputs, max_files, seed)), unit="song", desc=f"evaluate to {to}",
+              disable=None) as bar:
+        rep = evaluate(inputs, to, out_dir=out, model=model, classifier=classifier, converted_dir=converted,
+                       target_real=target_data, seed=seed, threshold=threshold, max_files=max_files, force=force,
+                       device=device, progress=bar.update, style_judge=style_judge)
+    counts, strength, style = rep["counts"], rep.get("strength"), rep.get("style_judge") or {}
+    rate = style.get("target_rate") or {}
+    click.echo(f"wrote {out / 'report.md'}: {counts['songs']} songs"
+               + (f"; style judge: outputs judged {to} {rate['outputs']:.0%} of songs (inputs {rate['inputs']:.0%})"
+                  if rate.get("outputs") is not None and rate.get("inputs") is not None else "")
+               + (f"; CNN: {strength['model']['target_rate_windows']:.0%} of windows "
+                  f"(inputs {strength['identity']['target_rate_windows']:.0%})" if strength else ""))
+    if rep["failed"]:
+        click.echo(f"{len(rep['failed'])} failed:", err=True)
+        for item in rep["failed"]:
+            click.echo(f"  {item['path']}: {item['reason']}", err=True)
+        sys.exit(1)

@@ -33,6 +33,20 @@ def shipped_model(genre: str) -> Path:
     return path
 
 
+def shipped_grids() -> dict[str, int]:
+    """Steps per quarter of each shipped model (genre -> grid), from its config.json (no torch)."""
+    import json
+
+    grids = {}
+    for genre in GENRES:
+        try:
+            roll = json.loads((PRETRAINED / f"to_{genre}" / "config.json").read_text(encoding="utf-8"))["roll"]
+            grids[genre] = int(roll["steps_per_beat"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return grids
+
+
 def shipped_classifier() -> Path:
     path = PRETRAINED / "classifier"
     if not (path / "config.json").exists():

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -10,7 +11,6 @@ import click
 
 from ..config import CYCLE_LOSSES, DENSITY_TARGETS, PRESETS
 from ..errors import printable
-from ..representation.song import GENRES
 
 
 @click.group()
@@ -103,6 +103,7 @@ def _train(fn, *args, preset, device, resume, compile_=None, **kwargs) -> None:
     preset = _pick_preset(preset, device, resume, Path(args[-1]))
     if compile_ is not None:
         kwargs["overrides"] = {**kwargs.get("overrides", {}), "compile": compile_}
+    kwargs.setdefault("progress", sys.stderr.isatty())  # no bars in a log, as a folder convert
     with warnings_as_lines():
         result = fn(*args, preset=preset, device=device, resume=resume, **kwargs)
     if not _main_rank():
@@ -113,12 +114,12 @@ def _train(fn, *args, preset, device, resume, compile_=None, **kwargs) -> None:
 
 
 @train.command("classifier")
-@click.option("--genres", default=",".join(GENRES), show_default=True, help="Comma-separated classes.")
+@click.option("--genres", default=None, help="Comma-separated classes (default: every genre of the corpus).")
 @_train_options
 def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, batch_size, seed, resume, compile_):
     """Genre classifier: measures how well a transfer worked and detects source genres."""
     from ..training.api import train_classifier
-    _train(train_classifier, data, _genres(genres), out, preset=preset, device=device, epochs=epochs,
+    _train(train_classifier, data, _genres(genres) if genres else None, out, preset=preset, device=device, epochs=epochs,
            max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume, compile_=compile_)
 
 

@@ -97,4 +97,4 @@ class Interrupted(KeyboardInterrupt):
 
     def __init__(self, done: int, total: int, unit: str, then: str):
         self.done, self.total = done, total
-        super().__init__(f"interrupted after {done} of {total} {unit}; {then}")
+        super().__init__(f"{done} of {total} {unit} done; {then}")

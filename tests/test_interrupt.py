@@ -57,7 +57,7 @@ def test_ctrl_c_on_a_folder_convert_stops_within_seconds(folder, tmp_path):
     assert len(written) < N_FILES
     assert rc == 130
     last = err.strip().splitlines()[-1]
-    assert f"of {N_FILES} files" in last and "again" in last, last
+    assert last.startswith("Interrupted: ") and f"of {N_FILES} files done" in last and "again" in last, last
     for path in written:  # nothing half-written: every output is a whole MIDI file
         assert read(path).n_notes() > 0
     leftovers = [p for p in out.iterdir() if p.name.endswith(".part")]
@@ -111,6 +111,6 @@ def test_ctrl_c_on_evaluate_says_how_far_it_got_and_writes_nothing(tmp_path, mon
         return scored(*a, **k)
     score_then_ctrl_c.calls = 0
     monkeypatch.setattr(R, "score_song", score_then_ctrl_c)
-    with pytest.raises(Interrupted, match="after 2 of 3 songs.*again"):
+    with pytest.raises(Interrupted, match="2 of 3 songs done.*again"):
         R.evaluate(src, "jazz", classifier=False, style_judge=False, converted_dir=conv, out_dir=tmp_path / "r")
     assert not (tmp_path / "r").exists()

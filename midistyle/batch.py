@@ -50,14 +50,19 @@ def _init_worker(to, model, device, threads) -> None:
     _WORKER["conv"] = Converter.load(to, model, device=device)
 
 
-def _engine_convert(jobs, to, model, device) -> list:
+def _engine_convert(jobs, to, model, device, host_slots=None) -> list:
     """(On a Dask worker.) Convert a chunk of jobs with the local pool's per-file function; the
-    model is loaded once per worker process."""
+    model is loaded once per worker process, with this host's cores shared among the task slots
+    of all the workers on it (``host_slots``: host -> slots), as the local pool shares them."""
     key = (to, None if model is None else str(model), device)
     if _WORKER.get("key") != key:
         from dask.distributed import get_worker
 
-        _init_worker(to, model, device, max(1, (os.cpu_count() or 1) // get_worker().state.nthreads))
+        from .engine import host_of
+
+        worker = get_worker()
+        slots = (host_slots or {}).get(host_of(worker.address), worker.state.nthreads)
+        _init_worker(to, model, device, max(1, (os.cpu_count() or 1) // max(1, slots)))
         _WORKER["key"] = key
     return [_convert_one(job) for job in jobs]
 
@@ -107,12 +112,16 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
     report = BatchReport()
     args = [(str(s), str(d), seed, threshold, from_genre, force, wav, align_beats) for s, d in jobs]
     if engine == "dask":
-        from .engine import dask_client, run_chunks, threads
+        from .engine import dask_client, host_slots, run_chunks, threads
 
         with dask_client(engine_address, workers) as client:
             size = max(1, min(16, len(args) // (4 * threads(client))))  # >= 4 tasks per slot, <= 16 files each
             chunks = [args[i:i + size] for i in range(0, len(args), size)]
-            _collect(run_chunks(client, _engine_convert, chunks, to=to, model=model, device=device), report, progress)
+            try:
+                _collect(run_chunks(client, _engine_convert, chunks, to=to, model=model, device=device,
+                                    host_slots=host_slots(client)), report, progress)
+            except KeyboardInterrupt:
+                raise _interrupted(report, len(args)) from None
         return report
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
     if workers == 1:

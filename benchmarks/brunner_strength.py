@@ -31,7 +31,7 @@ PAPER = {frozenset(("jazz", "classical")): 0.716, frozenset(("classical", "pop")
 def one_way(model: str, src: str, dst: str, songs: list[str], real: list[str], out: Path, seed: int) -> dict:
     """Convert ``songs`` of genre ``src`` to ``dst`` and keep the numbers S_tot needs."""
     rep = evaluate(songs, dst, out_dir=out, model=model, target_real=real, seed=seed, force=True,
-                   judge_among=(src, dst))
+                   cnn_among=(src, dst))
     st = (rep.get("strength") or {}).get("model") or {}
     style = (rep.get("style_judge") or {}).get("target_rate") or {}
     return {"from": src, "to": dst, "songs": rep["counts"]["songs"], "strength": st.get("strength"),

@@ -29,11 +29,11 @@ _STATE: dict = {}
 def _init(offgrid: bool) -> None:
     import torch
 
-    from midistyle.classify import CNNJudge
+    from midistyle.genre_classifier import GenreClassifier
     from midistyle.style import StyleJudge
 
     torch.set_num_threads(1)
-    _STATE.update(judge=StyleJudge.load(), cnn=CNNJudge(), offgrid=offgrid)
+    _STATE.update(judge=StyleJudge.load(), cnn=GenreClassifier.load(), offgrid=offgrid)
 
 
 def offgrid(song, seed: int):
@@ -55,7 +55,7 @@ def _judge(unit):
     try:
         song = read_abc_text(unit.text, unit.source) if unit.kind == "abc" else read(unit.path)
         style = judge.song_proba(song)
-        c = cnn.classify(song)
+        c = cnn.song_probs(song)
         row = {"style": style.tolist(), "cnn": [c[g] for g in judge.genres]}
         if _STATE["offgrid"] and unit.genre != "jazz":
             row["offgrid"] = judge.song_proba(offgrid(song, int(unit.sha1[:8], 16))).tolist()

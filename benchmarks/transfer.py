@@ -6,9 +6,10 @@ For every target genre: ``--per-genre`` validation-split songs of each other gen
 (``midistyle evaluate``) with each model given (``shipped`` = the per-target GANs in the package;
 a StarGAN checkpoint converts to every genre), and judged by the style judge, which no generator
 trained against. ``--real`` validation songs of the target give the judge's recognition of real
-music of that genre. The bar (issue 14): outputs called the target >= 0.85 x real recognition,
-and onset F1 to the source >= 0.4; and ours besides: the outputs' style profile (the report's
-mean distance of the judge's feature groups to real target music) must lie nearer the target than the sources' did.
+music of that genre. The bar (issue 14; :mod:`midistyle.evaluate.ship_bar`, also ``midistyle bar REPORT...``): outputs
+called the target >= 0.85 x real recognition, and onset F1 to the source >= 0.4; and ours besides:
+the outputs' style profile (the report's mean distance of the judge's feature groups to real target
+music) must lie nearer the target than the sources' did.
 The "through the grid" column judges the same real target songs after convert's beat alignment and
 grid with no model in between: the most a generator working on that grid could be recognised.
 Prints one table and writes ``transfer.json`` beside the evaluate reports (``-o``); with several
@@ -29,8 +30,7 @@ import time
 from pathlib import Path
 
 from midistyle.evaluate.report import evaluate
-
-GENRE_BAR, F1_BAR = 0.85, 0.4
+from midistyle.evaluate.ship_bar import F1_BAR, GENRE_BAR, bar_numbers, keeps_song_and_moves, verdict
 
 
 def corpus_options(ap: argparse.ArgumentParser, output: str) -> None:
@@ -62,44 +62,6 @@ def pick_songs(prepared: Path, per_genre: int, real: int, seed: int,
         rng.shuffle(files)
         picked[g] = files[skip:skip + max(per_genre, real)]
     return list(index["genres"]), picked
-
-
-def row(report: dict) -> dict:
-    """The numbers of one evaluate report that the bar needs."""
-    style = report.get("style_judge") or {}
-    rate = style.get("target_rate") or {}
-    f1 = (report.get("content") or {}).get("model", {}).get("onset_f1")
-    cnn = ((report.get("strength") or {}).get("model") or {}).get("target_rate_songs")
-    prof = style.get("profile") or {}
-    groups = prof.get("groups") or {}
-    return {"songs": style.get("songs"), "inputs": rate.get("inputs"), "outputs": rate.get("outputs"),
-            "real": rate.get("target_real"), "real_on_grid": rate.get("target_real_on_grid"),
-            "onset_f1": f1, "cnn_outputs": cnn,
-            "empty_outputs": style.get("empty_outputs"),
-            "moved_toward": sorted(g for g, v in groups.items() if v.get("moved") == "toward"),
-            "profile_distance": prof.get("distance") or {}}
-
-
-def _complete(r: dict) -> bool:
-    return None not in (r["outputs"], r["real"], r["onset_f1"])
-
-
-def checks(r: dict) -> dict[str, bool]:
-    """The three parts of the bar, by what a failure of each is called."""
-    # The judge is linear in its features: outputs pushed far past real target music along the
-    # features it weighs can win its verdict while sounding less like the target than the sources.
-    d = r.get("profile_distance") or {}
-    return {"genre": r["outputs"] >= GENRE_BAR * r["real"],
-            "onset F1": r["onset_f1"] >= F1_BAR,
-            "profile farther from the target": None in (d.get("sources"), d.get("outputs"))
-            or d["outputs"] < d["sources"]}
-
-
-def verdict(r: dict) -> str:
-    if not _complete(r):
-        return "n/a"
-    failed = [name for name, ok in checks(r).items() if not ok]
-    return "fail (" + ", ".join(failed) + ")" if failed else "PASS"
 
 
 def _dist(d: dict) -> str:
@@ -136,7 +98,7 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             report = evaluate(sources, to, out_dir=out, model=None if model == "shipped" else model,
                               target_real=picked[to][:args.real], seed=args.seed, force=True)
-            r = {"model": name, "to": to, **row(report), "seconds": round(time.perf_counter() - t0, 1)}
+            r = {"model": name, "to": to, **bar_numbers(report), "seconds": round(time.perf_counter() - t0, 1)}
             r["verdict"] = verdict(r)
             results.append(r)
             print(f"{name} -> {to}: {r}", file=sys.stderr, flush=True)
@@ -164,15 +126,6 @@ def main(argv=None) -> int:
             print(f"  {to}: " + ("none" if best is None else f"{best['model']} ({_pct(best['outputs'])}, "
                                  f"onset F1 {best['onset_f1']:.2f}, {best['verdict']})"))
     return 0
-
-
-def keeps_song_and_moves(r: dict) -> bool:
-    """The content and profile parts of the bar, and more outputs than sources called the target:
-    what a checkpoint must meet to be considered at all."""
-    if not _complete(r) or r["outputs"] <= (r["inputs"] or 0):
-        return False
-    c = checks(r)
-    return c["onset F1"] and c["profile farther from the target"]
 
 
 if __name__ == "__main__":

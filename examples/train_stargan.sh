@@ -3,7 +3,7 @@
 #   examples/train_stargan.sh            # start (or continue: it resumes when RUN/last exists)
 #   tail -f $RUN/train.log               # progress; kill it any time, rerun to resume at the saved step
 # STEPS, PRESET, PREP, RUN, CONFIG, FLAGS, FOCUS, SUBSET, WAIT override the defaults. The flags are those of E16
-# (README, "One model for every genre pair"): 2-bar crops of the 12-step corpus, D's genre head a
+# (docs/results/log.md, the StarGAN runs): 2-bar crops of the 12-step corpus, D's genre head a
 # classifier of its own, G editing its input (--input-skip 3) within its pitch span +- 5 semitones,
 # notes counted per bar and per octave (--density-band 12: E9, without it, moved held bass notes
 # into held clusters above and fooled the style judge), D judging the notes convert plays
@@ -15,7 +15,7 @@
 # So, as written, this is the recipe of the shipped to_jazz (E22 jazz-small: 2,500 steps, seed 0; judged jazz by
 # style judge v2 in 100% of the report's songs, 96% of 52), whose weights came from the same run on a lent GPU
 # (examples/train_stargan_gpu.py); on 2 CPU cores the 2,500 steps take 40-75 min. The result depends on --seed
-# (README, E18, E19, E22). WAIT=1 trains in the foreground (examples/train_shipped_models.sh uses it).
+# (docs/results/log.md: E18, E19, E22). WAIT=1 trains in the foreground (examples/train_shipped_models.sh uses it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MS=${MS:-.venv/bin/midistyle}

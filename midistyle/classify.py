@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
 from typing import Iterator
 
-import numpy as np
-
 from .errors import one_line
+from .genre_classifier import GenreClassifier
 from .representation.files import Piece, find_pieces, file_pieces
 
 
@@ -55,52 +53,26 @@ def pieces_of(inputs: list[str | os.PathLike]) -> list[tuple[str, Piece]]:
     return out
 
 
-class CNNJudge:
-    """The shipped CNN classifier over a song's merged piano roll (torch imported on first use)."""
-
-    def __init__(self, directory: str | os.PathLike | None = None, device: str = "cpu"):
-        from .evaluate.scoring import Judge
-        from .models.checkpoint import read_meta
-        from .transfer import shipped_classifier
-
-        directory = directory or shipped_classifier()
-        genres = read_meta(directory).genres
-        self.judge = Judge.load(directory, to=genres[0] if genres else "", source=(), device=device)
-
-    @property
-    def genres(self) -> tuple[str, ...]:
-        return tuple(self.judge.genres)
-
-    def classify(self, song) -> dict[str, float]:
-        from .representation import song_to_roll
-
-        x = song_to_roll(song, self.judge.cfg).merged()
-        keep = self.judge.sounding_windows(x) if x.shape[1] else np.zeros(0, bool)
-        if not keep.any():
-            return {g: float("nan") for g in self.genres}
-        probs = self.judge.probs(x, keep).mean(axis=0)
-        return dict(zip(self.genres, map(float, probs)))
-
-
-def classify(inputs: list[str | os.PathLike], *, judge=None, cnn: CNNJudge | None | bool = True,
+def classify(inputs: list[str | os.PathLike], *, judge=None, cnn: GenreClassifier | None | bool = True,
              progress=None) -> Iterator[Verdict]:
     """Verdicts for every piece of ``inputs`` (files, folders, ``book.abc#N``), in order.
 
     ``judge``: a :class:`~midistyle.style.StyleJudge` (default: the shipped one); ``cnn``: a
-    :class:`CNNJudge`, True for the shipped one, or False for none. A piece that cannot be read
-    gives a Verdict with ``error`` set; models that cannot be loaded raise ModelError.
+    :class:`~midistyle.genre_classifier.GenreClassifier`, True for the shipped one, or False for
+    none. A piece that cannot be read gives a Verdict with ``error`` set; models that cannot be
+    loaded raise ModelError.
     """
     from .representation import read
     from .style import StyleJudge
     from .style.features import song_features
 
     judge = judge or StyleJudge.load()
-    cnn = CNNJudge() if cnn is True else (cnn or None)
+    cnn = GenreClassifier.load() if cnn is True else (cnn or None)
     for name, piece in pieces_of(inputs):
         try:
             song = read(piece.source)
             style = dict(zip(judge.genres, map(float, judge.predict_proba(song_features(song)))))
-            verdict = Verdict(name, piece.tune, style, cnn.classify(song) if cnn else None)
+            verdict = Verdict(name, piece.tune, style, cnn.song_probs(song) if cnn else None)
         except Exception as exc:  # one piece failing never stops the batch
             why = one_line(exc)
             verdict = Verdict(name, piece.tune, error=why if piece.tune is None else f"tune {piece.tune}: {why}")
@@ -143,4 +115,4 @@ def _top(probs: dict[str, float]) -> str:
     return f"{g} {finite[g]:.2f}"
 
 
-__all__ = ["CNNJudge", "Verdict", "classify", "pieces_of", "table"]
+__all__ = ["Verdict", "classify", "pieces_of", "table"]

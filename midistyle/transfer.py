@@ -16,11 +16,10 @@ import numpy as np
 
 from .config import RollConfig
 from .errors import ConfigError, ModelError
+from .genre_classifier import PRETRAINED, GenreClassifier, shipped_classifier
 from .representation import Song, quantize, read, roll_to_notes, song_to_roll
 from .representation.song import GENRES
-from .representation.windows import coarsen, grid_factor, overlap_add, windows
-
-PRETRAINED = Path(__file__).parent / "pretrained"
+from .representation.windows import overlap_add, windows
 
 
 def shipped_model(genre: str) -> Path:
@@ -47,27 +46,20 @@ def shipped_grids() -> dict[str, int]:
     return grids
 
 
-def shipped_classifier() -> Path:
-    path = PRETRAINED / "classifier"
-    if not (path / "config.json").exists():
-        raise ModelError(path, "the shipped genre classifier is missing from this installation")
-    return path
-
-
 @dataclasses.dataclass
 class Converter:
-    """A loaded generator (and optionally the classifier) ready to convert many songs.
+    """A loaded generator (and optionally the genre classifier) ready to convert many songs.
 
     ``meta`` is the generator's :class:`~midistyle.models.checkpoint.CheckpointMeta`;
-    ``classifier_meta`` the classifier's.
+    ``classifier`` detects source genres, on this generator's grid (None without one, or when it
+    cannot read that grid).
     """
 
     generator: Any
     meta: Any
     cfg: RollConfig
     window: int
-    classifier: Any = None
-    classifier_meta: Any = None
+    classifier: GenreClassifier | None = None
     device: str = "cpu"
     direction: str = "a2b"  # which network of the checkpoint: "a2b" (G) or, for a CycleGAN, "b2a" (F)
 
@@ -88,7 +80,7 @@ class Converter:
                 raise ModelError(path, f"this model was trained to convert into {meta.target_name}, not {to}")
             gen, meta = load_generator(path, device=device)
             meta = dataclasses.replace(meta, target=(to,), source=tuple(g for g in meta.genres if g != to))
-            return cls(gen, meta, meta.roll, meta.window, *cls._classifier(classifier, device), device, "a2b")
+            return cls(gen, meta, meta.roll, meta.window, cls._classifier(classifier, meta.roll, device), device, "a2b")
         # a CycleGAN holds G (A -> B) and F (B -> A): --to picks the one that converts into it
         direction = "b2a" if meta.kind == "cyclegan" and to not in meta.target and to in meta.source else "a2b"
         if to is not None and meta.target and to not in meta.target and direction == "a2b":
@@ -96,21 +88,19 @@ class Converter:
                 meta.target_name
             raise ModelError(path, f"this model converts to {both}, not {to}")
         gen, meta = load_generator(path, direction=direction, device=device)
-        return cls(gen, meta, meta.roll, meta.window, *cls._classifier(classifier, device), device, direction)
+        return cls(gen, meta, meta.roll, meta.window, cls._classifier(classifier, meta.roll, device), device, direction)
 
     @staticmethod
-    def _classifier(classifier, device: str) -> tuple[Any, Any]:
-        """(module, meta) of the classifier asked for: True = the shipped one if installed."""
-        from .models.checkpoint import load_classifier
-
+    def _classifier(classifier, cfg: RollConfig, device: str) -> GenreClassifier | None:
+        """The classifier asked for (True = the shipped one if installed) on the grid ``cfg``."""
         if classifier is True:
             try:
-                return load_classifier(shipped_classifier(), device=device)
+                return GenreClassifier.load(shipped_classifier(), device=device).on_grid(cfg)
             except ModelError:
-                return None, None
+                return None
         if classifier:
-            return load_classifier(classifier, device=device)
-        return None, None
+            return GenreClassifier.load(classifier, device=device).on_grid(cfg)
+        return None
 
     def code(self, n: int, from_genre: str | None = None):
         """The StarGAN code for ``n`` windows into this converter's target (None for other models):
@@ -133,20 +123,9 @@ class Converter:
         return self.meta.target_name
 
     def detect(self, x: np.ndarray) -> tuple[str, float] | None:
-        """Most likely genre of a merged roll [2, T, P] by the classifier (None without one)."""
-        if self.classifier is None or x.shape[1] == 0:
-            return None
-        from .models.classifier import predict_proba
-
-        factor = grid_factor(self.cfg, self.classifier_meta.roll)
-        if factor is None:
-            return None  # a grid the classifier cannot read
-        x = coarsen(x, factor)  # a finer model grid: judged on the classifier's own
-        genres = list(self.classifier_meta.genres or GENRES)
-        probs = predict_proba(self.classifier, windows(x, self.classifier_meta.window)[0], len(genres),
-                              self.device).mean(0)
-        i = int(probs.argmax())
-        return genres[i], float(probs[i])
+        """Most likely genre of a merged roll [2, T, P] and its probability by the classifier (None
+        without one)."""
+        return None if self.classifier is None else self.classifier.detect(x)
 
     def transform(self, x: np.ndarray, *, seed: int = 0, from_genre: str | None = None) -> np.ndarray:
         """Generator output for a merged roll [2, T, P], windows cross-faded: float32 [2, T, P].

@@ -7,7 +7,7 @@ import numpy as np
 from click.testing import CliRunner
 
 from midistyle.cli import main
-from midistyle.cli.prepare import prepare_from_cli
+from midistyle.data.settings import prepare_from_settings as prepare_from_cli
 from midistyle.data.index import read_index
 from midistyle.representation import read, write_midi
 from midistyle.representation import beats as B

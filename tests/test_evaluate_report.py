@@ -15,7 +15,8 @@ from midistyle.config import ModelConfig, RollConfig
 from midistyle.errors import InputError, OutputError
 from midistyle.evaluate.metrics import CONTENT_KEYS, MUSICALITY_KEYS
 from midistyle.evaluate.report import compare, evaluate, input_files
-from midistyle.evaluate.scoring import Judge, fit_steps, score_song, strength_table
+from midistyle.evaluate.scoring import TargetClassifier, fit_steps, score_song, strength_table
+from midistyle.genre_classifier import GenreClassifier
 from midistyle.models.checkpoint import CheckpointMeta, save_checkpoint
 from midistyle.models.registry import build_model
 from midistyle.representation import song_to_roll, write_midi
@@ -191,9 +192,9 @@ def test_strength_matches_a_hand_computation():
     src = song_to_roll(song([("P", 0, False, [(0.0, 1.0, 60, 80), (31.5, 32.0, 62, 80)])]), CFG)  # 8 bars
     dense = song([("P", 0, False, [(0.0, 32.0, p, 80) for p in range(40, 80)])])
     out = song_to_roll(dense, CFG)
-    judge = Judge(DensityJudge(), ("pop", "jazz"), "jazz", ("pop",), 64, "<stub>", CFG)
+    judge = TargetClassifier(GenreClassifier(DensityJudge(), ("pop", "jazz"), CFG, 64, "<stub>"), "jazz", ("pop",))
     back = Converter(Identity(), CheckpointMeta("cyclegan"), CFG, 64)
-    score = score_song(src, out, cfg=CFG, source="s", output="o", judge=judge, back=back)
+    score = score_song(src, out, cfg=CFG, source="s", output="o", cnn=judge, back=back)
     assert len(score.probs["source"]) == 2  # windows at steps 0 and 64 hold notes, the one at 32 is silent
     table = strength_table([score], judge, has_cycle=True)
     assert table["model"]["target_rate_windows"] == 1.0 and table["identity"]["target_rate_windows"] == 0.0
@@ -329,9 +330,9 @@ def test_a_finer_grid_is_judged_by_the_cnn_on_coarsened_rolls(models):
     rolled at 4 steps, window for window (the song's notes lie on the 16th grid)."""
     s = scale_song(3, bars=10)
     grid12 = RollConfig(steps_per_beat=12)
-    coarse = Judge.load(models[1], "jazz", ["pop"], CFG, 64)
-    fine = Judge.load(models[1], "jazz", ["pop"], grid12, 192)
-    assert (coarse.factor, fine.factor, fine.window) == (1, 3, 64)
+    coarse = TargetClassifier.load(models[1], "jazz", ["pop"], CFG, 64)
+    fine = TargetClassifier.load(models[1], "jazz", ["pop"], grid12, 192)
+    assert (coarse.classifier.factor, fine.classifier.factor, fine.window) == (1, 3, 64)
     x4, x12 = song_to_roll(s, CFG).merged(), song_to_roll(s, grid12).merged()
     keep = coarse.sounding_windows(x4)
     assert keep.sum() >= 4 and np.array_equal(fine.sounding_windows(x12), keep)
@@ -340,41 +341,36 @@ def test_a_finer_grid_is_judged_by_the_cnn_on_coarsened_rolls(models):
 
 
 def test_convert_detects_the_source_genre_of_a_finer_grid_model_on_the_classifiers_grid(models, tmp_path):
-    from midistyle.models.checkpoint import load_classifier
-
     torch.manual_seed(0)
     grid12 = RollConfig(steps_per_beat=12)
     g = build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1))
     save_checkpoint(tmp_path / "gen12", {"G": g}, {"kind": "gan", "roll": grid12, "source": ["pop"],
                                                    "target": ["jazz"], "genres": ["pop", "jazz"], "phrase_steps": 192})
-    clf = load_classifier(models[1])
-    coarse = dataclasses.replace(Converter.load("jazz", models[0], classifier=False), classifier=clf[0],
-                                 classifier_meta=clf[1])
-    fine = dataclasses.replace(Converter.load("jazz", tmp_path / "gen12", classifier=False), classifier=clf[0],
-                               classifier_meta=clf[1])
+    coarse = Converter.load("jazz", models[0], classifier=models[1])
+    fine = Converter.load("jazz", tmp_path / "gen12", classifier=models[1])
+    assert (coarse.classifier.factor, fine.classifier.factor) == (1, 3)
     s = scale_song(2, bars=10)
     genre4, p4 = coarse.detect(song_to_roll(s, CFG).merged())
     genre12, p12 = fine.detect(song_to_roll(s, grid12).merged())
     assert genre12 == genre4 and p12 == pytest.approx(p4, abs=1e-6)
-    other = dataclasses.replace(fine, cfg=RollConfig(steps_per_beat=6))
-    assert other.detect(song_to_roll(s, RollConfig(steps_per_beat=6)).merged()) is None
+    assert fine.classifier.on_grid(RollConfig(steps_per_beat=6)) is None  # a grid it cannot read: no detection
 
 
 def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
     from midistyle.errors import ModelError
 
     x = song_to_roll(scale_song(1), CFG).merged()
-    full = Judge.load(models[1], "jazz", ["pop"], CFG, 64)
-    pair = Judge.load(models[1], "jazz", ["pop"], CFG, 64, among=["pop", "jazz"])
+    full = TargetClassifier.load(models[1], "jazz", ["pop"], CFG, 64)
+    pair = TargetClassifier.load(models[1], "jazz", ["pop"], CFG, 64, among=["pop", "jazz"])
     keep = full.sounding_windows(x)
     pf, pp = full.probs(x, keep), pair.probs(x, keep)
     assert np.allclose(pp.sum(axis=1), 1.0) and np.all(pp[:, 2] == 0)  # rock is out of the verdict
     assert np.allclose(pp[:, 1] / pp[:, 0], pf[:, 1] / pf[:, 0], rtol=1e-5)
     for bad in (["jazz"], ["pop", "rock"], ["jazz", "folk"]):
         with pytest.raises(ModelError, match="among"):
-            Judge.load(models[1], "jazz", ["pop"], CFG, 64, among=bad)
+            TargetClassifier.load(models[1], "jazz", ["pop"], CFG, 64, among=bad)
     rep = evaluate(corpus / "in", "jazz", model=models[0], classifier=models[1], out_dir=tmp_path / "r",
-                   judge_among=("pop", "jazz"))
+                   cnn_among=("pop", "jazz"))
     assert rep["classifier"]["among"] == ["pop", "jazz"]
     st = rep["strength"]["model"]
     assert np.isfinite(st["strength"]) and -1.0 <= st["strength"] <= 1.0

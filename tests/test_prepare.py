@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from corpus_fixtures import ABC_BOOK, BAD, abc_tune, make_sources
 
-from midistyle.cli.prepare import prepare_from_cli
+from midistyle.data.settings import prepare_from_settings as prepare_from_cli
 from midistyle.data.corpus import prepare, split_of
 from midistyle.data.index import iter_phrases, read_index
 from midistyle.config import RollConfig

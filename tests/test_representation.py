@@ -325,6 +325,8 @@ LAYERS = [
     (["models"], ["representation", "data", "transfer", "training", "evaluate", "render", "summary", "cli"],
      ["music21", "matplotlib"]),
     (["data"], ["models", "transfer", "training", "evaluate", "render", "summary", "cli"], ["matplotlib"]),
+    (["genre_classifier"], ["data", "transfer", "training", "evaluate", "render", "summary", "cli"],
+     ["torch", "matplotlib", "music21"]),
     (["transfer"], ["training", "evaluate", "render", "cli"], ["matplotlib", "music21"]),
     (["training"], ["transfer", "evaluate", "render", "cli"], ["music21"]),
     (["evaluate", "render", "summary"], ["training", "cli"], []),

@@ -2,14 +2,13 @@
 
 Each command parses its options, calls the library and prints. Heavy modules (torch, music21,
 matplotlib) are imported inside the commands that need them, so ``midistyle --help`` stays fast.
-Exit codes: 0 ok, 1 some files of a batch failed, 2 usage, 3 bad input, 4 output refused,
-5 bad model, 6 rendering failed, 7 cluster engine failed, 130 interrupted.
+Exit codes: :class:`midistyle.errors.ExitCode` (the table in ``midistyle/errors.py``).
 """
 from __future__ import annotations
 
 import click
 
-from ..errors import MidistyleError, printable
+from ..errors import ExitCode, MidistyleError, printable
 
 
 class _Group(click.Group):
@@ -27,7 +26,7 @@ class _Group(click.Group):
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:  # a batch's Interrupted says how far it got and how to go on
             click.echo(f"Interrupted: {exc}." if str(exc) else "Interrupted.", err=True)
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,9 +35,9 @@ def main():
     """midistyle: symbolic-MIDI genre style transfer."""
 
 
-from . import classify, compare, convert, evaluate, inspect, prepare, render, train  # noqa: E402
+from . import bar, classify, compare, convert, evaluate, inspect, judge, prepare, render, train  # noqa: E402
 
 for _command in (inspect.inspect, inspect.roll, inspect.quantize, prepare.prepare, prepare.subset,
                  convert.convert, render.render, train.train, evaluate.evaluate_cmd, classify.classify_cmd,
-                 compare.compare_cmd):
+                 compare.compare_cmd, judge.judge, bar.bar):
     main.add_command(_command)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import ExitCode, InputError
 from .common import NO_MUSIC
 
 
@@ -21,7 +21,8 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
     """Genre probabilities of each piece (files, folders, book.abc#N) from the style judge and the CNN."""
     import json
     from tqdm import tqdm
-    from ..classify import CNNJudge, classify, pieces_of, table
+    from ..classify import classify, pieces_of, table
+    from ..genre_classifier import GenreClassifier
     from ..models.device import resolve_device
     from ..representation.midi_io import split_tune
     from ..style import StyleJudge
@@ -29,7 +30,7 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
         if not split_tune(item)[0].exists():
             raise InputError(item, "no such file or folder")
     style = StyleJudge.load(judge)
-    cnn = CNNJudge(classifier, device=str(resolve_device(device, default="cpu")))
+    cnn = GenreClassifier.load(classifier, device=str(resolve_device(device, default="cpu")))
     verdicts = []
     with tqdm(total=len(pieces_of(list(inputs))), unit="piece", desc="classify", disable=None) as bar:
         for v in classify(list(inputs), judge=style, cnn=cnn, progress=bar.update):
@@ -46,4 +47,4 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
         click.echo(f"{len(failed)} failed:", err=True)
         for v in failed:
             click.echo(f"  {v.file}: {v.error}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError, OutputError
+from ..errors import ExitCode, InputError, OutputError
 from ..representation.song import GENRES
 from .common import GENRE_LIST, NO_MUSIC, align_option, check_output, engine_options, tune_option, tunes_of
 
@@ -49,13 +49,12 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from ..representation import read, write_midi
     from ..transfer import Converter, style_verdict
+    from ..representation.files import Piece
     from ..representation.midi_io import split_tune
     path, number = split_tune(source)
     number = tune if tune is not None else number
-    stem = path.stem if number is None else f"{path.stem}.{number}"  # book.abc#12 -> book.12.jazz.mid
-    out = output or Path(f"{stem}.{to}.mid")
-    if out.suffix == "" or (out.exists() and out.is_dir()):
-        out = out / f"{stem}.{to}.mid"
+    piece = Piece(path, number)
+    out = piece.output_path(to, output)  # book.abc#12 -> book.12.jazz.mid
     check_output(out, [path], force)
     song = read(source, tune=tune)
     book = tunes_of(source)
@@ -80,7 +79,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
             click.echo(f"wrote {w}")
         if compare:
             c = check_output(out.with_name(out.stem + ".compare.wav"), [], force)
-            render_compare(song_path(source, song), out, c)
+            render_compare(piece.source, out, c)
             click.echo(f"wrote {c} (original, then {to})")
 
 
@@ -112,13 +111,6 @@ def _check_from(from_genre: str | None, model: Path | None) -> None:
                                  f"choose from {', '.join(known)}", param_hint="--from")
 
 
-def song_path(source: Path, song):
-    """A renderable form of the source: the file itself for MIDI, else the song as pretty_midi."""
-    from ..representation import to_pretty_midi
-    from ..representation.files import MIDI_SUFFIXES
-    return source if source.suffix.lower() in MIDI_SUFFIXES else to_pretty_midi(song)
-
-
 def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
                     engine="local", engine_address=None, align_beats="auto"):
     from tqdm import tqdm
@@ -147,11 +139,11 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
             click.echo(f"warning: {len(off)} output(s) not judged {to} by the style judge, e.g. {dst}: "
                        f"{describe_verdict(v).removeprefix('style judge: ')}; {OFF_TARGET_HINT}", err=True)
     if report.aligned:
-        click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes (--align-beats {align_beats}):")
+        click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes (--align-beats-mode {align_beats}):")
         for src, what in report.aligned:
             click.echo(f"  {src}: {what}")
     if report.failed:
         click.echo(f"{len(report.failed)} failed:", err=True)
         for src, reason in report.failed:
             click.echo(f"  {src}: {reason}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import ExitCode
 from ..representation.song import GENRES
 from .common import GENRE_LIST
 
@@ -54,4 +55,4 @@ def evaluate_cmd(files, data, to, model, classifier, style_judge, converted, tar
         click.echo(f"{len(rep['failed'])} failed:", err=True)
         for item in rep["failed"]:
             click.echo(f"  {item['path']}: {item['reason']}", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.FAILED)

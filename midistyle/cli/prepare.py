@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
 from .common import align_option, engine_options
 
 
@@ -25,9 +24,10 @@ from .common import align_option, engine_options
 @engine_options
 def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, align_beats, engine, engine_address):
     """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
-    report = prepare_from_cli([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
-                              bars=bars, steps_per_beat=steps_per_beat, progress=sys.stderr.isatty(), engine=engine,
-                              engine_address=engine_address, align_beats=align_beats)
+    from ..data.settings import prepare_from_settings
+    report = prepare_from_settings([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
+                                   bars=bars, steps_per_beat=steps_per_beat, progress=sys.stderr.isatty(), engine=engine,
+                                   engine_address=engine_address, align_beats=align_beats)
     for line in report.summary_lines():
         click.echo(line)
 
@@ -47,50 +47,3 @@ def subset(prepared, out, n_train, n_val, seed):
     for genre, n in kept.items():
         click.echo(f"{genre}: {n['train']:,} train, {n['val']:,} val phrases")
     click.echo(f"wrote {out}")
-
-
-def prepare_from_cli(srcs=(), genre: str | None = None, out="prepared", *, config=None, workers: int | None = None,
-                     hop: int | None = None, bars: int | None = None, steps_per_beat: int | None = None,
-                     progress: bool = True, engine: str = "local", engine_address: str | None = None,
-                     align_beats: str | None = None):
-    """``midistyle prepare SRC... --genre NAME -o DIR [--config FILE] [--workers N] [--hop N]
-    [--bars N] [--steps-per-beat N] [--align-beats off|auto|on] [--engine dask [--engine-address URL]]``:
-    resolve the arguments, run :func:`midistyle.data.corpus.prepare`.
-
-    ``--config`` names a TOML/JSON file mapping genres to folders (see
-    :func:`~midistyle.data.units.load_sources_file`); SRC folders add to ``--genre``. Flags
-    override settings in the file. Bad arguments raise InputError with a one-line reason.
-    """
-    from ..config import RollConfig
-    from ..data.corpus import prepare as run_prepare
-    from ..data.units import load_sources_file
-
-    sources: dict[str, list[str]] = {}
-    settings: dict = {}
-    if config is not None:
-        sources, settings = load_sources_file(config)
-    if srcs:
-        if not genre:
-            raise InputError(None, "--genre NAME is required when SRC folders are given")
-        sources.setdefault(genre, []).extend(str(s) for s in srcs)
-    elif genre and genre not in sources:
-        raise InputError(None, f"no SRC folders given for genre {genre!r}")
-    if not sources:
-        raise InputError(None, "nothing to prepare: give SRC... --genre NAME, or --config FILE")
-    flags = {"workers": workers, "hop": hop, "phrase_bars": bars, "steps_per_beat": steps_per_beat,
-             "align_beats": align_beats}
-    if align_beats is not None:  # the flag overrides the file, per-source settings included
-        for opts in settings.get("source_options", {}).values():
-            opts.pop("align_beats", None)
-    settings.update({k: v for k, v in flags.items() if v is not None})
-    grid = {k: settings.pop(k) for k in ("steps_per_beat", "low_pitch", "high_pitch") if k in settings}
-    allowed = {"phrase_bars", "hop", "phrase_steps", "workers", "val_fraction", "shard_size", "time_limit",
-               "align_beats", "source_options"}
-    unknown = sorted(set(settings) - allowed)
-    if unknown:
-        raise InputError(config, f"unknown setting(s) {unknown}; valid: {sorted(allowed | set(grid) | {'sources'})}")
-    try:
-        return run_prepare(sources, out, cfg=RollConfig(**grid), progress=progress, engine=engine,
-                           engine_address=engine_address, **settings)
-    except (ValueError, TypeError) as exc:
-        raise InputError(config, str(exc)) from None

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -66,34 +65,13 @@ def warnings_as_lines():
         yield
 
 
-def _main_rank() -> bool:
-    """False in every torchrun process but rank 0, which reports for all."""
-    return int(os.environ.get("RANK", "0") or 0) == 0
-
-
 def _pick_preset(preset: str | None, device: str | None, resume: bool, out: Path) -> str:
     """The preset named, else the resumed run's, else the one sized for the device (said so)."""
-    if preset is not None:
-        return preset
-    import json
+    from ..training.distributed import is_main_process
+    from ..training.runtime import choose_preset
 
-    run_file = out / "run.json"
-    if resume and run_file.is_file():
-        try:
-            saved = json.loads(run_file.read_text(encoding="utf-8"))["train"]["preset"]
-        except (OSError, ValueError, KeyError, TypeError):
-            saved = None
-        if saved in PRESETS:
-            if _main_rank():
-                click.echo(f"preset: {saved} (the run's own)")
-            return saved
-    from ..training.runtime import default_preset, resolve_device
-
-    dev = resolve_device(device)
-    chosen = default_preset(dev)
-    why = ("sized for a CPU; --preset brunner is Brunner et al.'s size, a GPU job" if dev.type == "cpu"
-           else f"Brunner et al.'s sizes on {dev.type.upper()}")
-    if _main_rank():
+    chosen, why = choose_preset(preset, device, resume, out)
+    if why is not None and is_main_process():
         click.echo(f"preset: {chosen} ({why})")
     return chosen
 
@@ -106,7 +84,8 @@ def _train(fn, *args, preset, device, resume, compile_=None, **kwargs) -> None:
     kwargs.setdefault("progress", sys.stderr.isatty())  # no bars in a log, as a folder convert
     with warnings_as_lines():
         result = fn(*args, preset=preset, device=device, resume=resume, **kwargs)
-    if not _main_rank():
+    from ..training.distributed import is_main_process
+    if not is_main_process():
         return
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted((result.metrics or {}).items())
                         if isinstance(v, (int, float)))

@@ -35,7 +35,7 @@ from ..representation.beats import on_grid
 from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_pieces
 from ..representation.midi_io import from_midi_bytes, split_tune
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, UNIT_KEYS, mean_metrics, musicality
-from .scoring import GROUPS, Judge, SongScore, direction, fit_steps, score_song, strength_table
+from .scoring import GROUPS, SongScore, TargetClassifier, direction, fit_steps, score_song, strength_table
 from .style_report import load_recorder, trained_against
 
 REPORT_MD, REPORT_JSON = "report.md", "report.json"
@@ -52,7 +52,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
              target_real: Sequence[str | os.PathLike] | str | os.PathLike | None = None,
              seed: int = 0, threshold: float = 0.5, max_files: int | None = None, force: bool = False,
              device: str | None = None, progress: Callable[[int], None] | None = None,
-             style_judge: str | os.PathLike | bool | None = None, judge_among: Sequence[str] = ()) -> dict:
+             style_judge: str | os.PathLike | bool | None = None, cnn_among: Sequence[str] = ()) -> dict:
     """Convert ``inputs`` to genre ``to``, measure the result and write a report folder.
 
     Parameters
@@ -73,7 +73,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     progress : called with 1 after each input
     style_judge : style judge folder, ``False`` for none, ``None`` for the shipped one: the
         headline numbers and the style profile (the CNN classifier stays as a second opinion)
-    judge_among : restrict the CNN's verdicts to these genres (``to`` among them), renormalised: a
+    cnn_among : restrict the CNN's verdicts to these genres (``to`` among them), renormalised: a
         pair such as ("jazz", "classical") stands for Brunner et al.'s binary classifier of that pair
 
     Returns
@@ -91,9 +91,9 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     files = input_files(inputs, max_files, seed)
     reals = input_files(target_real, max_files or MAX_TARGET_FILES, seed) if target_real is not None else []
     conv, back = _generators(to, model, converted_dir, device)
-    judge = _judge(classifier, to, conv, device, judge_among)
+    cnn = _cnn(classifier, to, conv, device, cnn_among)
     style = load_recorder(style_judge, to)
-    cfg = conv.cfg if conv is not None else judge.cfg if judge is not None else RollConfig()
+    cfg = conv.cfg if conv is not None else cnn.cfg if cnn is not None else RollConfig()
     found = _converted_index(Path(converted_dir), to) if converted_dir is not None else None
 
     real_rolls, real_mus, failed_target = [], [], []
@@ -128,7 +128,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
                 out = song_to_roll(out_song, cfg)
                 real = real_rolls[rng.integers(len(real_rolls))] if real_rolls else None
                 scored = score_song(src, out, cfg=cfg, source=piece.source, output=shown, real=real,
-                                    judge=judge, back=back, threshold=threshold)
+                                    cnn=cnn, back=back, threshold=threshold)
                 style_rows.append(style.add_song(song, out_song) if style is not None else None)
                 scores.append(scored)
                 first = first or (song, src, out_song, out)
@@ -139,17 +139,17 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
         if not scores:
             raise InputError(failed[0]["path"] if failed else None,
                              f"no input could be evaluated ({failed[0]['reason'] if failed else 'no inputs'})")
-        report = _report(scores, real_mus, judge, to, cfg, conv, back is not None)
+        report = _report(scores, real_mus, cnn, to, cfg, conv, back is not None)
         report["style_judge"] = style.summary(trained_against(conv)) if style is not None else None
         for rec, row in zip(report["songs"], style_rows):
             rec["style_p_target"] = row
         report["settings"] = {"seed": seed, "threshold": threshold, "max_files": max_files,
                               "converted_dir": None if converted_dir is None else str(converted_dir),
-                              "window": judge.window if judge else (conv.window if conv else None),
+                              "window": cnn.window if cnn else (conv.window if conv else None),
                               "grid": to_dict(cfg)}
         report["failed"], report["failed_target"] = failed, failed_target
         report["counts"].update(failed=len(failed), target_real=len(real_rolls))
-        report["plots"] = _plots(tmp, scores, real_mus, judge, first, cfg, to, report["style_judge"])
+        report["plots"] = _plots(tmp, scores, real_mus, cnn, first, cfg, to, report["style_judge"])
         report = _clean(report)
         from .writeup import markdown
 
@@ -221,8 +221,8 @@ def _generators(to, model, converted_dir, device):
     return conv, dataclasses.replace(conv, generator=net, meta=meta, direction=back)
 
 
-def _judge(classifier, to, conv, device, among=()) -> Judge | None:
-    from ..transfer import shipped_classifier
+def _cnn(classifier, to, conv, device, among=()) -> TargetClassifier | None:
+    from ..genre_classifier import shipped_classifier
 
     if classifier is False:
         return None
@@ -233,8 +233,8 @@ def _judge(classifier, to, conv, device, among=()) -> Judge | None:
         except ModelError:
             return None
     try:
-        return Judge.load(classifier, to, conv.meta.source if conv is not None else (),
-                          conv.cfg if conv else None, conv.window if conv else None, device or "cpu", among)
+        return TargetClassifier.load(classifier, to, conv.meta.source if conv is not None else (),
+                                     conv.cfg if conv else None, conv.window if conv else None, device or "cpu", among)
     except ModelError as exc:
         if not shipped or among:
             raise
@@ -290,7 +290,7 @@ def _unique(folder: Path, name: str) -> str:
 
 
 # --------------------------------------------------------------------------- numbers
-def _report(scores: list[SongScore], real_mus: list[dict], judge: Judge | None, to: str, cfg: RollConfig,
+def _report(scores: list[SongScore], real_mus: list[dict], cnn: TargetClassifier | None, to: str, cfg: RollConfig,
             conv, has_cycle: bool) -> dict:
     mus = {"sources": mean_metrics([s.musicality_source for s in scores]),
            "outputs": mean_metrics([s.musicality_output for s in scores])}
@@ -305,15 +305,15 @@ def _report(scores: list[SongScore], real_mus: list[dict], judge: Judge | None, 
     model = None if conv is None else {"path": str(conv.meta.path), "kind": conv.meta.kind,
                                        "source": list(conv.meta.source), "target": list(conv.meta.target),
                                        "step": conv.meta.step}
-    clf = None if judge is None else {"path": judge.path, "genres": list(judge.genres), "source": list(judge.source),
-                                      "among": list(judge.among) or None}
+    clf = None if cnn is None else {"path": cnn.path, "genres": list(cnn.genres), "source": list(cnn.source),
+                                      "among": list(cnn.among) or None}
     windows = sum(len(s.probs.get("source", ())) for s in scores)
     return {"format": FORMAT, "version": VERSION, "to": to, "model": model, "classifier": clf,
             "counts": {"songs": len(scores), "windows": windows,
                        "notes_in": sum(s.notes_in for s in scores), "notes_out": sum(s.notes_out for s in scores)},
-            "strength": strength_table(scores, judge, has_cycle) if judge is not None and windows else None,
+            "strength": strength_table(scores, cnn, has_cycle) if cnn is not None and windows else None,
             "content": content, "musicality": mus, "toward_target": toward,
-            "songs": [s.record(judge) for s in scores]}
+            "songs": [s.record(cnn) for s in scores]}
 
 
 def _clean(obj):
@@ -336,7 +336,7 @@ def _per_song(rows: list[dict], keys) -> dict:
     return {k: [r.get(k, np.nan) for r in rows] for k in keys}
 
 
-def _plots(folder: Path, scores, real_mus, judge, first, cfg: RollConfig, to: str, style: dict | None = None) -> dict:
+def _plots(folder: Path, scores, real_mus, cnn, first, cfg: RollConfig, to: str, style: dict | None = None) -> dict:
     """Draw the report's PNGs into ``folder``; returns {name: file name} of those drawn."""
     from .plots import plot_compare, plot_metrics_bars, plot_style_profile, plot_target_hist
 
@@ -362,9 +362,9 @@ def _plots(folder: Path, scores, real_mus, judge, first, cfg: RollConfig, to: st
                       title="Content kept from the source")
     drawn["content"] = PLOT_FILES["content"]
     ok = [s for s in scores if len(s.probs.get("source", ()))]
-    if judge is not None and ok:
-        before = np.concatenate([judge.p_target(s.probs["source"]) for s in ok])
-        after = np.concatenate([judge.p_target(s.probs["model"]) for s in ok])
+    if cnn is not None and ok:
+        before = np.concatenate([cnn.p_target(s.probs["source"]) for s in ok])
+        after = np.concatenate([cnn.p_target(s.probs["model"]) for s in ok])
         plot_target_hist(before, after, folder / PLOT_FILES["target_hist"], target_name=to,
                          names=("inputs", "outputs"))
         drawn["target_hist"] = PLOT_FILES["target_hist"]

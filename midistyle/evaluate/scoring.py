@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from ..config import RollConfig, to_dict
 from ..errors import ModelError
 from ..representation import Roll
-from ..representation.windows import coarsen, grid_factor, windows
+from ..genre_classifier import GenreClassifier
 from .metrics import content, mean_gain, musicality, target_rate, transfer_strength
 
 GROUPS = ("model", "identity", "random_target")
@@ -45,55 +45,59 @@ def merge(onset: np.ndarray, sustain: np.ndarray) -> np.ndarray:
     return np.stack([onset.any(axis=0), sustain.any(axis=0)]).astype(np.float32)
 
 
-@dataclasses.dataclass
-class Judge:
-    """A genre classifier as a judge: softmax probabilities per phrase window.
+@dataclasses.dataclass(frozen=True)
+class TargetClassifier:
+    """The CNN genre classifier (:class:`~midistyle.genre_classifier.GenreClassifier`) as evaluation
+    reads it: softmax probabilities per phrase window, P(target) and P(source).
 
     ``target`` is the genre converted to; ``source`` the genres of the model's input domain
-    (their probabilities are summed into P(source) for Brunner et al.'s strength). A model on a grid
-    ``factor`` times finer than the classifier's has its rolls coarsened to the classifier's grid and
-    is judged on the classifier's own windows. With ``among`` the verdicts are restricted to those
-    genres (probabilities renormalised over them, the others 0): a two-genre judge as Brunner et al.'s
-    binary classifier of a genre pair.
+    (their probabilities are summed into P(source) for Brunner et al.'s strength). With ``among``
+    the verdicts are restricted to those genres (probabilities renormalised over them, the others 0):
+    a two-genre classifier as Brunner et al.'s binary classifier of a genre pair.
     """
 
-    module: Any
-    genres: tuple[str, ...]
+    classifier: GenreClassifier
     target: str
     source: tuple[str, ...]
-    window: int
-    path: str
-    cfg: RollConfig = RollConfig()
-    device: str = "cpu"
-    factor: int = 1
     among: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, directory: str | os.PathLike, to: str, source: Sequence[str], cfg: RollConfig | None = None,
-             window: int | None = None, device: str = "cpu", among: Sequence[str] = ()) -> "Judge":
-        """Load a classifier checkpoint; ModelError unless it knows ``to`` and can judge rolls on the grid
-        ``cfg``: the classifier's own, or one with the same pitches and a whole multiple of its steps per beat.
-
-        Without ``cfg``/``window`` (no generator to match) the classifier's own grid and phrase length are used.
+             window: int | None = None, device: str = "cpu", among: Sequence[str] = ()) -> "TargetClassifier":
+        """Load a classifier checkpoint; ModelError unless it knows ``to`` and can read rolls on the grid
+        ``cfg`` (see :meth:`GenreClassifier.on_grid`). Without ``cfg`` the classifier's own grid is used;
+        on it, ``window`` (e.g. the generator's) replaces the classifier's phrase length.
         """
-        from ..models.checkpoint import load_classifier
-
-        module, meta = load_classifier(directory, device=device)
-        genres = meta.genres
+        clf = GenreClassifier.load(directory, device=device)
+        genres = clf.genres
         if to not in genres:
             raise ModelError(directory, f"the classifier tells {', '.join(genres) or 'no genres'} apart, not {to}")
         among = tuple(among)
         if among and (to not in among or not set(among) <= set(genres) or len(among) < 2):
             raise ModelError(directory, f"cannot judge among {', '.join(among)}: need {to} and at least one other "
                                         f"of the classifier's genres ({', '.join(genres)})")
-        factor = 1 if cfg is None else grid_factor(cfg, meta.roll)
-        if factor is None:
-            raise ModelError(directory, f"the classifier was trained on grid {to_dict(meta.roll)}, "
+        on_grid = clf.on_grid(cfg or clf.cfg, window)
+        if on_grid is None:
+            raise ModelError(directory, f"the classifier was trained on grid {to_dict(clf.cfg)}, "
                                         f"the model on {to_dict(cfg)}")
-        if factor > 1:
-            window = None  # coarsened rolls are judged on the classifier's own windows
-        return cls(module, genres, to, tuple(g for g in source if g in genres), window or meta.window,
-                   str(directory), meta.roll, device, factor, among)
+        return cls(on_grid, to, tuple(g for g in source if g in genres), among)
+
+    @property
+    def genres(self) -> tuple[str, ...]:
+        return self.classifier.genres
+
+    @property
+    def path(self) -> str:
+        return self.classifier.path
+
+    @property
+    def cfg(self) -> RollConfig:
+        """The classifier's own grid."""
+        return self.classifier.cfg
+
+    @property
+    def window(self) -> int:
+        return self.classifier.window
 
     @property
     def target_idx(self) -> int:
@@ -109,9 +113,7 @@ class Judge:
 
     def probs(self, x: np.ndarray, keep: np.ndarray) -> np.ndarray:
         """Probabilities ``[n_kept, n_genres]`` of the kept windows of a merged roll ``x`` [2, T, P]."""
-        from ..models.classifier import predict_proba
-
-        p = predict_proba(self.module, self._cut(x)[keep], len(self.genres), self.device)
+        p = self.classifier.probs(x, keep)
         if not self.among:
             return p
         idx = [self.genres.index(g) for g in self.among]
@@ -120,12 +122,8 @@ class Judge:
         return out
 
     def sounding_windows(self, x: np.ndarray) -> np.ndarray:
-        """Bool mask of the judged windows of ``x`` (on the classifier's grid) in which some note sounds."""
-        return self._cut(x).any(axis=(1, 2, 3))
-
-    def _cut(self, x: np.ndarray) -> np.ndarray:
-        """The judged windows of ``x``: on the classifier's grid, ``self.window`` steps each."""
-        return windows(coarsen(x, self.factor), self.window)[0]
+        """Bool mask of the windows of ``x`` in which some note sounds."""
+        return self.classifier.sounding_windows(x)
 
 
 @dataclasses.dataclass
@@ -143,26 +141,26 @@ class SongScore:
     probs: dict = dataclasses.field(default_factory=dict)  # "source", "model", "random_target", "cycle"
     detected: str | None = None
 
-    def record(self, judge: Judge | None) -> dict:
+    def record(self, cnn: TargetClassifier | None) -> dict:
         """A JSON-ready summary of this song."""
         rec = {"source": self.source, "output": self.output, "bars": self.bars, "notes_in": self.notes_in,
                "notes_out": self.notes_out, "detected": self.detected, "content": self.content,
                "musicality_source": self.musicality_source, "musicality_output": self.musicality_output}
-        if judge is not None and len(self.probs.get("source", ())):
-            rec["p_target"] = {k: float(judge.p_target(p).mean()) for k, p in self.probs.items() if k != "cycle"}
+        if cnn is not None and len(self.probs.get("source", ())):
+            rec["p_target"] = {k: float(cnn.p_target(p).mean()) for k, p in self.probs.items() if k != "cycle"}
             if "cycle" in self.probs:
-                rec["strength"] = strength(judge, self.probs)
+                rec["strength"] = strength(cnn, self.probs)
         return rec
 
 
-def strength(judge: Judge, probs: dict) -> float:
+def strength(cnn: TargetClassifier, probs: dict) -> float:
     """Brunner et al.'s S(A -> B) over the kept windows of ``probs`` (needs "source", "model", "cycle")."""
-    p = {k: judge.p_source(probs[k]) for k in ("source", "model", "cycle")}
+    p = {k: cnn.p_source(probs[k]) for k in ("source", "model", "cycle")}
     return transfer_strength(p["source"], p["model"], p["cycle"]) if len(p["source"]) else float("nan")
 
 
 def score_song(src: Roll, out: Roll, *, cfg: RollConfig, source: str, output: str | None,
-               real: Roll | None = None, judge: Judge | None = None, back=None,
+               real: Roll | None = None, cnn: TargetClassifier | None = None, back=None,
                threshold: float = 0.5) -> SongScore:
     """Score the output roll ``out`` of the source roll ``src`` against the baselines.
 
@@ -173,8 +171,8 @@ def score_song(src: Roll, out: Roll, *, cfg: RollConfig, source: str, output: st
         to the source's length and judged on the source's bars.
     real : Roll, optional
         A real target-genre song for the ``random_target`` baseline (tiled to the source's length).
-    judge : Judge, optional
-        Classifier; without it no probabilities are measured.
+    cnn : TargetClassifier, optional
+        The CNN classifier; without it no probabilities are measured.
     back : Converter, optional
         The reverse generator (a CycleGAN's F); its reconstruction of the output is judged as "cycle".
     threshold : float
@@ -191,19 +189,19 @@ def score_song(src: Roll, out: Roll, *, cfg: RollConfig, source: str, output: st
         musicality_source=musicality(src.onset, src.sustain, cfg, bars),
         musicality_output=musicality(out_on, out_sus, cfg, bars),
         content={k: content(src.onset, src.sustain, on, sus, cfg, bars) for k, (on, sus) in candidates.items()})
-    if judge is None:
+    if cnn is None:
         return score
     x = src.merged()
-    keep = judge.sounding_windows(x)
-    score.probs["source"] = judge.probs(x, keep)
+    keep = cnn.sounding_windows(x)
+    score.probs["source"] = cnn.probs(x, keep)
     for k in ("model", "random_target"):
         if k in candidates:
-            score.probs[k] = judge.probs(merge(*candidates[k]), keep)
+            score.probs[k] = cnn.probs(merge(*candidates[k]), keep)
     if back is not None:
         y = merge(out_on, out_sus)
-        score.probs["cycle"] = judge.probs((back.transform(y) > threshold).astype(np.float32), keep)
+        score.probs["cycle"] = cnn.probs((back.transform(y) > threshold).astype(np.float32), keep)
     if len(score.probs["source"]):
-        score.detected = judge.genres[int(score.probs["source"].mean(axis=0).argmax())]
+        score.detected = cnn.genres[int(score.probs["source"].mean(axis=0).argmax())]
     return score
 
 
@@ -213,10 +211,10 @@ def direction(source: float, output: float, target: float) -> str:
     return "same" if np.isclose(before, after, rtol=1e-9, atol=1e-12) else "toward" if after < before else "away"
 
 
-def strength_table(scores: list[SongScore], judge: Judge, has_cycle: bool) -> dict:
+def strength_table(scores: list[SongScore], cnn: TargetClassifier, has_cycle: bool) -> dict:
     """Target rate, P(target) and its gain, per window and per song, for the model and the baselines."""
     ok = [s for s in scores if len(s.probs.get("source", ()))]
-    t = judge.target_idx
+    t = cnn.target_idx
     src_w = np.concatenate([s.probs["source"] for s in ok])
     src_s = np.stack([s.probs["source"].mean(axis=0) for s in ok])
     table = {}
@@ -230,7 +228,7 @@ def strength_table(scores: list[SongScore], judge: Judge, has_cycle: bool) -> di
                         "gain_songs": mean_gain(src_s[:, t], m[:, t])}
     if has_cycle:
         pooled = {k: np.concatenate([s.probs[k] for s in ok]) for k in ("source", "model", "cycle")}
-        table["model"]["strength"] = strength(judge, pooled)
+        table["model"]["strength"] = strength(cnn, pooled)
         table["identity"]["strength"] = 0.0  # output = cycle = source: no change by definition
         if "random_target" in table:
             table["random_target"]["strength"] = float("nan")  # a random song has no cycle reconstruction

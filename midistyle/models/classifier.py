@@ -51,8 +51,8 @@ def predict_proba(module: nn.Module, windows, n_classes: int, device: str | torc
                   batch_size: int = 128):
     """Softmax class probabilities of phrase windows: numpy [n, C, T, P] -> float64 [n, n_classes].
 
-    One batched inference pass, shared by the converter's source-genre detection and by
-    evaluation's judge.
+    One batched inference pass; :class:`midistyle.genre_classifier.GenreClassifier` calls it for
+    convert's source-genre detection, evaluate and classify.
     """
     import numpy as np
 

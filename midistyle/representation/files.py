@@ -58,6 +58,15 @@ class Piece:
         """File name of this piece converted to ``genre``: ``book.12.jazz.mid``."""
         return f"{self.stem}.{genre}{suffix}"
 
+    def output_path(self, genre: str, output: str | os.PathLike | None = None) -> Path:
+        """Where this piece converted to ``genre`` goes: ``output`` when it names a file;
+        :meth:`output_name` inside ``output`` when that is a folder or has no suffix, else in the
+        working folder."""
+        if output is None:
+            return Path(self.output_name(genre))
+        output = Path(output)
+        return output / self.output_name(genre) if output.suffix == "" or output.is_dir() else output
+
 
 def file_pieces(path: str | os.PathLike, tune: int | None = None) -> list[Piece]:
     """The pieces of one file: each tune of an ABC book holding several (or only ``tune``), else the file.

@@ -8,7 +8,7 @@ pieces the generators never trained on. Duplicates (same content) are counted on
 Features are extracted once per piece, in worker processes, and cached under a folder of
 ``.npz`` chunks keyed by content hash (re-running resumes). Run as::
 
-    python -m midistyle.style.fit --data ../shared/data --cache runs/features --out judge/
+    midistyle judge fit --data ../shared/data --cache runs/features --out judge/
 """
 from __future__ import annotations
 
@@ -263,7 +263,7 @@ def scores(truth: np.ndarray, predicted: np.ndarray, genres: tuple[str, ...]) ->
             "confusion": cm.tolist(), "n": int(cm.sum())}
 
 
-__all__ = ["Table", "corpus_units", "extract", "fit_judge", "piece_proba", "scores", "table"]
+__all__ = ["Table", "corpus_units", "extract", "fit_judge", "fit_style_judge", "piece_proba", "scores", "table"]
 
 
 def fit_corpus(t: Table, genres: tuple[str, ...], *, how: str = "piece", c: float = 1.0,
@@ -305,58 +305,55 @@ def validate(judge: StyleJudge, t: Table, how: str = "piece", view: str = "") ->
     return out
 
 
-def main(argv: list[str] | None = None) -> None:
-    import argparse
-    import json
+def fit_style_judge(data: str | os.PathLike, cache: str | os.PathLike, *, workers: int = 1, how: str = "piece",
+                    c: float = 1.0, exclude: tuple[str, ...] = (), balance: str = "genre", align: str = "off",
+                    augment: bool = True, grid: int = 12, progress: bool = True) -> tuple[StyleJudge, dict, dict | None]:
+    """Fit the style judge on the corpus ``data`` (``<genre>/<collection>/...``): what ``midistyle judge fit`` runs.
 
-    ap = argparse.ArgumentParser(prog="python -m midistyle.style.fit", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", required=True, help="corpus folder: <genre>/<collection>/...")
-    ap.add_argument("--cache", required=True, help="feature cache folder (kept between runs)")
-    ap.add_argument("--out", help="write the fitted judge here")
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--how", choices=("piece", "segments"), default="piece")
-    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength")
-    ap.add_argument("--exclude", nargs="*", default=[], help="collections left out of training")
-    ap.add_argument("--balance", choices=("genre", "collection"), default="genre")
-    ap.add_argument("--align", choices=("off", "auto"), default="off",
-                    help="auto: re-time performances off their own grid to beats tracked from the notes")
-    ap.add_argument("--no-augment", dest="augment", action="store_false",
-                    help="do not also fit on performance-like copies of the training pieces")
-    ap.add_argument("--grid", type=int, default=12, metavar="STEPS",
-                    help="also fit on every training piece through convert's beat alignment and a grid of this "
-                         "many steps per quarter, and score validation pieces through it (0: no such copies)")
-    args = ap.parse_args(argv)
-    units = corpus_units(args.data)
-    features = extract(units, args.cache, workers=args.workers, augment=args.augment, align=args.align, grid=args.grid)
-    t = table(units, features, args.data, grid=args.grid)
+    Parameters
+    ----------
+    data, cache : the corpus, and the feature cache folder (kept between runs: re-running resumes).
+    workers : processes extracting features.
+    how, c, exclude, balance : see :func:`fit_corpus` (``c`` is the inverse L2 strength).
+    align : ``"auto"`` re-times performances off their own grid to beats tracked from their notes.
+    augment : also fit on performance-like copies of the training pieces.
+    grid : also fit on every training piece through convert's beat alignment and a grid of this many
+        steps per quarter, and score validation pieces through it (0: no such copies).
+
+    Returns
+    -------
+    ``(judge, validation, validation_on_grid)``: the judge (its ``info`` records the settings and
+    both validations) and the :func:`validate` results, the second None without ``grid``.
+    """
+    exclude = tuple(exclude)
+    units = corpus_units(data)
+    features = extract(units, cache, workers=workers, augment=augment, align=align, grid=grid, progress=progress)
+    t = table(units, features, data, grid=grid)
     genres = tuple(g for g in ("jazz", "classical", "pop", "folk", "rock") if g in set(t.genre)) + \
         tuple(sorted(set(t.genre) - {"jazz", "classical", "pop", "folk", "rock"}))
     info = {"trained_on": {f"{g}/{s}": int(((t.genre == g) & (t.source == s) & (t.split == "train") & ~t.augmented).sum())
                            for g, s in sorted(set(zip(t.genre.tolist(), t.source.tolist())))
-                           if s not in args.exclude},
-            "excluded": list(args.exclude), "balance": args.balance, "performance_like_copies": args.augment,
-            "grid_copies": args.grid,
-            "C": args.c, "val_fraction": VAL_FRACTION,
+                           if s not in exclude},
+            "excluded": list(exclude), "balance": balance, "performance_like_copies": augment,
+            "grid_copies": grid,
+            "C": c, "val_fraction": VAL_FRACTION,
             "split": "midistyle prepare's: sha1 of the piece's content, first 8 hex digits / 2^32 < 0.1 -> val"}
-    real_train = (t.split == "train") & ~t.augmented & ~np.isin(t.source, args.exclude)
+    real_train = (t.split == "train") & ~t.augmented & ~np.isin(t.source, exclude)
     # a genre's reference profile: the mean of its collections' means (POP909 does not outweigh freemidi pop)
     info["genre_means"] = {g: np.mean([t.piece[real_train & (t.genre == g) & (t.source == s)].mean(axis=0)
                                        for s in sorted(set(t.source[real_train & (t.genre == g)]))],
                                       axis=0).round(6).tolist() for g in genres}
-    judge = fit_corpus(t, genres, how=args.how, c=args.c, exclude=tuple(args.exclude), balance=args.balance,
-                       views=("",) + ("performance-like",) * args.augment + ("grid",) * bool(args.grid), info=info)
-    judge = dataclasses.replace(judge, align=args.align)
+    judge = fit_corpus(t, genres, how=how, c=c, exclude=exclude, balance=balance,
+                       views=("",) + ("performance-like",) * augment + ("grid",) * bool(grid), info=info)
+    judge = dataclasses.replace(judge, align=align)
     result = validate(judge, t, judge.rows)
     judge.info["validation"] = {k: result[k] for k in ("balanced_accuracy", "recall", "confusion", "n")}
-    print(json.dumps(result, indent=1))
-    if args.grid:
+    on_grid = None
+    if grid:
         on_grid = validate(judge, t, judge.rows, view="grid")
         judge.info["validation_on_grid"] = {k: on_grid[k] for k in ("balanced_accuracy", "recall", "confusion", "n")}
-        print("through convert's grid:", json.dumps(on_grid, indent=1))
-    if args.out:
-        judge.save(args.out)
-        print(f"wrote {args.out}")
+    return judge, result, on_grid
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # the old entry point: say where the command went
+    raise SystemExit("fitting the style judge is now `midistyle judge fit` (see `midistyle judge fit --help`)")

@@ -202,6 +202,11 @@ class Group:
 SINGLE = Group()
 
 
+def is_main_process() -> bool:
+    """False in every process torchrun started but rank 0 (which writes and reports for all); True outside torchrun."""
+    return int(os.environ.get("RANK", "0") or 0) == 0
+
+
 def from_env(device: str | torch.device | None = None) -> tuple[Group, torch.device | None]:
     """The group torchrun's environment describes (joined on first use) and this rank's device.
 

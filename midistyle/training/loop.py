@@ -26,12 +26,10 @@ from midistyle.models.registry import count_parameters
 from midistyle.training import state as train_state
 from midistyle.training.distributed import Group, pack_files, stream_seed, unpack_files
 from midistyle.training.curves import plot_curves, read_metrics
+from midistyle.training.runs import CURVE_NAME, METRICS_NAME, RUN_NAME
 from midistyle.training.runtime import CPU_PRESETS
 from midistyle.training.task import Task
 
-METRICS_NAME = "metrics.jsonl"
-CURVE_NAME = "loss_curve.png"
-RUN_NAME = "run.json"
 # TrainConfig fields a resumed run may change; the others must match the saved run.
 # (A longer run also stretches the learning-rate schedule from the resumed step on.)
 RESUMABLE_CHANGES = frozenset({"epochs", "max_steps", "log_every", "checkpoint_every", "keep_every", "num_workers",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 
 import torch
 from torch import nn
 
-from midistyle.config import TrainConfig
+from midistyle.config import PRESETS, TrainConfig
 from midistyle.models.device import resolve_device
 from midistyle.training.distributed import SINGLE, Group, from_env
+from midistyle.training.runs import run_preset
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +54,21 @@ CPU_PRESETS = ("small", "tiny")  # sized for a CPU; the others need a GPU to fin
 def default_preset(device: torch.device) -> str:
     """The preset a run gets without one named: ``small`` on a CPU, ``brunner`` (Brunner et al.'s sizes) on a GPU."""
     return "small" if device.type == "cpu" else "brunner"
+
+
+def choose_preset(preset: str | None, device: str | torch.device | None, resume: bool,
+                  run_dir: str | os.PathLike) -> tuple[str, str | None]:
+    """``(preset, why)``: the preset named (why None), else the resumed run's own, else the
+    :func:`default_preset` of ``device``; ``why`` says in a few words why it was chosen."""
+    if preset is not None:
+        return preset, None
+    saved = run_preset(run_dir) if resume else None
+    if saved in PRESETS:
+        return saved, "the run's own"
+    dev = resolve_device(device)
+    why = ("sized for a CPU; --preset brunner is Brunner et al.'s size, a GPU job" if dev.type == "cpu"
+           else f"Brunner et al.'s sizes on {dev.type.upper()}")
+    return default_preset(dev), why
 
 
 def resolve_runtime(cfg: TrainConfig, device: str | torch.device | None = None) -> Runtime:

@@ -139,7 +139,8 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
             click.echo(f"warning: {len(off)} output(s) not judged {to} by the style judge, e.g. {dst}: "
                        f"{describe_verdict(v).removeprefix('style judge: ')}; {OFF_TARGET_HINT}", err=True)
     if report.aligned:
-        click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes (--align-beats-mode {align_beats}):")
+        click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes "
+                   f"(--align-beats-mode {align_beats}):")
         for src, what in report.aligned:
             click.echo(f"  {src}: {what}")
     if report.failed:

@@ -26,8 +26,8 @@ def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, ali
     """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
     from ..data.settings import prepare_from_settings
     report = prepare_from_settings([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
-                                   bars=bars, steps_per_beat=steps_per_beat, progress=sys.stderr.isatty(), engine=engine,
-                                   engine_address=engine_address, align_beats=align_beats)
+                                   bars=bars, steps_per_beat=steps_per_beat, progress=sys.stderr.isatty(),
+                                   engine=engine, engine_address=engine_address, align_beats=align_beats)
     for line in report.summary_lines():
         click.echo(line)
 

@@ -98,8 +98,8 @@ def _train(fn, *args, preset, device, resume, compile_=None, **kwargs) -> None:
 def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, batch_size, seed, resume, compile_):
     """Genre classifier: measures how well a transfer worked and detects source genres."""
     from ..training.api import train_classifier
-    _train(train_classifier, data, _genres(genres) if genres else None, out, preset=preset, device=device, epochs=epochs,
-           max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume, compile_=compile_)
+    _train(train_classifier, data, _genres(genres) if genres else None, out, preset=preset, device=device,
+           epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume, compile_=compile_)
 
 
 @train.command("cyclegan")

@@ -21,7 +21,8 @@ def headline(report: dict) -> str:
     parts = [f"{counts['songs']} songs"]
     rate = (report.get("style_judge") or {}).get("target_rate") or {}
     if rate.get("outputs") is not None and rate.get("inputs") is not None:
-        parts.append(f"style judge: outputs judged {to} {_pct(rate['outputs'])} of songs (inputs {_pct(rate['inputs'])})")
+        parts.append(f"style judge: outputs judged {to} {_pct(rate['outputs'])} of songs "
+                     f"(inputs {_pct(rate['inputs'])})")
     strength = report.get("strength")
     if strength:
         parts.append(f"CNN classifier: outputs {to} in {_pct(strength['model']['target_rate_windows'])} of windows "

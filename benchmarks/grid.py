@@ -31,7 +31,6 @@ Prints that the data is absent and exits 0 when it is. Outputs go under ``--work
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import hashlib
 import json
 import os
@@ -208,9 +207,9 @@ def step_seconds(root: Path, steps: int, threads: int) -> float:
     """Median wall seconds of a StarGAN small training step on real phrases of ``root`` (batch 16, CPU)."""
     import torch
 
-    from midistyle.config import get_preset
+    from midistyle.config import derive, get_preset
     from midistyle.data.dataset import PhraseDataset
-    from midistyle.training.api import STARGAN_DEFAULTS
+    from midistyle.kinds import get
     from midistyle.training.runtime import Runtime
     from midistyle.training.stargan import StarGANTask
     from midistyle.training.task import TaskInfo
@@ -218,7 +217,8 @@ def step_seconds(root: Path, steps: int, threads: int) -> float:
     torch.set_num_threads(threads)
     ds = PhraseDataset(root, json.loads((root / "index.json").read_text())["genres"], "train")
     preset = get_preset("small")
-    cfg = dataclasses.replace(preset.train, task="stargan", **STARGAN_DEFAULTS)
+    stargan = get("stargan")
+    cfg = derive(stargan.config, preset.train, task="stargan", **stargan.defaults)
     torch.manual_seed(0)
     task = StarGANTask(preset, cfg, Runtime(torch.device("cpu")), TaskInfo(
         roll=ds.roll_config, genres=tuple(ds.genres), phrase_steps=ds.phrase_steps))

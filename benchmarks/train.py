@@ -21,7 +21,8 @@ import time
 
 import torch
 
-from midistyle.config import RollConfig, get_preset
+from midistyle.config import RollConfig, derive, get_preset
+from midistyle.kinds import get
 from midistyle.training.cyclegan import CycleGANTask
 from midistyle.training.runtime import Runtime, resolve_runtime
 from midistyle.training.stargan import StarGANTask
@@ -36,8 +37,8 @@ STAR_INFO = TaskInfo(roll=RollConfig(), genres=("jazz", "classical", "pop", "fol
 
 def make_task(preset_name: str, runtime: Runtime, batch: int, kind: str = "cyclegan", steps: int = T) -> tuple[object, dict]:
     preset = get_preset(preset_name)
-    cfg = dataclasses.replace(preset.train, batch_size=batch, task=kind,
-                              **({"genre_loss": "aux"} if kind == "stargan" else {}))
+    cfg = derive(get(kind).config, preset.train, batch_size=batch, task=kind,
+                 **({"genre_loss": "aux"} if kind == "stargan" else {}))
     torch.manual_seed(0)
     task = (StarGANTask(preset, cfg, runtime, STAR_INFO) if kind == "stargan"
             else CycleGANTask(preset, cfg, runtime, INFO))

@@ -22,27 +22,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tarfile
 import time
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def recipe_flags() -> list[str]:
-    """The CPU recipe's flags (examples/train_stargan.sh's FLAGS) less its --keep-every, which is set per run here."""
-    text = (ROOT / "examples" / "train_stargan.sh").read_text(encoding="utf-8")
-    flags = re.search(r"FLAGS=\$\{FLAGS:-(.+)\}", text).group(1).split()
-    k = flags.index("--keep-every")
-    return flags[:k] + flags[k + 2:]
+RECIPE = ROOT / "examples" / "recipes" / "to_jazz.toml"  # the CPU recipe's settings (examples/train_stargan.sh)
 
 
-FLAGS = recipe_flags()
+def recipe() -> dict:
+    """The recipe every run starts from; a run sets its own preset, focus, seed, steps and snapshots."""
+    with open(RECIPE, "rb") as fh:
+        return tomllib.load(fh)
+
+
 RUNS = ("jazz-small=small:focus=jazz", "jazz-small-s1=small:focus=jazz:seed=1", "multi=medium",
         "jazz=medium:focus=jazz", "classical=medium:focus=classical", "pop=medium:focus=pop", "folk=medium:focus=folk")
 FILE_LIMIT, TOTAL_LIMIT = 15.5 * 2**20, 62 * 2**20  # what the device tool brings back
@@ -60,13 +60,12 @@ def parse_run(text: str) -> dict:
 
 
 def command(run: dict, data: Path, out: Path, max_steps: int, keep_every: int | None, device: str) -> list[str]:
-    cmd = [sys.executable, "-m", "midistyle", "train", "stargan", "--data", str(data), "--preset", run["preset"],
-           "--max-steps", str(max_steps), "--seed", str(run["seed"]), "--no-compile", "--device", device,
-           *FLAGS, "-o", str(out)]
-    if run["focus"]:
-        cmd += ["--focus", run["focus"]]
-    if keep_every:
-        cmd += ["--keep-every", str(keep_every)]
+    """The ``midistyle train`` command of ``run``: the recipe, with the run's preset, focus (none: every
+    genre), seed and length, and a snapshot every ``keep_every`` steps (none: no snapshots)."""
+    cmd = [sys.executable, "-m", "midistyle", "train", recipe()["kind"], "--recipe", str(RECIPE), "--data", str(data),
+           "--preset", run["preset"], "--max-steps", str(max_steps), "--seed", str(run["seed"]), "--no-compile",
+           "--device", device, "--set", f"focus={run['focus'] or ''}",
+           "--set", f"keep_every={keep_every or 'none'}", "-o", str(out)]
     return cmd
 
 

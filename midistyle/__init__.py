@@ -5,7 +5,7 @@ mirror the CLI; they are imported on first use so ``import midistyle`` stays che
 """
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one place the version is written (pyproject.toml reads it)
 __all__ = ["GENRES", "convert", "render", "render_compare", "__version__"]
 
 

@@ -15,7 +15,8 @@ from .atomic import check_writable, remove_leftovers
 from .errors import Interrupted, one_line
 from .representation import read
 from .representation.files import find_pieces
-from .transfer import Converter, style_verdict
+from .style.verdict import style_verdict
+from .transfer import Converter
 
 
 @dataclasses.dataclass
@@ -50,7 +51,7 @@ def _init_worker(to, model, device, threads) -> None:
     _WORKER["conv"] = Converter.load(to, model, device=device)
 
 
-def _engine_convert(jobs, to, model, device, host_slots=None) -> list:
+def engine_convert(jobs, to, model, device, host_slots=None) -> list:
     """(On a Dask worker.) Convert a chunk of jobs with the local pool's per-file function; the
     model is loaded once per worker process, with this host's cores shared among the task slots
     of all the workers on it (``host_slots``: host -> slots), as the local pool shares them."""
@@ -118,7 +119,7 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
             size = max(1, min(16, len(args) // (4 * threads(client))))  # >= 4 tasks per slot, <= 16 files each
             chunks = [args[i:i + size] for i in range(0, len(args), size)]
             try:
-                _collect(run_chunks(client, _engine_convert, chunks, to=to, model=model, device=device,
+                _collect(run_chunks(client, engine_convert, chunks, to=to, model=model, device=device,
                                     host_slots=host_slots(client)), report, progress)
             except KeyboardInterrupt:
                 raise _interrupted(report, len(args)) from None

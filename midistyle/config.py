@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
-from typing import Any, TypeVar
+import sys
+from typing import Any, Mapping, TypeVar
 
 from .errors import ConfigError
 
@@ -63,15 +65,14 @@ class RollConfig:
 MODEL_KINDS = ("generator", "discriminator", "classifier")
 NORMS = ("instance", "batch", "none")
 AUX_HEADS = ("shared", "classifier")
-TASKS = ("cyclegan", "gan", "classifier", "stargan")
 MIXED_MODES = ("none", "partial", "full")
 GENRE_LOSSES = ("none", "cnn", "aux")  # which classifier, if any, a generator trained against
 CYCLE_LOSSES = ("l1", "mse", "bce")
 DENSITY_TARGETS = ("source", "genre")  # StarGAN: the note count per bar the output is matched to
 
 
-def _check_stargan_options(cls_name: str, aux_head: str, input_skip: float, edit_margin: int) -> None:
-    """The StarGAN options TrainConfig carries into its networks' ModelConfigs, checked alike in both."""
+def check_stargan_options(cls_name: str, aux_head: str, input_skip: float, edit_margin: int) -> None:
+    """The StarGAN options its TrainConfig carries into its networks' ModelConfigs, checked alike in both."""
     if aux_head not in AUX_HEADS:
         raise ConfigError(f"unknown aux head {aux_head!r}; valid: {list(AUX_HEADS)}")
     if input_skip < 0:
@@ -80,7 +81,7 @@ def _check_stargan_options(cls_name: str, aux_head: str, input_skip: float, edit
         raise ConfigError(f"{cls_name}.edit_margin must be an integer >= -1, got {edit_margin!r}")
 
 
-def _check_positive(cls_name: str, **values: int | float) -> None:
+def check_positive(cls_name: str, **values: int | float) -> None:
     for key, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"{cls_name}.{key} must be a positive number, got {value!r}")
@@ -124,13 +125,13 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.kind not in MODEL_KINDS:
             raise ConfigError(f"unknown model kind {self.kind!r}; valid: {list(MODEL_KINDS)}")
-        _check_stargan_options("ModelConfig", self.aux_head, self.input_skip, self.edit_margin)
+        check_stargan_options("ModelConfig", self.aux_head, self.input_skip, self.edit_margin)
         if self.input_skip and self.in_channels != self.out_channels:
             raise ConfigError(f"ModelConfig.input_skip needs in_channels == out_channels, got {self.in_channels} "
                               f"and {self.out_channels}")
         if self.norm not in NORMS:
             raise ConfigError(f"unknown norm {self.norm!r}; valid: {list(NORMS)}")
-        _check_positive("ModelConfig", in_channels=self.in_channels, out_channels=self.out_channels,
+        check_positive("ModelConfig", in_channels=self.in_channels, out_channels=self.out_channels,
                         base_channels=self.base_channels, kernel_size=self.kernel_size,
                         n_pitches=self.n_pitches)
         if not isinstance(self.n_res_blocks, int) or self.n_res_blocks < 0:
@@ -146,110 +147,155 @@ class ModelConfig:
             raise ConfigError(f"ModelConfig.kernel_size must be odd, got {self.kernel_size}")
 
 
+def option(default: Any, help: str, *, flag: str | None = None, choices: tuple[str, ...] | None = None) -> Any:
+    """A config field with its CLI help: ``flag`` names its ``train`` option when that is not the
+    field's name with dashes, ``choices`` lists the values a string field takes."""
+    meta = {"help": help, **({"flag": flag} if flag else {}), **({"choices": choices} if choices else {})}
+    return dataclasses.field(default=default, metadata=meta)
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings of one run; stored in the run folder and in its checkpoints.
+    """Optimisation settings every task shares; stored in the run folder and in its checkpoints.
 
-    Defaults follow Brunner et al. 2018: Adam(2e-4, beta1 0.5), batch 16, 100 epochs with the
-    learning rate decaying linearly to 0 from epoch 10 (``decay_from`` 0.1 of the run), cycle weight
-    10, a pool of 50 generated phrases, half-normal noise of sigma 1 added to every discriminator
-    input, no classifier noise. The run lasts ``max_steps`` optimiser steps when set, else ``epochs``.
+    A kind whose task needs more settings subclasses it (:class:`midistyle.kinds.stargan.StarGANConfig`);
+    ``task`` names the kind, whose config class :func:`kind_spec` gives. Defaults follow Brunner et al.
+    2018: Adam(2e-4, beta1 0.5), batch 16, 100 epochs with the learning rate decaying linearly to 0
+    from epoch 10 (``decay_from`` 0.1 of the run), cycle weight 10, a pool of 50 generated phrases,
+    half-normal noise of sigma 1 added to every discriminator input, no classifier noise. The run lasts
+    ``max_steps`` optimiser steps when set, else ``epochs``.
     """
 
-    task: str = "cyclegan"
-    preset: str = "brunner"
-    lr: float = 2e-4
-    beta1: float = 0.5
-    beta2: float = 0.999
-    batch_size: int = 16
-    epochs: int = 100
-    max_steps: int | None = None  # length of the run in optimiser steps (None = ``epochs`` epochs)
-    decay_from: float = 0.1  # share of the run after which the learning rate falls linearly to 0
-    lambda_cycle: float = 10.0
-    # reconstruction loss of cycle and identity terms: "l1" (Brunner et al.), "mse" (the "small" preset)
-    # or "bce" (binary cross-entropy per cell: a note missed in a sparse roll costs as much as it should)
-    cycle_loss: str = "l1"
-    lambda_content: float = 10.0  # GAN: weight of MSE(output, source)
-    gamma_mixed: float = 1.0  # weight of the extra "mixed" discriminators
-    # StarGAN (Choi et al. 2018): genre loss of D's auxiliary head (on reals for D, on outputs for G),
-    # identity G(x, own genre) ~ x, and note-count matching to the source per bar (onsets and
-    # sounding cells, counted after thresholding with a straight-through gradient: silence cannot win it).
-    lambda_cls: float = 1.0
-    lambda_identity: float = 5.0
-    lambda_density: float = 5.0
-    # StarGAN: what the note count per bar is matched to: "source" (the source's count) or "genre"
-    # (the source's count times the target genre's mean count over the source genre's, clamped to
-    # [1/3, 3], means kept from the real phrases seen in training): folk has a third of rock's notes.
-    density_target: str = "source"
-    density_band: int = 0  # StarGAN: > 0 counts notes per band of this many pitches too (12 = per octave)
-    unknown_source: float = 0.3  # StarGAN: share of items trained without a source code (convert without --from)
-    input_skip: float = 0.0  # StarGAN: G edits its input (ModelConfig.input_skip); 0 = plain generator
-    edit_margin: int = -1  # StarGAN: G writes only within the input's pitch span +- this (ModelConfig.edit_margin)
-    # StarGAN: G reads the reduction of its input (ModelConfig.reduce_beat = the roll's steps per beat),
-    # so its identity loss teaches it to rebuild each genre's texture from the song's bare outline
-    reduce_input: bool = False
-    # StarGAN: targets are drawn among these genres only (a phrase of the only focus genre gets any
-    # other); () = every genre. The checkpoint's ``target``: convert refuses the other genres.
-    focus: tuple[str, ...] = ()
-    aux_head: str = "shared"  # StarGAN: D's genre head, "shared" trunk or a "classifier" of its own (ModelConfig.aux_head)
-    mixed: str = "none"  # "none" | "partial" (A u B) | "full" (all genres)
-    pool_size: int = 50
-    d_input_noise: float = 1.0  # sigma of |N(0, sigma)| added to discriminator inputs
-    # D sees every roll thresholded at 0.5, as convert plays it, with a straight-through gradient
-    # (MuseGAN's deterministic binary neurons, Dong & Yang 2018): it cannot win on G's soft values
-    d_binary: bool = False
-    c_input_noise: float = 0.0  # sigma of N(0, sigma) added to classifier inputs while training
-    # the genre classifier whose verdict was a loss for the generator: "none" (only its own
-    # discriminators), "cnn" (a frozen piano-roll classifier) or "aux" (its discriminator's genre head,
-    # trained on real phrases alongside it: StarGAN). evaluate reports it; never the style judge.
-    genre_loss: str = "none"
-    phrase_steps: int | None = None  # None = the dataset's default (64 = 4 bars of 4/4)
-    transpose: int = 0  # passed to PhraseDataset: random transposition range in semitones
-    seed: int = 0
-    log_every: int = 10
-    val_phrases: int | None = 2048  # validate on at most this many phrases (evenly spread); None = all
-    checkpoint_every: int = 500
-    keep_every: int | None = None  # also keep the exported networks as step<N>/ every N steps (to pick one later)
-    num_workers: int = 0
-    channels_last: bool | None = None  # None = on CUDA only
-    compile: bool | None = None  # torch.compile; None = on CUDA only
-    bf16: bool | None = None  # bf16 autocast; None = on CUDA only (never on CPU)
+    task: str = option("cyclegan", "The model kind this run trains.")
+    preset: str = option("brunner", "The preset whose sizes and defaults the run started from.")
+    lr: float = option(2e-4, "Adam learning rate.")
+    beta1: float = option(0.5, "Adam beta1.")
+    beta2: float = option(0.999, "Adam beta2.")
+    batch_size: int = option(16, "Phrases per optimiser step.")
+    epochs: int = option(100, "Length of the run in epochs (when max_steps is not set).")
+    max_steps: int | None = option(None, "Length of the run in optimiser steps (None = `epochs` epochs).")
+    decay_from: float = option(0.1, "Share of the run after which the learning rate falls linearly to 0.")
+    lambda_cycle: float = option(10.0, "Weight of the cycle reconstruction.", flag="cycle-weight")
+    # "l1" (Brunner et al.), "mse" (the "small" preset) or "bce" (binary cross-entropy per cell: a note
+    # missed in a sparse roll costs as much as it should)
+    cycle_loss: str = option("l1", "Loss of the cycle and identity reconstructions: l1, mse or bce.",
+                             flag="rec-loss", choices=("l1", "mse", "bce"))
+    lambda_content: float = option(10.0, "Weight of MSE(output, source), the content loss.", flag="content-weight")
+    gamma_mixed: float = option(1.0, "Weight of the extra 'mixed' discriminators.")
+    mixed: str = option("none", "Extra discriminators: none, partial (reals of A+B) or full (all genres).",
+                        choices=("none", "partial", "full"))
+    pool_size: int = option(50, "Generated phrases kept in each discriminator's image pool.")
+    d_input_noise: float = option(1.0, "Sigma of |N(0, sigma)| added to discriminator inputs.")
+    # MuseGAN's deterministic binary neurons (Dong & Yang 2018): D cannot win on G's soft values
+    d_binary: bool = option(False, "D sees outputs thresholded at 0.5, as convert plays them (straight-through "
+                                   "gradient).", flag="binary-d")
+    c_input_noise: float = option(0.0, "Sigma of N(0, sigma) added to classifier inputs while training.")
+    # evaluate reports it; never the style judge
+    genre_loss: str = option("none", "The genre classifier a generator trained against: none, cnn (a frozen "
+                                     "piano-roll classifier) or aux (its discriminator's genre head).",
+                             choices=("none", "cnn", "aux"))
+    phrase_steps: int | None = option(None, "Train on the first N grid steps of each phrase (default: whole "
+                                            "phrases); convert still uses whole windows.")
+    transpose: int = option(0, "Random transposition range in semitones while training.")
+    seed: int = option(0, "Seed for a reproducible run.")
+    log_every: int = option(10, "Log the training losses every N steps.")
+    val_phrases: int | None = option(2048, "Validate on at most this many phrases (evenly spread); None = all.")
+    checkpoint_every: int = option(500, "Write last/ every N steps.")
+    keep_every: int | None = option(None, "Also keep the exported networks of every N-th step as RUN/step<N>.")
+    num_workers: int = option(0, "DataLoader worker processes.")
+    channels_last: bool | None = option(None, "channels_last memory format (default: on CUDA only).")
+    compile: bool | None = option(None, "torch.compile the networks (default: on CUDA only).")
+    bf16: bool | None = option(None, "bf16 autocast (default: on CUDA only, never on CPU).")
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise ConfigError(f"unknown task {self.task!r}; valid: {list(TASKS)}")
+        if not isinstance(self.task, str) or not self.task:
+            raise ConfigError(f"TrainConfig.task must name a model kind, got {self.task!r}")
         if self.cycle_loss not in CYCLE_LOSSES:
             raise ConfigError(f"unknown cycle loss {self.cycle_loss!r}; valid: {list(CYCLE_LOSSES)}")
-        _check_stargan_options("TrainConfig", self.aux_head, self.input_skip, self.edit_margin)
         if self.genre_loss not in GENRE_LOSSES:
             hint = " (the style judge is evaluate's referee: no generator may train against it)" \
                 if "style" in str(self.genre_loss) or "judge" in str(self.genre_loss) else ""
             raise ConfigError(f"unknown genre loss {self.genre_loss!r}; valid: {list(GENRE_LOSSES)}{hint}")
         if self.mixed not in MIXED_MODES:
             raise ConfigError(f"unknown mixed discriminator mode {self.mixed!r}; valid: {list(MIXED_MODES)}")
-        _check_positive("TrainConfig", lr=self.lr, batch_size=self.batch_size, epochs=self.epochs,
+        check_positive(type(self).__name__, lr=self.lr, batch_size=self.batch_size, epochs=self.epochs,
                         log_every=self.log_every, checkpoint_every=self.checkpoint_every)
         if not 0 <= self.beta1 < 1 or not 0 <= self.beta2 < 1:
             raise ConfigError(f"Adam betas must lie in [0, 1), got {self.beta1}, {self.beta2}")
         if self.max_steps is not None and (not isinstance(self.max_steps, int) or self.max_steps < 1):
             raise ConfigError(f"TrainConfig.max_steps must be a positive integer or None, got {self.max_steps!r}")
-        for key in ("lambda_cycle", "lambda_content", "gamma_mixed", "d_input_noise", "c_input_noise", "lambda_cls",
-                    "lambda_identity", "lambda_density"):
+        for key in ("lambda_cycle", "lambda_content", "gamma_mixed", "d_input_noise", "c_input_noise"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"TrainConfig.{key} must be >= 0, got {getattr(self, key)}")
         if not 0 <= self.decay_from <= 1:
             raise ConfigError(f"TrainConfig.decay_from must lie in [0, 1], got {self.decay_from}")
-        if self.density_target not in DENSITY_TARGETS:
-            raise ConfigError(f"unknown TrainConfig.density_target {self.density_target!r}; "
-                              f"valid: {list(DENSITY_TARGETS)}")
-        if not isinstance(self.density_band, int) or isinstance(self.density_band, bool) or self.density_band < 0:
-            raise ConfigError(f"TrainConfig.density_band must be an integer >= 0, got {self.density_band!r}")
         if self.keep_every is not None and (not isinstance(self.keep_every, int) or self.keep_every < 1):
             raise ConfigError(f"TrainConfig.keep_every must be a positive integer or None, got {self.keep_every!r}")
-        if not 0 <= self.unknown_source <= 1:
-            raise ConfigError(f"TrainConfig.unknown_source must lie in [0, 1], got {self.unknown_source}")
         if self.pool_size < 0 or self.num_workers < 0:
             raise ConfigError("TrainConfig.pool_size and num_workers must be >= 0")
+
+
+def derive(cls: type[T], base: Any, **changes: Any) -> T:
+    """A ``cls`` config holding the fields ``base`` shares with it, then ``changes`` (typed, checked):
+    a task's config from a preset's shared TrainConfig. Unknown keys raise ConfigError listing valid ones."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    shared = {f.name: getattr(base, f.name) for f in dataclasses.fields(base) if f.name in names}
+    return from_dict(cls, {**shared, **changes})
+
+
+# --------------------------------------------------------------------------- model kinds
+@dataclasses.dataclass(frozen=True)
+class KindSpec:
+    """What the lower layers need to know of a model kind (checkpoint kind = training task).
+
+    ``config`` is its TrainConfig class, ``modules`` the networks an exported checkpoint must hold,
+    ``generators`` which module converts in which direction ("a2b", "b2a"); empty for a kind that
+    holds no generator. The full record (task, converter hook, CLI) is
+    :class:`midistyle.kinds.registry.Kind`, a subclass registered in the same table.
+    """
+
+    name: str
+    config: type = TrainConfig
+    modules: tuple[str, ...] = ()
+    generators: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+_KINDS: dict[str, KindSpec] = {}
+
+
+def register_kind(spec: KindSpec) -> KindSpec:
+    """Add ``spec`` to the table of model kinds (replacing one of the same name)."""
+    if not isinstance(spec, KindSpec) or not issubclass(spec.config, TrainConfig):
+        raise ConfigError(f"a model kind needs a KindSpec with a TrainConfig class, got {spec!r}")
+    _KINDS[spec.name] = spec
+    return spec
+
+
+def unregister_kind(name: str) -> None:
+    """Remove the kind ``name`` (a test's toy kind)."""
+    _KINDS.pop(name, None)
+
+
+def kind_names() -> list[str]:
+    """Every registered model kind, sorted."""
+    _builtin_kinds()
+    return sorted(_KINDS)
+
+
+def kind_spec(name: str) -> KindSpec:
+    """The registered kind ``name``; unknown names raise ConfigError (a ValueError) listing the valid ones."""
+    _builtin_kinds()
+    try:
+        return _KINDS[name]
+    except (KeyError, TypeError):
+        raise ConfigError(f"unknown model kind {name!r}; valid: {sorted(_KINDS)}") from None
+
+
+def _builtin_kinds() -> None:
+    # The shipped kinds register themselves when their package is imported; the table imports it on
+    # first use, so a checkpoint of a shipped kind reads through any layer (a fixed name, no search).
+    if "midistyle.kinds" not in sys.modules:
+        importlib.import_module("midistyle.kinds")
 
 
 @dataclasses.dataclass(frozen=True)

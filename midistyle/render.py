@@ -31,7 +31,7 @@ with contextlib.redirect_stdout(io.StringIO()):
 from midistyle.atomic import atomic_path
 from midistyle.errors import InputError, OutputError, RenderError, one_line
 
-__all__ = ["find_soundfont", "fluidsynth_available", "render", "render_compare"]
+__all__ = ["assign_channels", "find_soundfont", "fluidsynth_available", "load_fluidsynth", "render", "render_compare"]
 
 SOUNDFONT_ENV = "MIDISTYLE_SOUNDFONT"
 REPO_SOUNDFONTS = Path(__file__).resolve().parents[1] / "soundfonts"
@@ -52,7 +52,7 @@ _fluid: tuple[Any, Callable[..., int]] | None = None
 
 
 # ---------------------------------------------------------------- library and soundfont
-def _load_fluidsynth() -> tuple[Any, Callable[..., int]]:
+def load_fluidsynth() -> tuple[Any, Callable[..., int]]:
     """Import pyfluidsynth once (stdout silenced); return it and ``fluid_synth_write_float``."""
     global _fluid
     if _fluid is None:
@@ -81,7 +81,7 @@ def _load_fluidsynth() -> tuple[Any, Callable[..., int]]:
 def fluidsynth_available() -> bool:
     """Return True when pyfluidsynth and libfluidsynth can be loaded."""
     try:
-        _load_fluidsynth()
+        load_fluidsynth()
     except RenderError:
         return False
     return True
@@ -171,7 +171,7 @@ def _load_midi(midi: str | os.PathLike | pretty_midi.PrettyMIDI) -> pretty_midi.
         raise InputError(path, f"malformed MIDI: {one_line(exc, limit=160)}") from None
 
 
-def _assign_channels(instruments: list[pretty_midi.Instrument]) -> list[int]:
+def assign_channels(instruments: list[pretty_midi.Instrument]) -> list[int]:
     """One channel per instrument: drums on 9, 25, 41... (c % 16 == 9), the rest on the others.
 
     Past FluidSynth's 256 channels, melodic instruments with the same program share one,
@@ -234,14 +234,14 @@ def _select_programs(synth: Any, sfid: int, instruments: list[pretty_midi.Instru
 def _synthesize(pm: pretty_midi.PrettyMIDI, soundfont: Path, rate: int, tail: float,
                 max_seconds: float) -> np.ndarray:
     """Render ``pm`` to a float32 array of shape (frames, 2), not normalised."""
-    channels = _assign_channels(pm.instruments)
+    channels = assign_channels(pm.instruments)
     events, last_end = _events(pm, channels, rate)
     if last_end == 0:
         raise RenderError("nothing to render: the song has no notes")
     total = last_end + round(tail * rate)
     if total > max_seconds * rate:
         raise RenderError(f"song lasts {total / rate:.0f} s, over the {max_seconds:.0f} s render limit")
-    fluidsynth, write_float = _load_fluidsynth()
+    fluidsynth, write_float = load_fluidsynth()
     n_channels = 16 * math.ceil((max(channels) + 1) / 16)
     synth = fluidsynth.Synth(gain=_SYNTH_GAIN, samplerate=float(rate), channels=n_channels)
     try:

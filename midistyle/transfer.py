@@ -17,6 +17,7 @@ import numpy as np
 from .config import RollConfig
 from .errors import ConfigError, ModelError
 from .genre_classifier import PRETRAINED, GenreClassifier, shipped_classifier
+from .kinds import registry as kinds
 from .representation import Song, quantize, read, roll_to_notes, song_to_roll
 from .representation.song import GENRES
 from .representation.windows import overlap_add, windows
@@ -73,22 +74,14 @@ class Converter:
         device = str(resolve_device(device, default="cpu"))
         path = Path(model) if model is not None else shipped_model(to)
         meta = read_meta(path)
-        if meta.kind == "stargan":  # one generator for every pair: --to (and --from) pick its code
-            if to not in meta.genres:
-                raise ModelError(path, f"this model converts between {', '.join(meta.genres)}; --to {to} is not one")
-            if meta.target and to not in meta.target:
-                raise ModelError(path, f"this model was trained to convert into {meta.target_name}, not {to}")
-            gen, meta = load_generator(path, device=device)
-            meta = dataclasses.replace(meta, target=(to,), source=tuple(g for g in meta.genres if g != to))
-            return cls(gen, meta, meta.roll, meta.window, cls._classifier(classifier, meta.roll, device), device, "a2b")
-        # a CycleGAN holds G (A -> B) and F (B -> A): --to picks the one that converts into it
-        direction = "b2a" if meta.kind == "cyclegan" and to not in meta.target and to in meta.source else "a2b"
-        if to is not None and meta.target and to not in meta.target and direction == "a2b":
-            both = f"{meta.target_name} (G) and {'+'.join(meta.source)} (F)" if meta.kind == "cyclegan" else \
-                meta.target_name
-            raise ModelError(path, f"this model converts to {both}, not {to}")
-        gen, meta = load_generator(path, direction=direction, device=device)
-        return cls(gen, meta, meta.roll, meta.window, cls._classifier(classifier, meta.roll, device), device, direction)
+        kind = kinds.get(meta.kind)
+        if not kind.converts:
+            raise ModelError(path, f"a {meta.kind} checkpoint holds no generator")
+        # the kind's hook: which of its generators converts into ``to``, and the meta it converts with
+        direction, view = kind.select(kind, meta, to, path)
+        gen, _ = load_generator(path, direction=direction, device=device)
+        view = dataclasses.replace(view, path=meta.path)
+        return cls(gen, view, view.roll, view.window, cls._classifier(classifier, view.roll, device), device, direction)
 
     @staticmethod
     def _classifier(classifier, cfg: RollConfig, device: str) -> GenreClassifier | None:
@@ -102,21 +95,16 @@ class Converter:
             return GenreClassifier.load(classifier, device=device).on_grid(cfg)
         return None
 
+    @property
+    def kind(self):
+        """The model kind of the loaded checkpoint (:class:`midistyle.kinds.Kind`)."""
+        return kinds.get(self.meta.kind)
+
     def code(self, n: int, from_genre: str | None = None):
-        """The StarGAN code for ``n`` windows into this converter's target (None for other models):
-        one-hot target, one-hot ``from_genre`` or uniform when the source genre is not given."""
-        if self.meta.kind != "stargan":
-            return None
-        import torch
-
-        from .models.generator import genre_code
-
-        genres = list(self.meta.genres)
-        if from_genre is not None and from_genre not in genres:
-            raise ConfigError(f"--from {from_genre!r}: this model converts between {', '.join(genres)}")
-        target = torch.full((n,), genres.index(self.target), dtype=torch.int64)
-        source = None if from_genre is None else torch.full((n,), genres.index(from_genre), dtype=torch.int64)
-        return genre_code(target, source, len(genres)).to(self.device)
+        """The generator's code for ``n`` windows into this converter's target, from its kind's hook
+        (a StarGAN: one-hot target, one-hot ``from_genre`` or uniform); None for unconditioned generators."""
+        hook = self.kind.condition
+        return None if hook is None else hook(self.meta, n, from_genre, self.device)
 
     @property
     def target(self) -> str:
@@ -267,43 +255,6 @@ def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = No
     song, _ = conv.convert_song(read(source, tune=tune), seed=seed, threshold=threshold, from_genre=from_genre,
                                 align_beats=align_beats)
     return to_pretty_midi(song)
-
-
-_JUDGE: dict = {}
-
-
-def style_verdict(song: Song, to: str) -> dict | None:
-    """The shipped style judge's verdict on a converted song: ``{"genre", "p", "to", "p_to",
-    "matches"}`` (its top genre and probability, the target's probability, whether they agree);
-    None when the judge does not know ``to`` or is not installed. It is the referee no shipped
-    generator trains against, so an output it calls another genre did not reach ``to``."""
-    from .errors import MidistyleError
-    from .style import StyleJudge
-
-    if "judge" not in _JUDGE:
-        try:
-            _JUDGE["judge"] = StyleJudge.load()
-        except MidistyleError:
-            _JUDGE["judge"] = None
-    judge = _JUDGE["judge"]
-    if judge is None or to not in judge.genres:
-        return None
-    if song.n_notes(drums=False) == 0:
-        return {"genre": None, "p": 0.0, "to": to, "p_to": 0.0, "matches": False}
-    probs = judge.song_proba(song)
-    top = int(np.argmax(probs))
-    return {"genre": judge.genres[top], "p": float(probs[top]), "to": to,
-            "p_to": float(probs[judge.genres.index(to)]), "matches": judge.genres[top] == to}
-
-
-def describe_verdict(verdict: dict) -> str:
-    """``style judge: jazz 81%`` or ``style judge: pop 59% (jazz 3%): not judged jazz``."""
-    if verdict["genre"] is None:
-        return f"style judge: no pitched notes, not judged {verdict['to']}"
-    text = f"style judge: {verdict['genre']} {verdict['p']:.0%}"
-    if verdict["matches"]:
-        return text
-    return f"{text} ({verdict['to']} {verdict['p_to']:.0%}): not judged {verdict['to']}"
 
 
 def __getattr__(name: str):

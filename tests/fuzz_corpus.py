@@ -14,7 +14,7 @@ import random
 import struct
 import zipfile
 
-from midi_fixtures import overlapping_same_pitch_midi, rich_midi_bytes
+from tests.midi_fixtures import overlapping_same_pitch_midi, rich_midi_bytes
 
 
 @dataclasses.dataclass(frozen=True)

@@ -79,3 +79,28 @@ def performance(n_beats=72, qpm0=96.0, qpm1=132.0, lead=1.7, seed=0, jitter=0.01
     at_120 = lambda notes: [(a * 2, b * 2, p, v) for a, b, p, v in notes]  # noqa: E731  seconds -> quarters
     played = song([("right", 0, False, at_120(melody)), ("left", 0, False, at_120(bass))])
     return played, beats, beats[::meter]
+
+
+def swung_line() -> Song:
+    """Swung 8ths: every beat split long-short at 2/3 (the triplet feel), 8 bars of 4/4."""
+    notes = []
+    for beat in range(32):
+        notes += [(beat, beat + 2 / 3, 60 + beat % 7, 90), (beat + 2 / 3, beat + 1, 62 + beat % 5, 70)]
+    return song([("Sax", 65, False, notes)])
+
+
+def ii_v_i() -> Song:
+    """Dm7 | G7 | Cmaj7 | Cmaj7 as whole-bar block chords, 2 choruses."""
+    chords = [(50, 53, 57, 60), (55, 59, 62, 65), (48, 52, 55, 59), (48, 52, 55, 59)]
+    notes = [(4 * bar, 4 * bar + 4, p, 80) for bar in range(8) for p in chords[bar % 4]]
+    return song([("Piano", 0, False, notes)])
+
+
+def waltz(sig=(3, 4)) -> Song:
+    """Oom-pah-pah: bass on beat 1, a chord on beats 2 and 3, 8 bars."""
+    notes = []
+    for bar in range(8):
+        q = 3 * bar
+        notes.append((q, q + 1, 43, 90))
+        notes += [(q + b, q + b + 1, p, 60) for b in (1, 2) for p in (59, 62, 67)]
+    return song([("Piano", 0, False, notes)], sigs=((0.0, *sig),))

@@ -1,4 +1,5 @@
-"""Destinations are checked before the work: check_writable and its use by batch conversion."""
+"""atomic.py: staged folders that replace their target whole or not at all; destinations checked
+before the work (check_writable and its use by batch conversion)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from midistyle import batch as transfer
-from midistyle.atomic import check_writable
+from midistyle.atomic import aside_dirs, atomic_dir, check_writable
 from midistyle.errors import OutputError
 
 
@@ -33,12 +34,27 @@ def test_check_writable(tmp_path):
 
 def test_convert_many_refuses_an_unwritable_destination_before_converting(tmp_path, monkeypatch):
     """`convert folder --to jazz -o /proc/x` used to convert every file, then fail each write."""
-    calls = []
-    monkeypatch.setattr(transfer, "_init_worker", lambda *a: calls.append("load"))
-    monkeypatch.setattr(transfer, "_convert_one", lambda job: calls.append(job) or (job[0], None, "x", None))
+    loads = []
+    monkeypatch.setattr(transfer.Converter, "load", classmethod(lambda cls, *a, **k: loads.append(a) or object()))
     for bad in _unwritable(tmp_path):
         with pytest.raises(OutputError):
             transfer.convert_many([(tmp_path / "a.mid", bad / "a.jazz.mid")], "jazz", workers=1)
-    assert calls == []
-    transfer.convert_many([(tmp_path / "a.mid", tmp_path / "ok" / "a.jazz.mid")], "jazz", workers=1)
-    assert calls and calls[0] == "load"  # a writable one goes ahead
+    assert loads == []  # refused before any model was loaded
+    report = transfer.convert_many([(tmp_path / "a.mid", tmp_path / "ok" / "a.jazz.mid")], "jazz", workers=1)
+    assert len(loads) == 1 and [src for src, _ in report.failed] == [str(tmp_path / "a.mid")]  # a writable one goes ahead
+
+
+def test_atomic_dir_replaces_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "report"
+    with atomic_dir(target) as tmp:
+        (tmp / "a.txt").write_text("1")
+    assert (target / "a.txt").read_text() == "1"
+    with pytest.raises(RuntimeError):
+        with atomic_dir(target) as tmp:
+            (tmp / "b.txt").write_text("2")
+            raise RuntimeError("killed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"] and not (target / "b.txt").exists()
+    with atomic_dir(target) as tmp:
+        (tmp / "c.txt").write_text("3")
+    assert sorted(p.name for p in target.iterdir()) == ["c.txt"] and aside_dirs(target) == []
+    assert oct(target.stat().st_mode & 0o777) != "0o700"  # not mkdtemp's private mode

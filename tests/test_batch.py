@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from midi_fixtures import rich_song
+from tests.midi_fixtures import rich_song
 
 from midistyle.batch import convert_many
 from midistyle.config import ModelConfig, RollConfig
@@ -12,7 +12,7 @@ from midistyle.models.checkpoint import save_checkpoint
 from midistyle.models.registry import build_model
 from midistyle.representation import read, write_midi
 from midistyle.style import StyleJudge
-from midistyle.transfer import describe_verdict, style_verdict
+from midistyle.style.verdict import describe_verdict, style_verdict
 
 
 @pytest.fixture(scope="module")

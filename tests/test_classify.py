@@ -12,7 +12,7 @@ from midistyle.representation import to_pretty_midi
 from midistyle.representation.song import GENRES
 from midistyle.style import FEATURE_NAMES, StyleJudge
 from tests.fuzz_corpus import ABC_BOOK, KERN, MUSICXML
-from tests.test_style import ii_v_i, swung_line, waltz
+from tests.midi_fixtures import ii_v_i, swung_line, waltz
 
 
 def run(*args):
@@ -101,6 +101,7 @@ def two_genres(data, n: int) -> None:
             to_pretty_midi(s).write(str(data / genre / "set" / f"{i}.mid"))
 
 
+@pytest.mark.slow
 def test_fit_separates_two_made_up_genres(tmp_path):
     pytest.importorskip("sklearn")
     from midistyle.style.fit import extract, fit_corpus, corpus_units, table
@@ -125,6 +126,7 @@ def test_fit_separates_two_made_up_genres(tmp_path):
     assert extract(units, tmp_path / "cache", workers=1, augment=True, progress=False).keys() == features.keys()
 
 
+@pytest.mark.slow
 def test_fit_adds_every_piece_through_converts_grid(tmp_path):
     """With ``grid``, each piece also gets a copy through convert's alignment and grid: a training
     row for training pieces, a row scored apart for validation pieces; its features are those of

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 from midistyle.cli import main
 from midistyle.representation import write_midi

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from midistyle.cli import main
 from midistyle.representation import write_midi
 from midistyle.style import StyleJudge
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 
 def busy(rng):

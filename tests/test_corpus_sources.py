@@ -5,7 +5,7 @@ import json
 import shutil
 
 import pytest
-from corpus_fixtures import make_sources
+from tests.corpus_fixtures import make_sources
 
 from midistyle.data.corpus import prepare
 from midistyle.data.index import read_index

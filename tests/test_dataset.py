@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from corpus_fixtures import make_sources
+from tests.corpus_fixtures import make_sources
 
 from midistyle.config import RollConfig
 from midistyle.data.corpus import prepare

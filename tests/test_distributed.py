@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from corpus_fixtures import make_sources
+from tests.corpus_fixtures import make_sources
 from safetensors.torch import load_file
 
 from midistyle.data.corpus import prepare
@@ -57,6 +57,7 @@ def assert_close_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], 
         torch.testing.assert_close(a[key], b[key], rtol=rtol, atol=atol, msg=key)
 
 
+@pytest.mark.slow
 def test_torchrun_classifier_matches_one_process_and_resumes_on_one(data, tmp_path):
     out = torchrun("-m", "midistyle", "train", "classifier", "--data", str(data), "-o", "two", "--preset", "tiny",
                    "--genres", ",".join(GENRES), "--max-steps", "1", "--device", "cpu", cwd=tmp_path)
@@ -97,6 +98,7 @@ train_cyclegan(sys.argv[1], ["band"], ["tunes"], sys.argv[2], max_steps=2, resum
 """
 
 
+@pytest.mark.slow
 def test_torchrun_resumes_a_one_process_cyclegan_on_two(data, tmp_path):
     train_cyclegan(data, ["band"], ["tunes"], tmp_path / "one", max_steps=1, **CYCLEGAN)
     shutil.copytree(tmp_path / "one", tmp_path / "two")

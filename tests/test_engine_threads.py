@@ -16,7 +16,7 @@ pytest.importorskip("dask.distributed")
 def _threads_after_loading(model, slots):
     from midistyle import batch
 
-    batch._engine_convert([], "jazz", model, "cpu", host_slots=slots)
+    batch.engine_convert([], "jazz", model, "cpu", host_slots=slots)
     return torch.get_num_threads()
 
 

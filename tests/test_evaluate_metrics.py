@@ -180,7 +180,7 @@ def test_onset_match_greedy_equals_maximum_matching():
         a = np.sort(rng.integers(0, 20, rng.integers(0, 8)))
         b = np.sort(rng.integers(0, 20, rng.integers(0, 8)))
         tol = int(rng.integers(0, 3))
-        assert M._match_count(a, b, tol) == _max_matching(list(a), list(b), tol)
+        assert M.match_count(a, b, tol) == _max_matching(list(a), list(b), tol)
 
 
 def test_chroma_similarity():

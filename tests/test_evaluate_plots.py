@@ -157,9 +157,9 @@ def test_metric_bars_keep_rates_in_0_1_say_what_error_bars_are_and_label_clear_o
 
 
 def test_report_links_work_with_spaces_in_file_names():
-    from midistyle.evaluate.writeup import _songs
+    from midistyle.evaluate.writeup import song_table
 
     rec = {"source": "in/my song.mid", "output": "converted/my song.jazz.mid", "bars": 4, "notes_in": 3,
            "notes_out": 3, "content": {"model": {"onset_f1": 1.0}}}
-    text = _songs({"to": "jazz", "songs": [rec]})
+    text = song_table({"to": "jazz", "songs": [rec]})
     assert "[my song.jazz.mid](converted/my%20song.jazz.mid)" in text

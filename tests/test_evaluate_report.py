@@ -8,9 +8,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
 
-from midistyle.cli import main
 from midistyle.config import ModelConfig, RollConfig
 from midistyle.errors import InputError, OutputError
 from midistyle.evaluate.metrics import CONTENT_KEYS, MUSICALITY_KEYS
@@ -21,7 +19,7 @@ from midistyle.models.checkpoint import CheckpointMeta, save_checkpoint
 from midistyle.models.registry import build_model
 from midistyle.representation import song_to_roll, write_midi
 from midistyle.transfer import Converter
-from midi_fixtures import rich_song, song
+from tests.midi_fixtures import rich_song, song
 
 CFG = RollConfig()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -79,10 +77,7 @@ def read_png(path):
     return img
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
+@pytest.mark.slow
 def test_report_folder_holds_markdown_json_pictures_and_outputs(report):
     out, rep = report
     assert json.loads((out / "report.json").read_text()) == rep
@@ -102,6 +97,7 @@ def test_report_folder_holds_markdown_json_pictures_and_outputs(report):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging or old folders left
 
 
+@pytest.mark.slow
 def test_identity_baseline_is_exact_and_numbers_are_plausible(report):
     _, rep = report
     ident = rep["content"]["identity"]
@@ -133,6 +129,7 @@ def test_identity_baseline_is_exact_and_numbers_are_plausible(report):
     assert rep["counts"]["target_real"] == 3 and rep["failed"] == [] and rep["classifier"]["source"] == ["pop"]
 
 
+@pytest.mark.slow
 def test_style_judge_leads_with_its_profile(report):
     out, rep = report
     st = rep["style_judge"]
@@ -203,6 +200,7 @@ def test_strength_matches_a_hand_computation():
     assert score.detected == "pop"
 
 
+@pytest.mark.slow
 def test_converted_copies_score_exactly_like_identity(models, corpus, tmp_path):
     conv = tmp_path / "conv" / "deep"
     conv.mkdir(parents=True)
@@ -238,49 +236,50 @@ def test_compare_aligns_a_shorter_b_on_a_bars(tmp_path):
     assert fit_steps(long[:, :48], 128)[:, 48:].sum() == 0
 
 
-def test_cli_compare_writes_png_and_refuses_overwrite(tmp_path):
+def test_cli_compare_writes_png_and_refuses_overwrite(cli, tmp_path):
     a, b = tmp_path / "a.mid", tmp_path / "b.mid"
     write_midi(rich_song(), a)
     write_midi(scale_song(2, bars=2), b)
-    res = run("compare", a, b, "-o", tmp_path / "c.png", "--bars", "0:4")
+    res = cli("compare", a, b, "-o", tmp_path / "c.png", "--bars", "0:4")
     assert res.exit_code == 0, res.output
     assert "(bars 0:4 of 7, 4 steps per quarter)" in res.output  # what was drawn, of how many
     read_png(tmp_path / "c.png")
-    again = run("compare", a, b, "-o", tmp_path / "c.png")
+    again = cli("compare", a, b, "-o", tmp_path / "c.png")
     assert again.exit_code == 4 and len(again.output.strip().splitlines()) == 1
-    missing = run("compare", a, tmp_path / "nope.mid", "-o", tmp_path / "x.png")
+    missing = cli("compare", a, tmp_path / "nope.mid", "-o", tmp_path / "x.png")
     assert missing.exit_code == 3 and "nope.mid" in missing.output and len(missing.output.strip().splitlines()) == 1
-    bars = run("compare", a, b, "-o", tmp_path / "y.png", "--bars", "20:30")
+    bars = cli("compare", a, b, "-o", tmp_path / "y.png", "--bars", "20:30")
     assert bars.exit_code == 3 and "select none" in bars.output and not (tmp_path / "y.png").exists()
 
 
-def test_cli_evaluate_reports_failures_and_guards_its_folder(models, corpus, tmp_path):
+@pytest.mark.slow
+def test_cli_evaluate_reports_failures_and_guards_its_folder(cli, models, corpus, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(corpus / "in", data)
     (data / "broken.mid").write_bytes(b"MThd garbage")
     out = tmp_path / "rep"
     args = ["--data", data, "--to", "jazz", "--model", models[0], "--classifier", models[1], "-o", out]
-    res = run("evaluate", *args, "--target-data", corpus / "real")
+    res = cli("evaluate", *args, "--target-data", corpus / "real")
     assert res.exit_code == 1  # the report is written, then failures are listed
     assert "broken.mid" in res.output and (out / "report.md").is_file()
     rep = json.loads((out / "report.json").read_text())
     assert rep["counts"]["songs"] == 3 and [f["path"] for f in rep["failed"]] == [str(data / "broken.mid")]
     assert "broken.mid" in (out / "report.md").read_text()
-    again = run("evaluate", *args)
+    again = cli("evaluate", *args)
     assert again.exit_code == 4 and len(again.output.strip().splitlines()) == 1
     before = (out / "report.json").read_bytes()
     (data / "broken.mid").unlink()
-    forced = run("evaluate", *args, "--force")
+    forced = cli("evaluate", *args, "--force")
     assert forced.exit_code == 0, forced.output
     assert "3 songs" in forced.output and (out / "report.json").read_bytes() != before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
-def test_cli_evaluate_one_line_errors(models, corpus, tmp_path):
+def test_cli_evaluate_one_line_errors(cli, models, corpus, tmp_path):
     src = corpus / "in" / "rich.mid"
-    assert run("evaluate", "--to", "jazz").exit_code == 2  # neither FILES nor --data
-    assert run("evaluate", src, "--data", corpus / "in", "--to", "jazz").exit_code == 2
-    assert run("evaluate", src, "--to", "polka").exit_code == 2
+    assert cli("evaluate", "--to", "jazz").exit_code == 2  # neither FILES nor --data
+    assert cli("evaluate", src, "--data", corpus / "in", "--to", "jazz").exit_code == 2
+    assert cli("evaluate", src, "--to", "polka").exit_code == 2
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "config.json").write_text("{not json")
@@ -288,14 +287,14 @@ def test_cli_evaluate_one_line_errors(models, corpus, tmp_path):
                        ((src, "--model", models[0], "--classifier", models[0]), 5),
                        ((tmp_path / "none.mid", "--model", models[0]), 3),
                        ((src, "--converted", tmp_path / "empty", "--classifier", models[1]), 3)]:
-        res = run("evaluate", *args, "--to", "jazz", "-o", tmp_path / "r")
+        res = cli("evaluate", *args, "--to", "jazz", "-o", tmp_path / "r")
         assert res.exit_code == code, (args, res.output)
         assert len(res.output.strip().splitlines()) == 1 and res.output.startswith("Error:"), res.output
         assert not (tmp_path / "r").exists()
     not_report = tmp_path / "mine"
     not_report.mkdir()
     (not_report / "keep.txt").write_text("x")
-    res = run("evaluate", src, "--to", "jazz", "--model", models[0], "-o", not_report, "--force")
+    res = cli("evaluate", src, "--to", "jazz", "--model", models[0], "-o", not_report, "--force")
     assert res.exit_code == 4 and "not a midistyle report" in res.output
     assert (not_report / "keep.txt").read_text() == "x"
 
@@ -310,6 +309,7 @@ def test_max_files_draws_a_seeded_sample(corpus):
         input_files([])
 
 
+@pytest.mark.slow
 def test_failed_run_keeps_the_previous_report(models, corpus, tmp_path):
     out = tmp_path / "rep"
     evaluate([corpus / "in" / "rich.mid"], "jazz", model=models[0], classifier=False, out_dir=out)
@@ -356,6 +356,7 @@ def test_convert_detects_the_source_genre_of_a_finer_grid_model_on_the_classifie
     assert fine.classifier.on_grid(RollConfig(steps_per_beat=6)) is None  # a grid it cannot read: no detection
 
 
+@pytest.mark.slow
 def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
     from midistyle.errors import ModelError
 
@@ -376,6 +377,7 @@ def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp
     assert np.isfinite(st["strength"]) and -1.0 <= st["strength"] <= 1.0
 
 
+@pytest.mark.slow
 def test_model_on_a_grid_the_shipped_cnn_cannot_judge_is_judged_by_the_style_judge_alone(corpus, models, tmp_path):
     from midistyle.errors import ModelError
 
@@ -394,6 +396,7 @@ def test_model_on_a_grid_the_shipped_cnn_cannot_judge_is_judged_by_the_style_jud
         evaluate(corpus / "in", "jazz", model=tmp_path / "gen6", classifier=models[1], out_dir=tmp_path / "r2")
 
 
+@pytest.mark.slow
 def test_a_12_step_cyclegan_gets_the_cnn_strength(corpus, models, tmp_path):
     torch.manual_seed(0)
     grid12 = RollConfig(steps_per_beat=12)

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 import torch
-from midi_fixtures import rich_song, song
+from tests.midi_fixtures import rich_song, song
 
 from midistyle.config import RollConfig
 from midistyle.evaluate import plots

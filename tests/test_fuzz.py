@@ -20,17 +20,16 @@ import wave
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import fuzz_corpus
-from fuzz_corpus import FuzzCase
+from tests import fuzz_corpus
+from tests.fuzz_corpus import FuzzCase
 from midistyle.cli import main
 from midistyle.representation import read
 
 SEED = 8
 CASES = fuzz_corpus.cases(SEED)
 SUBSET = fuzz_corpus.representative(CASES, per_category=2, seed=SEED)
-TESTS_DIR = Path(__file__).resolve().parent
+REPO = Path(__file__).resolve().parents[1]
 PER_FILE_TIMEOUT = 30.0  # far above any real parse (the slowest fuzz file reads in ~0.5 s)
 
 # (pattern in the reason) that specific cases must give: absurd values get a clear reason
@@ -48,7 +47,7 @@ _CHILD = r"""
 import json, sys, traceback
 folder, tests_dir, names_file, limit = sys.argv[1:5]
 sys.path.insert(0, tests_dir)
-import fuzz_corpus
+from tests import fuzz_corpus
 import midistyle.representation.scores as scores
 from midistyle.errors import InputError
 from midistyle.representation import read
@@ -79,7 +78,7 @@ def read_in_child(folder: Path, names: list[str], score_seconds: float = 10.0) -
     names_file = folder.parent / "names.txt"
     names_file.write_text("\n".join(names), encoding="utf-8")
     with open(folder.parent / "child.err", "wb") as err:
-        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(folder), str(TESTS_DIR), str(names_file),
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(folder), str(REPO), str(names_file),
                                  str(score_seconds)], stdout=subprocess.PIPE, stderr=err)
     results: dict[str, dict] = {}
     current, buf = None, b""
@@ -112,6 +111,7 @@ def read_in_child(folder: Path, names: list[str], score_seconds: float = 10.0) -
     return results
 
 
+@pytest.mark.slow
 def test_reader_gives_a_valid_song_or_input_error_on_every_fuzz_file(tmp_path):
     folder = tmp_path / "in"
     by_name = write_cases(folder, CASES)
@@ -141,16 +141,17 @@ def test_reader_gives_a_valid_song_or_input_error_on_every_fuzz_file(tmp_path):
     assert {"type2", "track_names", "running_status", "meta", "abc", "kern", "musicxml"} <= songs
 
 
-def test_names_from_the_file_reach_no_terminal_raw(tmp_path):
+def test_names_from_the_file_reach_no_terminal_raw(cli, tmp_path):
     raw = b"a\0b\x1b[31mred\x1b[0m\nnext\rline\x7f\x9b"
     src = tmp_path / "names.mid"
     src.write_bytes(fuzz_corpus.simple(fuzz_corpus.name(0, raw) + fuzz_corpus.SCALE))
     name = read(src).tracks[0].name
     assert name.startswith("a b [31mred [0m next line") and not fuzz_corpus.song_problems(read(src))
-    res = run("inspect", src)
+    res = cli("inspect", src)
     assert res.exit_code == 0 and "\x1b" not in res.output and "\0" not in res.output
 
 
+@pytest.mark.slow
 def test_a_score_that_makes_music21_loop_is_stopped(tmp_path, monkeypatch):
     import music21
 
@@ -184,10 +185,6 @@ def test_midi_writer_refuses_times_it_would_wrap(tmp_path):
 
 
 # ---------------------------------------------------------------- the CLI
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
 def cli_commands() -> set[str]:
     return set(main.commands)
 
@@ -286,7 +283,8 @@ def check_run(res, src: Path, data: bytes, out: Path, outputs: list[Path], bad_c
 
 
 @pytest.mark.parametrize("command", SINGLE)
-def test_every_command_on_fuzz_files(command, tmp_path, request, valid_midi, monkeypatch):
+@pytest.mark.slow
+def test_every_command_on_fuzz_files(cli, command, tmp_path, request, valid_midi, monkeypatch):
     need(command)
     models = request.getfixturevalue("models") if command == "convert" else None
     make_args, outputs, bad_codes = single_file_commands(models, valid_midi)[command]
@@ -297,7 +295,7 @@ def test_every_command_on_fuzz_files(command, tmp_path, request, valid_midi, mon
     for case in SUBSET:
         src, out = tmp_path / "in" / case.filename, tmp_path / "out" / case.name
         out.mkdir(parents=True)
-        res = run(command, *make_args(src, out))
+        res = cli(command, *make_args(src, out))
         codes.add(res.exit_code)
         failures += [f"{case.name}: {p}" for p in check_run(res, src, case.data, out, outputs(out), bad_codes)]
     assert not failures, "\n".join(failures)
@@ -305,7 +303,8 @@ def test_every_command_on_fuzz_files(command, tmp_path, request, valid_midi, mon
 
 
 @pytest.mark.parametrize("command", ["evaluate", "prepare", "convert"])
-def test_batch_commands_finish_and_list_the_bad_files(command, tmp_path, request):
+@pytest.mark.slow
+def test_batch_commands_finish_and_list_the_bad_files(cli, command, tmp_path, request):
     """A folder of fuzz files: the batch finishes, writes its results and lists each bad file on one line."""
     need(command)
     data = tmp_path / "data"
@@ -319,7 +318,7 @@ def test_batch_commands_finish_and_list_the_bad_files(command, tmp_path, request
     else:
         gen, _ = request.getfixturevalue("models")
         args = [data, "--to", "jazz", "--model", gen, "--from", "pop", "-o", out, "--workers", 1]
-    res = run(command, *args)
+    res = cli(command, *args)
     assert res.exception is None or isinstance(res.exception, SystemExit), res.output
     assert res.exit_code in (0, 1) and "Traceback" not in res.output, res.output[-2000:]
     readable = {n for n in by_name if _readable(data / n)}
@@ -366,6 +365,7 @@ def unreadable(category: str, tmp_path: Path) -> FuzzCase:
 @pytest.mark.parametrize("command,category", [
     ("inspect", "truncate"), ("quantize", "bitflip"), ("roll", "abc"), ("render", "zero_tracks"),
 ])
+@pytest.mark.slow
 def test_real_process_prints_one_line_and_exit_code(command, category, tmp_path):
     need(command)
     c = unreadable(category, tmp_path)
@@ -381,6 +381,7 @@ def test_real_process_prints_one_line_and_exit_code(command, category, tmp_path)
     assert not list(out.iterdir()) and src.read_bytes() == c.data
 
 
+@pytest.mark.slow
 def test_ten_hours_of_silence_and_200000_notes_in_bounded_time(tmp_path):
     silence, many = tmp_path / "silence.mid", tmp_path / "many.mid"
     silence.write_bytes(fuzz_corpus.long_silence(hours=10))
@@ -407,12 +408,13 @@ def test_ten_hours_of_silence_and_200000_notes_in_bounded_time(tmp_path):
     ("huge_ticks-division1-long", "too long: 300000 beats"), ("tempo-tempo-one", "absurd tempo 6e+07 qpm"),
     ("huge_ticks-delta-2x", "event times overflow"), ("abc-M-huge", "absurd meter '9999/1'"),
 ])
-def test_absurd_values_get_a_one_line_reason(case, reason, tmp_path):
+@pytest.mark.slow
+def test_absurd_values_get_a_one_line_reason(cli, case, reason, tmp_path):
     c = next(c for c in CASES if c.name == case)
     src = tmp_path / c.filename
     src.write_bytes(c.data)
     for command in ("inspect", "quantize"):
-        res = run(command, src, *(["-o", tmp_path / "q.mid"] if command == "quantize" else []))
+        res = cli(command, src, *(["-o", tmp_path / "q.mid"] if command == "quantize" else []))
         if command == "inspect" and reason.startswith("too long"):  # described, limit as the verdict
             assert res.exit_code == 0 and f"verdict  {reason}" in res.output, res.output
             continue
@@ -446,25 +448,25 @@ def one_line_error(res) -> bool:
     "roll",
     "compare",
 ])
-def test_output_under_a_regular_file_is_refused(command, tmp_path, request, valid_midi):
+def test_output_under_a_regular_file_is_refused(cli, command, tmp_path, request, valid_midi):
     """Root can write anywhere chmod allows nothing, so the unwritable folder is a regular file."""
     need(command)
     models = request.getfixturevalue("models") if command == "convert" else None
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("keep me")
     out = blocker / f"out{WRITERS[command][1]}"
-    res = run(*writer_args(command, valid_midi, out, models, valid_midi))
+    res = cli(*writer_args(command, valid_midi, out, models, valid_midi))
     assert res.exit_code == 4 and one_line_error(res), res.output
     assert blocker.read_text() == "keep me"
 
 
 @pytest.mark.parametrize("command", list(WRITERS))
-def test_existing_output_without_force_is_refused(command, tmp_path, request, valid_midi):
+def test_existing_output_without_force_is_refused(cli, command, tmp_path, request, valid_midi):
     need(command)
     models = request.getfixturevalue("models") if command == "convert" else None
     out = tmp_path / f"out{WRITERS[command][1]}"
     out.write_bytes(b"precious")
-    res = run(*writer_args(command, valid_midi, out, models, valid_midi))
+    res = cli(*writer_args(command, valid_midi, out, models, valid_midi))
     assert res.exit_code == 4 and one_line_error(res) and "already exists" in res.output, res.output
     assert out.read_bytes() == b"precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
@@ -501,7 +503,7 @@ def _break_writes(command, monkeypatch, exc: BaseException):
 
 @pytest.mark.parametrize("command", list(WRITERS))
 @pytest.mark.parametrize("force", [False, True])
-def test_interrupted_write_leaves_no_half_file(command, force, tmp_path, request, valid_midi, monkeypatch):
+def test_interrupted_write_leaves_no_half_file(cli, command, force, tmp_path, request, valid_midi, monkeypatch):
     need(command)
     models = request.getfixturevalue("models") if command == "convert" else None
     out_dir = tmp_path / "out"
@@ -516,7 +518,7 @@ def test_interrupted_write_leaves_no_half_file(command, force, tmp_path, request
     else:
         args = writer_args(command, valid_midi, out, models, valid_midi)
     _break_writes(command, monkeypatch, KeyboardInterrupt())
-    res = run(*args, *(["--force"] if force else []))
+    res = cli(*args, *(["--force"] if force else []))
     assert res.exit_code == 130 and res.output.strip() == "Interrupted.", res.output
     assert sorted(p.name for p in out_dir.iterdir()) == ([out.name] if force else [])
     if force:
@@ -528,7 +530,7 @@ def test_interrupted_write_leaves_no_half_file(command, force, tmp_path, request
     "roll",
     "compare",
 ])
-def test_disk_full_mid_write_is_one_line_and_no_file(command, tmp_path, request, valid_midi, monkeypatch):
+def test_disk_full_mid_write_is_one_line_and_no_file(cli, command, tmp_path, request, valid_midi, monkeypatch):
     need(command)
     models = request.getfixturevalue("models") if command == "convert" else None
     out = tmp_path / f"result{WRITERS[command][1]}"
@@ -539,16 +541,16 @@ def test_disk_full_mid_write_is_one_line_and_no_file(command, tmp_path, request,
     else:
         args = writer_args(command, valid_midi, out, models, valid_midi)
     _break_writes(command, monkeypatch, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
-    res = run(*args)
+    res = cli(*args)
     assert res.exit_code == 4 and one_line_error(res) and "No space left" in res.output, res.output
     assert not out.exists() and not list(tmp_path.glob(".*.part"))
 
 
 @pytest.mark.parametrize("where", ["track name", "file name"])
-def test_roll_draws_names_with_dollar_signs(where, tmp_path):
+def test_roll_draws_names_with_dollar_signs(cli, where, tmp_path):
     need("roll")
     src = tmp_path / ("a$$b.mid" if where == "file name" else "song.mid")
     title = b"$x^{$" if where == "track name" else b"Piano"
     src.write_bytes(fuzz_corpus.simple(fuzz_corpus.name(0, title) + fuzz_corpus.SCALE))
-    res = run("roll", src, "-o", tmp_path / "r.png")
+    res = cli("roll", src, "-o", tmp_path / "r.png")
     assert res.exit_code == 0 and complete(tmp_path / "r.png"), res.output

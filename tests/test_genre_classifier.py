@@ -13,7 +13,7 @@ from midistyle.genre_classifier import GenreClassifier, shipped_classifier
 from midistyle.models.checkpoint import load_classifier
 from midistyle.representation import song_to_roll, write_midi
 from midistyle.transfer import Converter
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 FOUR, TWELVE = RollConfig(steps_per_beat=4), RollConfig(steps_per_beat=12)
 

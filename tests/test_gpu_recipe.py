@@ -5,13 +5,15 @@ import importlib.util
 import tarfile
 from pathlib import Path
 
+import pytest
 import torch
 
 from midistyle.config import ModelConfig, RollConfig
 from midistyle.models.checkpoint import load_generator, save_checkpoint
 from midistyle.models.generator import Generator
 
-SCRIPT = Path(__file__).parents[1] / "examples" / "train_stargan_gpu.py"
+ROOT = Path(__file__).parents[1]
+SCRIPT = ROOT / "examples" / "train_stargan_gpu.py"
 
 
 def _recipe():
@@ -28,12 +30,17 @@ def test_run_specs_become_train_commands(tmp_path):
     assert gpu.parse_run("multi=medium") == {"name": "multi", "preset": "medium", "focus": None, "seed": 0}
     cmd = gpu.command(run, tmp_path / "data", tmp_path / "out", 2500, 600, "cuda")
     joined = " ".join(cmd)
-    assert "train stargan" in joined and "--preset small" in joined and "--focus jazz" in joined
-    assert "--max-steps 2500 --seed 1 --no-compile --device cuda" in joined and "--keep-every 600" in joined
-    assert "--binary-d" in cmd and "--density-band" in cmd  # E16's flags, as the CPU recipe passes them
-    assert "--focus" not in gpu.command(gpu.parse_run("multi=medium"), tmp_path, tmp_path, 10, None, "cpu")
+    assert "train stargan" in joined and "--preset small" in joined and "--set focus=jazz" in joined
+    assert "--max-steps 2500 --seed 1 --no-compile --device cuda" in joined and "--set keep_every=600" in joined
+    # E16's settings, from the recipe file the CPU script (examples/train_stargan.sh) runs too
+    assert f"--recipe {gpu.RECIPE}" in joined and "examples/recipes/to_jazz.toml" in (ROOT / "examples" /
+                                                                                      "train_stargan.sh").read_text()
+    assert gpu.recipe()["train"]["d_binary"] is True and gpu.recipe()["train"]["density_band"] == 12
+    multi = gpu.command(gpu.parse_run("multi=medium"), tmp_path, tmp_path, 10, None, "cpu")
+    assert "focus=" in multi and "keep_every=none" in multi  # every genre, no snapshots
 
 
+@pytest.mark.slow
 def test_pack_halves_medium_weights_drops_duplicates_and_keeps_to_its_share(tmp_path):
     gpu = _recipe()
     torch.manual_seed(0)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from corpus_fixtures import midi_bytes
+from tests.corpus_fixtures import midi_bytes
 
 from midistyle.representation import read
 

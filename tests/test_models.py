@@ -176,6 +176,7 @@ def test_load_classifier(tmp_path):
         ckpt.load_generator(folder)
 
 
+@pytest.mark.slow
 def test_compiled_module_is_saved_unwrapped(tmp_path):
     G = _gen()
     folder = ckpt.save_checkpoint(tmp_path / "c", {"G": torch.compile(G), "F": G}, _meta())
@@ -324,7 +325,7 @@ def test_meta_is_typed_with_the_training_config_and_the_writer_version(tmp_path)
     meta = ckpt.read_meta(folder)
     assert isinstance(meta, ckpt.CheckpointMeta) and meta.path == folder
     assert isinstance(meta.train, TrainConfig) and meta.train.lambda_cycle == 10.0
-    assert meta.midistyle_version == __version__ and meta.format_version == ckpt.FORMAT_VERSION == 2
+    assert meta.midistyle_version == __version__ and meta.format_version == ckpt.FORMAT_VERSION == 3
     assert meta.window == 64 and meta.target_name == "jazz"
     body = json.loads((folder / ckpt.CONFIG_NAME).read_text())
     assert ckpt.CheckpointMeta.from_dict(body).to_dict() == body  # parsed once, written back the same
@@ -341,7 +342,7 @@ def test_format_1_folders_are_migrated_like_the_shipped_ones(tmp_path):
     body = {k: v for k, v in body.items() if k != "midistyle_version"}
     (folder / ckpt.CONFIG_NAME).write_text(json.dumps(dict(body, format_version=1, train=train)))
     meta = ckpt.read_meta(folder)
-    assert meta.format_version == 2 and meta.midistyle_version is None
+    assert meta.format_version == 3 and meta.midistyle_version is None
     assert meta.train.cycle_loss == "l1"  # every run before the field existed used L1
     assert 1 in ckpt.MIGRATIONS
     shipped = ckpt.read_meta(ckpt.Path(__file__).parents[1] / "midistyle" / "pretrained" / "to_folk")

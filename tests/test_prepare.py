@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from corpus_fixtures import ABC_BOOK, BAD, abc_tune, make_sources
+from tests.corpus_fixtures import ABC_BOOK, BAD, abc_tune, make_sources
 
 from midistyle.data.settings import prepare_from_settings as prepare_from_cli
 from midistyle.data.corpus import prepare, split_of
@@ -148,6 +148,7 @@ def test_rerun_and_clean_run_give_identical_output(built, tmp_path):
         assert (tmp_path / "fresh" / s["file"]).read_bytes() == (out / s["file"]).read_bytes()
 
 
+@pytest.mark.slow
 def test_timeout_is_reported_and_retried(tmp_path):
     (tmp_path / "t").mkdir()
     (tmp_path / "t" / "book.abc").write_text(ABC_BOOK)
@@ -184,6 +185,7 @@ def _group_gone(pgid: int, within: float) -> bool:
 
 
 @pytest.mark.parametrize("how", ["kill-group", "kill-main", "ctrl-c"])
+@pytest.mark.slow
 def test_interrupted_run_resumes_to_the_clean_result(tmp_path, many, how):
     sources, clean_index = many
     for attempt in range(3):  # on a fast idle machine the run may end between the check and the signal

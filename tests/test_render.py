@@ -190,7 +190,7 @@ def test_more_than_16_instruments(tmp_path):
         inst = pretty_midi.Instrument(program=i * 5 % 128, is_drum=i in (3, 17))
         inst.notes.append(pretty_midi.Note(70, 40 + i, i * 0.1, i * 0.1 + 0.3))
         pm.instruments.append(inst)
-    channels = R._assign_channels(pm.instruments)
+    channels = R.assign_channels(pm.instruments)
     assert channels[3] == 9 and channels[17] % 16 == 9
     melodic = [c for c, inst in zip(channels, pm.instruments) if not inst.is_drum]
     assert len(set(melodic)) == len(melodic) and all(c % 16 != 9 for c in melodic)
@@ -200,7 +200,7 @@ def test_more_than_16_instruments(tmp_path):
 
 def test_channels_are_shared_by_program_past_256_instruments():
     instruments = [pretty_midi.Instrument(program=i % 128) for i in range(300)]
-    channels = R._assign_channels(instruments)
+    channels = R.assign_channels(instruments)
     by_program = {}
     for inst, chan in zip(instruments, channels):
         assert by_program.setdefault(inst.program, chan) == chan
@@ -236,7 +236,7 @@ def test_empty_midi_raises_and_leaves_no_file(tmp_path):
 
 @needs_synth
 def test_synth_failure_mid_render_leaves_nothing(tmp_path, monkeypatch):
-    module, write_float = R._load_fluidsynth()
+    module, write_float = R.load_fluidsynth()
     calls = []
 
     def flaky(*args):
@@ -306,7 +306,7 @@ def test_missing_libfluidsynth_is_one_actionable_line(monkeypatch):
     monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
     monkeypatch.delenv("HOMEBREW_PREFIX", raising=False)
     with pytest.raises(RenderError) as info:
-        R._load_fluidsynth()
+        R.load_fluidsynth()
     message = str(info.value)
     assert "libfluidsynth3" in message and "setup.sh" in message and "\n" not in message
     assert not R.fluidsynth_available()

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pretty_midi
@@ -18,7 +15,7 @@ from midistyle.errors import InputError
 from midistyle.representation import (bar_lines, grid_report, quantize, read, roll_to_notes,
                                       roll_to_song, song_to_roll, to_midi_bytes, to_pretty_midi,
                                       write_midi)
-from midi_fixtures import overlapping_same_pitch_midi, rich_midi_bytes, rich_song, song
+from tests.midi_fixtures import overlapping_same_pitch_midi, rich_midi_bytes, rich_song, song
 
 
 def pm_from_bytes(data: bytes) -> pretty_midi.PrettyMIDI:
@@ -312,41 +309,3 @@ def test_absurd_tempo_is_refused(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(InputError, match="tempo"):
         read(path)
-
-
-# Each layer, imported whole in a fresh interpreter, must load nothing of the layers above it
-# (cli -> transfer/training/evaluate/render/summary -> models, data -> representation -> errors, config,
-# atomic), and models and data nothing of each other. Third-party heavyweights are listed per layer.
-LAYERS = [
-    (["errors", "config", "atomic"], ["representation", "models", "data", "transfer", "training", "evaluate",
-                                      "render", "summary", "cli"], ["numpy", "torch", "music21", "matplotlib"]),
-    (["representation"], ["models", "data", "transfer", "training", "evaluate", "render", "summary", "cli"],
-     ["torch", "music21", "matplotlib"]),
-    (["models"], ["representation", "data", "transfer", "training", "evaluate", "render", "summary", "cli"],
-     ["music21", "matplotlib"]),
-    (["data"], ["models", "transfer", "training", "evaluate", "render", "summary", "cli"], ["matplotlib"]),
-    (["genre_classifier"], ["data", "transfer", "training", "evaluate", "render", "summary", "cli"],
-     ["torch", "matplotlib", "music21"]),
-    (["transfer"], ["training", "evaluate", "render", "cli"], ["matplotlib", "music21"]),
-    (["training"], ["transfer", "evaluate", "render", "cli"], ["music21"]),
-    (["evaluate", "render", "summary"], ["training", "cli"], []),
-]
-
-
-def _modules(package: str) -> list[str]:
-    root = Path(__file__).parents[1] / "midistyle"
-    if (root / f"{package}.py").exists():
-        return [f"midistyle.{package}"]
-    return sorted("midistyle." + ".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
-                  for p in (root / package).rglob("*.py"))
-
-
-@pytest.mark.parametrize("layer, above, heavy", LAYERS, ids=lambda v: "+".join(v) if isinstance(v, list) else "")
-def test_each_layer_pulls_nothing_from_a_layer_above(layer, above, heavy):
-    modules = [m for package in layer for m in _modules(package)]
-    code = (f"import importlib, sys\nfor m in {modules!r}: importlib.import_module(m)\n"
-            f"above = tuple('midistyle.' + p for p in {above!r})\n"
-            f"bad = [m for m in sys.modules if m.startswith(above) or m.split('.')[0] in {heavy!r}]\n"
-            "print(sorted(bad)); sys.exit(1 if bad else 0)")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert res.returncode == 0, res.stdout + res.stderr

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +12,9 @@ import torch
 from click.testing import CliRunner
 
 from midistyle.cli import main
-from midistyle.config import ModelConfig, RollConfig, get_preset
+from midistyle.config import ModelConfig, RollConfig, derive, get_preset
 from midistyle.errors import ConfigError
+from midistyle.kinds.stargan import StarGANConfig
 from midistyle.data.dataset import BalancedDataset
 from midistyle.models.checkpoint import load_generator, read_meta
 from midistyle.models.discriminator import Discriminator
@@ -25,7 +25,7 @@ from midistyle.training.loop import fit
 from midistyle.training.runtime import resolve_runtime
 from midistyle.training.stargan import StarGANTask
 from midistyle.training.task import TaskInfo, count_matching, note_counts, onset_f1, reconstruction_error
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
 torch.set_num_threads(1)
 TINY = get_preset("tiny")
@@ -102,6 +102,7 @@ def test_edit_margin_keeps_every_note_within_the_inputs_pitch_span():
         ModelConfig(kind="generator", edit_margin=-2)
 
 
+@pytest.mark.slow
 def test_classifier_genre_head_learns_genres_of_its_own_and_leaves_the_trunk_alone():
     D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=2, aux_head="classifier"))
     score, logits = D.heads(torch.zeros(3, 2, 64, 84))
@@ -134,7 +135,7 @@ def test_bce_reconstruction_charges_a_missed_note_far_more_than_mse():
 
 
 def test_binary_d_judges_the_notes_convert_plays_and_still_trains_g():
-    cfg = dataclasses.replace(TINY.train, d_binary=True, lambda_cls=1.0)
+    cfg = derive(StarGANConfig, TINY.train, d_binary=True, lambda_cls=1.0)
     D = Discriminator(ModelConfig(kind="discriminator", base_channels=4, aux_classes=2, aux_head="classifier"))
     binary = AuxAdversary(D, cfg, resolve_runtime(cfg, "cpu"))
     soft_view = AuxAdversary(D, dataclasses.replace(cfg, d_binary=False), resolve_runtime(cfg, "cpu"))
@@ -237,9 +238,10 @@ class _Labelled(torch.utils.data.Dataset):
         return {"roll": roll, "label": torch.tensor(label)}
 
 
+@pytest.mark.slow
 def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
-    cfg = dataclasses.replace(TINY.train, task="stargan", max_steps=6, batch_size=4, log_every=1, d_input_noise=0.3,
-                              genre_loss="aux")
+    cfg = derive(StarGANConfig, TINY.train, task="stargan", max_steps=6, batch_size=4, log_every=1, d_input_noise=0.3,
+                 genre_loss="aux")
     info = TaskInfo(roll=RollConfig(), genres=("blocks", "lines"), phrase_steps=64)
     torch.manual_seed(0)
     task = StarGANTask(TINY, cfg, resolve_runtime(cfg, "cpu"), info)
@@ -263,9 +265,10 @@ def test_task_trains_on_the_one_loop_and_exports_a_stargan_checkpoint(tmp_path):
     assert again.step == 8
 
 
+@pytest.mark.slow
 def test_genre_density_target_trains_keeps_snapshots_and_resumes_its_genre_means(tmp_path):
-    cfg = dataclasses.replace(TINY.train, task="stargan", max_steps=4, batch_size=4, log_every=1, d_input_noise=0.3,
-                              genre_loss="aux", density_target="genre", keep_every=2)
+    cfg = derive(StarGANConfig, TINY.train, task="stargan", max_steps=4, batch_size=4, log_every=1, d_input_noise=0.3,
+                 genre_loss="aux", density_target="genre", keep_every=2)
     info = TaskInfo(roll=RollConfig(), genres=("blocks", "lines"), phrase_steps=64)
     train = _Labelled(12, 0)
     torch.manual_seed(0)
@@ -306,6 +309,7 @@ def _lines(seed: int) -> list:
     return [(i * 0.25, i * 0.25 + 0.25, int(p), 90) for i, p in enumerate(pitch)]
 
 
+@pytest.mark.slow
 def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
     run = lambda *a: CliRunner().invoke(main, [str(x) for x in a])  # noqa: E731
     for genre, make in (("blocks", _blocks), ("lines", _lines)):
@@ -328,15 +332,15 @@ def test_cli_trains_tiny_stargan_and_converts_either_way(tmp_path):
             saved["aux_head"], saved["input_skip"], saved["edit_margin"], saved["density_target"],
             saved["density_band"], saved["keep_every"]) == (2, 3, 4, 8, "classifier", 3, 5, "genre", 12, 2)
     assert (tmp_path / "run" / "step2" / "config.json").is_file() and (tmp_path / "run" / "step4").is_dir()
-    # the CPU recipe's flags, as examples/train_stargan.sh passes them, are accepted and saved
-    recipe = (Path(__file__).parents[1] / "examples" / "train_stargan.sh").read_text()
-    flags = re.search(r"FLAGS=\$\{FLAGS:-(.+)\}", recipe).group(1).split()
-    res = run("train", "stargan", "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 2, *flags,
-              "-o", tmp_path / "recipe")
+    # the shipped recipe, as examples/train_stargan.sh runs it, is accepted and saved; flags and --set override it
+    recipe = Path(__file__).parents[1] / "examples" / "recipes" / "to_jazz.toml"
+    res = run("train", "stargan", "--recipe", recipe, "--data", tmp_path / "prep", "--preset", "tiny", "--max-steps", 2,
+              "--set", "focus=", "--set", "keep_every=none", "--phrase-steps", 8, "-o", tmp_path / "recipe")
     assert res.exit_code == 0, res.output
     saved = json.loads((tmp_path / "recipe" / "run.json").read_text())["train"]
     assert saved["density_band"] == 12 and saved["aux_head"] == "classifier" and saved["input_skip"] == 3
-    assert saved["d_binary"] is True
+    assert saved["d_binary"] is True and saved["preset"] == "tiny" and saved["max_steps"] == 2
+    assert saved["focus"] == [] and saved["keep_every"] is None and saved["phrase_steps"] == 8
     best = tmp_path / "run" / "best"
     assert read_meta(best).kind == "stargan"
 

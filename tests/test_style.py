@@ -14,36 +14,11 @@ from midistyle.style import FEATURE_GROUPS, FEATURE_NAMES, StyleJudge, piece_fea
 from midistyle.style.frame import beat_notes, meter_beat
 from midistyle.style.harmony import SONORITIES, sonority_table
 from tests.fuzz_corpus import ABC_BOOK, KERN, MUSICXML
-from tests.midi_fixtures import song
+from tests.midi_fixtures import ii_v_i, song, swung_line, waltz
 
 
 def feats(x) -> dict[str, float]:
     return dict(zip(FEATURE_NAMES, piece_features(x)))
-
-
-def swung_line() -> Song:
-    """Swung 8ths: every beat split long-short at 2/3 (the triplet feel), 8 bars of 4/4."""
-    notes = []
-    for beat in range(32):
-        notes += [(beat, beat + 2 / 3, 60 + beat % 7, 90), (beat + 2 / 3, beat + 1, 62 + beat % 5, 70)]
-    return song([("Sax", 65, False, notes)])
-
-
-def ii_v_i() -> Song:
-    """Dm7 | G7 | Cmaj7 | Cmaj7 as whole-bar block chords, 2 choruses."""
-    chords = [(50, 53, 57, 60), (55, 59, 62, 65), (48, 52, 55, 59), (48, 52, 55, 59)]
-    notes = [(4 * bar, 4 * bar + 4, p, 80) for bar in range(8) for p in chords[bar % 4]]
-    return song([("Piano", 0, False, notes)])
-
-
-def waltz(sig=(3, 4)) -> Song:
-    """Oom-pah-pah: bass on beat 1, a chord on beats 2 and 3, 8 bars."""
-    notes = []
-    for bar in range(8):
-        q = 3 * bar
-        notes.append((q, q + 1, 43, 90))
-        notes += [(q + b, q + b + 1, p, 60) for b in (1, 2) for p in (59, 62, 67)]
-    return song([("Piano", 0, False, notes)], sigs=((0.0, *sig),))
 
 
 def test_swung_triplet_line_gives_triplet_onsets():
@@ -231,6 +206,7 @@ def test_judge_reads_quantised_files_as_written_and_records_its_alignment(tmp_pa
         dataclasses.replace(judge, align="sometimes")
 
 
+@pytest.mark.slow
 def test_judging_imports_neither_torch_nor_sklearn():
     import subprocess
     import sys

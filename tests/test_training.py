@@ -1,25 +1,32 @@
-"""The training loop and its three tasks on synthetic genres built in code (tiny networks, CPU, seconds)."""
+"""The training loop and its tasks on synthetic genres built in code (tiny networks, CPU, seconds), and the
+traps a newcomer hits: a GPU-sized preset on a CPU, collapse and missing-validation warnings that reach
+library users, and loss pictures that say what they show."""
 from __future__ import annotations
 
 import dataclasses
 import json
 import sys
 import types
+import warnings
 import zlib
 
 import pytest
 import torch
+from click.testing import CliRunner
 from torch.utils.data import Dataset
 
+from midistyle.cli import main
 from midistyle.config import RollConfig, TrainConfig, get_preset
-from midistyle.errors import ModelError, OutputError
+from midistyle.errors import MidistyleWarning, ModelError, OutputError
 from midistyle.models.checkpoint import load_checkpoint, load_classifier, load_generator
 from midistyle.training.classifier import ClassifierTask
+from midistyle.training.curves import curve_panels, plot_curves
 from midistyle.training.cyclegan import CycleGANTask
 from midistyle.training.gan import GANTask
-from midistyle.training.loop import lr_at, fit
-from midistyle.training.runtime import resolve_runtime
+from midistyle.training.loop import fit, lr_at
+from midistyle.training.runtime import default_preset, resolve_runtime
 from midistyle.training.task import TaskInfo
+
 
 torch.set_num_threads(1)
 T, P = 64, 84
@@ -107,6 +114,7 @@ def _mean(records, key, sl):
     return sum(values) / len(values)
 
 
+@pytest.mark.slow
 def test_classifier_separates_triads_from_scales(tmp_path):
     small = dataclasses.replace(TINY, classifier=dataclasses.replace(TINY.classifier, base_channels=8))
     cfg = _cfg("classifier", epochs=4, log_every=4, lr=1e-3)
@@ -125,6 +133,7 @@ def test_classifier_separates_triads_from_scales(tmp_path):
         assert clf(x[:, :, :48]).shape == (len(val), 2)  # 3 bars of 4/4 (or 4 of 3/4) work too
 
 
+@pytest.mark.slow
 def test_cyclegan_losses_fall_and_run_dir_is_complete(tmp_path):
     cfg = _cfg("cyclegan", epochs=8, lr=1e-3, decay_from=1.0)  # 32 steps at a toy-sized learning rate
     result = fit(_task(CycleGANTask, cfg), _pairs(), cfg, tmp_path / "run", val_data=_pairs("val"), progress=False)
@@ -150,6 +159,7 @@ def test_cyclegan_losses_fall_and_run_dir_is_complete(tmp_path):
     assert len(vals) == 8 and all("cycle" in v and "density_fake_b" in v for v in vals)
 
 
+@pytest.mark.slow
 def test_gan_losses_fall(tmp_path):
     cfg = _cfg("gan", epochs=8, lr=1e-3, decay_from=1.0)
     result = fit(_task(GANTask, cfg), _pairs(), cfg, tmp_path / "run", val_data=_pairs("val"), progress=False)
@@ -163,6 +173,7 @@ def test_gan_losses_fall(tmp_path):
         assert torch.equal(g(x), g(x))  # z = 0 without noise: deterministic conversion
 
 
+@pytest.mark.slow
 def test_resume_after_a_crash_repeats_the_uninterrupted_losses(tmp_path):
     # mixed discriminators and a small pool that fills and starts swapping within the run: all state
     cfg = _cfg("cyclegan", epochs=3, mixed="partial", pool_size=6, checkpoint_every=5)  # 4 batches per epoch
@@ -196,6 +207,7 @@ def test_resume_after_a_crash_repeats_the_uninterrupted_losses(tmp_path):
             assert torch.equal(va, vb), (name, k)
 
 
+@pytest.mark.slow
 def test_existing_run_needs_resume_and_same_architecture(tmp_path):
     cfg = _cfg("gan", max_steps=2)
     fit(_task(GANTask, cfg), _pairs(n=16), cfg, tmp_path / "run", progress=False)
@@ -226,6 +238,7 @@ def test_learning_rate_is_constant_then_linear_to_zero():
     assert lr_at(10 * 50 - 1, 100 * 50, brunner) == 2e-4 and lr_at(55 * 50, 100 * 50, brunner) == pytest.approx(1e-4)
 
 
+@pytest.mark.slow
 def test_api_builds_datasets_and_ships_checkpoints(tmp_path, monkeypatch):
     """train_* import midistyle.data.dataset at call time; a stand-in module checks the wiring."""
     stub = types.ModuleType("midistyle.data.dataset")
@@ -246,11 +259,11 @@ def test_api_builds_datasets_and_ships_checkpoints(tmp_path, monkeypatch):
     assert load_generator(r.best)[1].kind == "gan"
     with pytest.raises(ValueError, match="disjoint"):
         train_gan(tmp_path / "data", ["chords"], ["chords", "scales"], tmp_path / "bad", **common)
-    from midistyle.training.api import _train_config
+    from midistyle.training.api import train_config
 
-    by_epochs = _train_config("gan", "small", 0, None, 3, None, None, None)
+    by_epochs = train_config("gan", "small", 0, None, 3, None, None, None)
     assert (by_epochs.max_steps, by_epochs.epochs) == (None, 3)  # epochs clear the small preset's max_steps
-    assert _train_config("gan", "small", 0, None, None, None, None, None).max_steps == 5000
+    assert train_config("gan", "small", 0, None, None, None, None, None).max_steps == 5000
     with pytest.raises(ValueError, match="unknown training setting"):
         train_gan(tmp_path / "data", ["chords"], ["scales"], tmp_path / "bad", overrides={"lr_g": 1}, **common)
 
@@ -262,3 +275,103 @@ def test_a_collapsed_generator_is_reported():
     advice = collapse_advice("cyclegan", {"density_fake_b": 1.427e-05, "density_real_b": 0.01305})
     assert "nearly empty" in advice and "1.4e-05" in advice
     assert collapse_advice("gan", {"density_fake": 0.0232, "density_real": 0.0208}) is None
+
+
+torch.set_num_threads(1)
+TINY = get_preset("tiny")
+
+
+@pytest.mark.slow
+def test_a_cpu_run_without_preset_is_cpu_sized_and_says_so(tmp_path, monkeypatch):
+    assert default_preset(torch.device("cpu")) == "small" and default_preset(torch.device("cuda")) == "brunner"
+    seen = {}
+
+    def fake_train(kind, data, out, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    import midistyle.training.api as api
+    monkeypatch.setattr(api, "train", fake_train)
+    res = CliRunner().invoke(main, ["train", "classifier", "--data", str(tmp_path), "--device", "cpu",
+                                    "-o", str(tmp_path / "run")])
+    assert seen["preset"] == "small" and "preset: small (sized for a CPU" in res.output
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "run.json").write_text(json.dumps({"train": {"preset": "tiny"}}))
+    res = CliRunner().invoke(main, ["train", "classifier", "--data", str(tmp_path), "--device", "cpu",
+                                    "-o", str(tmp_path / "run"), "--resume"])
+    assert seen["preset"] == "tiny" and "preset: tiny (the run's own)" in res.output
+
+
+@pytest.mark.slow
+def test_a_gpu_sized_preset_on_a_cpu_warns_with_the_time_it_will_take(tmp_path):
+    cfg = dataclasses.replace(TINY.train, task="gan", preset="brunner", max_steps=6, batch_size=4,
+                              checkpoint_every=1000)
+    task = GANTask(TINY, cfg, resolve_runtime(cfg, "cpu"), PAIR_INFO)  # tiny networks labelled brunner
+    with pytest.warns(MidistyleWarning, match=r"'brunner' preset is sized for a GPU .* per step, so the 2 steps "
+                                              r"left take about [0-9.,]+ hours; --preset small"):
+        fit(task, _pairs(n=8), cfg, tmp_path / "run", progress=False)
+    small = dataclasses.replace(cfg, preset="tiny")
+    with warnings.catch_warnings(record=True) as got:
+        fit(GANTask(TINY, small, resolve_runtime(small, "cpu"), PAIR_INFO), _pairs(n=8), small, tmp_path / "r2",
+            progress=False)
+    assert not [w for w in got if "sized for a GPU" in str(w.message)]
+
+
+def test_collapse_advice_fits_the_task_and_reaches_library_users(tmp_path, monkeypatch):
+    from midistyle.training import api
+
+    empty = {"density_fake": 1e-5, "density_real": 0.013}
+    assert "`train gan`" in api.collapse_advice("cyclegan", {"density_fake_b": 1e-5, "density_real_b": 0.013})
+    gan = api.collapse_advice("gan", empty)
+    assert "collapsed" in gan and "train gan" not in gan and "--content-weight" in gan
+    assert api.collapse_advice("gan", {"density_fake": 0.01, "density_real": 0.013}) is None
+
+    class Stub(GANTask):
+        pass
+
+    monkeypatch.setattr(api, "fit", lambda *a, **k: type("R", (), {"metrics": empty, "step": 1, "best": tmp_path})())
+    with pytest.warns(MidistyleWarning, match="collapsed"):
+        api.run_task(Stub, "tiny", dataclasses.replace(TINY.train, task="gan"), PAIR_INFO, None, None, tmp_path,
+                 "cpu", False, False)
+
+
+def test_a_validation_split_without_phrases_is_said(tmp_path):
+    from midistyle.training.inputs import optional
+
+    with pytest.warns(MidistyleWarning, match="validation split holds no phrases"):
+        assert optional(lambda: Phrases(None, ["chords"], "val", n=0)) is None
+
+
+def test_loss_curves_label_their_axes_and_keep_scales_apart(tmp_path):
+    log = tmp_path / "metrics.jsonl"
+    rows = [{"step": 1, "split": "train", "lr": 1e-3, "g": 2.0, "d": 0.5},
+            {"step": 2, "split": "val", "g_total": 3.0, "kept": 0.8, "density_fake": 0.01, "density_real": 0.013}]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert [(s, label.split()[0], keys) for s, label, keys in curve_panels(rows)] == [
+        ("train", "loss", ["d", "g"]), ("val", "loss", ["g_total"]), ("val", "share", ["kept"]),
+        ("val", "note", ["density_fake", "density_real"])]
+    assert plot_curves(log, tmp_path / "a.png").stat().st_size > 0
+    train_only = [rows[0]]
+    assert [s for s, _, _ in curve_panels(train_only)] == ["train"]  # no empty validation panel
+
+
+@pytest.mark.slow
+def test_the_loss_picture_is_drawn_with_checkpoints_only(tmp_path, monkeypatch):
+    import midistyle.training.loop as loop
+
+    calls = []
+
+    def draw(metrics, png):
+        calls.append(png)
+        png.touch()
+
+    monkeypatch.setattr(loop, "plot_curves", draw)
+    cfg = dataclasses.replace(TINY.train, task="gan", epochs=4, batch_size=4, checkpoint_every=1000)
+    fit(GANTask(TINY, cfg, resolve_runtime(cfg, "cpu"), PAIR_INFO), _pairs(n=8), cfg, tmp_path / "a",
+        val_data=_pairs("val", n=4), progress=False)
+    assert len(calls) == 1  # 4 epochs of 2 steps: once at the end, not after every epoch
+    calls.clear()
+    every = dataclasses.replace(cfg, checkpoint_every=2)
+    fit(GANTask(TINY, every, resolve_runtime(every, "cpu"), PAIR_INFO), _pairs(n=8), every, tmp_path / "b",
+        progress=False)
+    assert len(calls) == 4  # steps 2, 4, 6, 8 (the last one is the end's)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from corpus_fixtures import make_sources
+from tests.corpus_fixtures import make_sources
 
 from midistyle.data.corpus import prepare
 from midistyle.models.checkpoint import load_classifier

@@ -9,7 +9,6 @@ import numpy as np
 import pretty_midi
 import pytest
 import torch
-from click.testing import CliRunner
 
 from midistyle.cli import main
 from midistyle.config import ModelConfig, RollConfig
@@ -18,7 +17,7 @@ from midistyle.models.registry import build_model
 from midistyle.representation import quantize, read, write_midi
 from midistyle.representation.beats import on_grid
 from midistyle.transfer import Converter, convert
-from midi_fixtures import performance, rich_song, song
+from tests.midi_fixtures import performance, rich_song, song
 
 
 class Identity(torch.nn.Module):
@@ -57,7 +56,8 @@ def _all_notes(song):
     return sorted((round(s, 6), round(e, 6), p) for t in song.pitched for s, e, p, _ in t.notes())
 
 
-@pytest.mark.parametrize("make", [rich_song, lambda: performance(seed=2)[0]])
+@pytest.mark.parametrize("make", [rich_song,  # a performance is re-timed by beat tracking: slow
+                                  pytest.param(lambda: performance(seed=2)[0], marks=pytest.mark.slow)])
 def test_on_grid_is_what_a_perfect_identity_generator_gives_back(make):
     src = make()
     out, info = converter(Identity()).convert_song(src)
@@ -116,16 +116,12 @@ def tiny_model(tmp_path_factory):
     return path
 
 
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def test_cli_convert_keeps_tempo_meters_programs_and_drums(tmp_path, tiny_model, monkeypatch):
+def test_cli_convert_keeps_tempo_meters_programs_and_drums(cli, tmp_path, tiny_model, monkeypatch):
     src = tmp_path / "in.mid"
     write_midi(rich_song(), src)
     before = src.read_bytes()
     monkeypatch.chdir(tmp_path)
-    res = run("convert", src, "--to", "jazz", "--model", tiny_model, "--from", "pop")
+    res = cli("convert", src, "--to", "jazz", "--model", tiny_model, "--from", "pop")
     assert res.exit_code == 0, res.output
     out = tmp_path / "in.jazz.mid"
     with warnings.catch_warnings():
@@ -140,31 +136,31 @@ def test_cli_convert_keeps_tempo_meters_programs_and_drums(tmp_path, tiny_model,
         [(n.pitch, n.start) for n in ref.instruments[2].notes]
     assert {i.program for i in pm.instruments if not i.is_drum} <= {0, 33}
     assert src.read_bytes() == before
-    again = run("convert", src, "--to", "jazz", "--model", tiny_model)
+    again = cli("convert", src, "--to", "jazz", "--model", tiny_model)
     assert again.exit_code == 4 and "already exists" in again.output
-    assert run("convert", src, "--to", "jazz", "--model", tiny_model, "--force").exit_code == 0
+    assert cli("convert", src, "--to", "jazz", "--model", tiny_model, "--force").exit_code == 0
 
 
-def test_cli_convert_refuses_unknown_genre_and_bad_model(tmp_path):
+def test_cli_convert_refuses_unknown_genre_and_bad_model(cli, tmp_path):
     src = tmp_path / "in.mid"
     write_midi(rich_song(), src)
-    assert run("convert", src, "--to", "polka").exit_code == 2
+    assert cli("convert", src, "--to", "polka").exit_code == 2
     bad = tmp_path / "model"
     bad.mkdir()
     (bad / "config.json").write_text("{not json")
-    res = run("convert", src, "--to", "jazz", "--model", bad, "-o", tmp_path / "o.mid")
+    res = cli("convert", src, "--to", "jazz", "--model", bad, "-o", tmp_path / "o.mid")
     assert res.exit_code == 5 and len(res.output.strip().splitlines()) == 1
     assert not (tmp_path / "o.mid").exists()
 
 
-def test_batch_mirrors_folders_and_reports_bad_files(tmp_path, tiny_model):
+def test_batch_mirrors_folders_and_reports_bad_files(cli, tmp_path, tiny_model):
     root = tmp_path / "corpus"
     (root / "a" / "b").mkdir(parents=True)
     write_midi(rich_song(), root / "one.mid")
     write_midi(rich_song(), root / "a" / "b" / "two.mid")
     (root / "a" / "broken.mid").write_bytes(b"MThd garbage")
     out = tmp_path / "out"
-    res = run("convert", root, "--to", "jazz", "--model", tiny_model, "-o", out, "--workers", 1)
+    res = cli("convert", root, "--to", "jazz", "--model", tiny_model, "-o", out, "--workers", 1)
     assert res.exit_code == 1
     assert "converted 2 of 3" in res.output and "broken.mid" in res.output
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.mid")) == \
@@ -172,7 +168,8 @@ def test_batch_mirrors_folders_and_reports_bad_files(tmp_path, tiny_model):
     assert not list(out.rglob("*.part"))
 
 
-def test_batch_converts_every_tune_of_an_abc_book(tmp_path, tiny_model, monkeypatch):
+@pytest.mark.slow
+def test_batch_converts_every_tune_of_an_abc_book(cli, tmp_path, tiny_model, monkeypatch):
     root = tmp_path / "books"
     root.mkdir()
     (root / "book.abc").write_text("%% a book\nM:4/4\nL:1/4\n\n"
@@ -181,7 +178,7 @@ def test_batch_converts_every_tune_of_an_abc_book(tmp_path, tiny_model, monkeypa
                                    "X:12\nT:Broken\nM:9999999/1\nK:C\nc|\n")
     (root / "single.abc").write_text("X:1\nT:One\nM:2/4\nL:1/4\nK:C\nC E|G2|\n")
     out = tmp_path / "out"
-    res = run("convert", root, "--to", "jazz", "--model", tiny_model, "-o", out, "--workers", 1)
+    res = cli("convert", root, "--to", "jazz", "--model", tiny_model, "-o", out, "--workers", 1)
     assert res.exit_code == 1 and "converted 3 of 4 pieces" in res.output
     assert "book.abc#12: absurd meter" in res.output
     assert sorted(p.name for p in out.iterdir()) == ["book.3.jazz.mid", "book.9.jazz.mid", "single.jazz.mid"]
@@ -200,11 +197,11 @@ def test_batch_converts_every_tune_of_an_abc_book(tmp_path, tiny_model, monkeypa
         read(jobs[2][0])
 
     monkeypatch.chdir(tmp_path)  # one file: the first tune, said so; a chosen tune is named by its number
-    first = run("convert", root / "book.abc", "--to", "jazz", "--model", tiny_model)
+    first = cli("convert", root / "book.abc", "--to", "jazz", "--model", tiny_model)
     assert first.exit_code == 0 and "holds 3 tunes: converting the first" in first.output
     assert read(tmp_path / "book.jazz.mid").time_signatures == [(0.0, 4, 4)]  # tune 3, not 9 (3/4)
-    assert run("convert", f"{root / 'book.abc'}#9", "--to", "jazz", "--model", tiny_model).exit_code == 0
-    assert run("convert", root / "book.abc", "--tune", "3", "--to", "jazz", "--model", tiny_model).exit_code == 0
+    assert cli("convert", f"{root / 'book.abc'}#9", "--to", "jazz", "--model", tiny_model).exit_code == 0
+    assert cli("convert", root / "book.abc", "--tune", "3", "--to", "jazz", "--model", tiny_model).exit_code == 0
     assert read(tmp_path / "book.9.jazz.mid").time_signatures == [(0.0, 3, 4)]
     assert (tmp_path / "book.3.jazz.mid").exists()
 
@@ -240,6 +237,7 @@ def test_api_convert_returns_pretty_midi(tiny_model):
     assert read(pretty_midi.PrettyMIDI(io.BytesIO(buf.getvalue())), require_pitched=False).n_notes(drums=True) == 20
 
 
+@pytest.mark.slow
 def test_midi_convert_path_imports_no_music21_or_matplotlib(tmp_path, tiny_model):
     import subprocess
     import sys
@@ -258,6 +256,7 @@ def test_midi_convert_path_imports_no_music21_or_matplotlib(tmp_path, tiny_model
     assert (tmp_path / "o.mid").exists()
 
 
+@pytest.mark.slow
 def test_killed_batch_leaves_no_partial_file_and_rerun_completes(tmp_path, tiny_model):
     import signal
     import subprocess

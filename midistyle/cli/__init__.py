@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from .. import __version__
 from ..errors import ExitCode, MidistyleError, printable
 
 
@@ -30,7 +31,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="midistyle")
+@click.version_option(version=__version__, package_name="midistyle")
 def main():
     """midistyle: symbolic-MIDI genre style transfer."""
 

@@ -48,7 +48,8 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     if engine != "local" or engine_address:
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from ..representation import read, write_midi
-    from ..transfer import Converter, style_verdict
+    from ..style.verdict import style_verdict
+    from ..transfer import Converter
     from ..representation.files import Piece
     from ..representation.midi_io import split_tune
     path, number = split_tune(source)
@@ -89,7 +90,7 @@ OFF_TARGET_HINT = ("the model moved the notes but not far enough for the tool's 
 
 def _say_verdict(verdict: dict | None, out: Path) -> None:
     """The style judge's verdict on one output, and a warning when it is not the target."""
-    from ..transfer import describe_verdict
+    from ..style.verdict import describe_verdict
     if verdict is None:
         return
     click.echo(describe_verdict(verdict))
@@ -115,7 +116,7 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
                     engine="local", engine_address=None, align_beats="auto"):
     from tqdm import tqdm
     from ..batch import convert_many, folder_jobs
-    from ..transfer import describe_verdict
+    from ..style.verdict import describe_verdict
     if output is None:
         raise click.UsageError("a folder input needs -o OUTPUT_FOLDER")
     if output.exists() and not output.is_dir():

@@ -1,42 +1,117 @@
-"""``train``: the group of training commands, one per task."""
+"""``train KIND``: one command per registered model kind (:mod:`midistyle.kinds`), its flags generated
+from the kind's config dataclass (help from the fields' metadata), plus ``--recipe FILE.toml`` and
+``--set key=value``."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import os
 import sys
+import typing
 import warnings
 from pathlib import Path
 
 import click
 
-from ..config import CYCLE_LOSSES, DENSITY_TARGETS, PRESETS
-from ..errors import printable
+from ..config import PRESETS
+from ..errors import ConfigError, printable
+from ..kinds import registry as kinds
+
+NOT_FLAGS = ("task", "preset")  # the command names the kind; the preset has an option of its own
 
 
-@click.group()
+class _KindGroup(click.Group):
+    """The ``train`` group: its commands are the registered kinds, built when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return kinds.names()
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        try:
+            return kind_command(kinds.get(name))
+        except ConfigError:
+            return None
+
+
+@click.group(cls=_KindGroup)
 def train():
-    """Train a genre classifier, a CycleGAN, a GAN or a StarGAN on a prepared corpus."""
+    """Train a model of any registered kind (classifier, cyclegan, gan, stargan) on a prepared corpus."""
 
 
-def _train_options(f):
-    opts = [
-        click.option("--data", type=click.Path(path_type=Path), required=True, help="Folder made by `midistyle prepare`."),
-        click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+def kind_command(kind: kinds.Kind) -> click.Command:
+    """The ``train KIND`` command: the kind's genre arguments, the run options, a flag per config field."""
+    run_options = [
+        click.Option(["--data"], type=click.Path(path_type=Path), required=True,
+                     help="Folder made by `midistyle prepare`."),
+        click.Option(["-o", "--output", "out"], type=click.Path(path_type=Path), required=True,
                      help="Run folder: best/, last/, metrics.jsonl, loss_curve.png."),
-        click.option("--preset", type=click.Choice(list(PRESETS)), default=None,
+        click.Option(["--recipe"], type=click.Path(path_type=Path, dir_okay=False),
+                     help="A TOML recipe (examples/recipes/): preset, genres and [train] settings; flags and "
+                          "--set override it."),
+        click.Option(["--set", "sets"], multiple=True, metavar="KEY=VALUE",
+                     help="Set one config field (repeatable), typed by the field: --set lr=1e-3 --set focus=jazz,pop."),
+        click.Option(["--preset"], type=click.Choice(list(PRESETS)), default=None,
                      help="brunner = Brunner et al.'s sizes (a GPU); small = 2-core CPU in under 2 h; tiny = smoke "
-                          "tests. Default: small on a CPU, brunner on a GPU, the run's own with --resume."),
-        click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when present)."),
-        click.option("--epochs", type=int, default=None, help="Override the preset's epochs."),
-        click.option("--max-steps", type=int, default=None, help="Stop after this many optimiser steps."),
-        click.option("--batch-size", type=int, default=None, help="Override the preset's batch size."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed for a reproducible run."),
-        click.option("--resume", is_flag=True, help="Continue the run in the output folder."),
-        click.option("--compile/--no-compile", "compile_", default=None,
-                     help="torch.compile the networks (default: on CUDA only)."),
+                          "tests. Default: the recipe's, else small on a CPU, brunner on a GPU, the run's own with "
+                          "--resume."),
+        click.Option(["--device"], default=None, help="cpu, cuda, cuda:1 ... (default: CUDA when present)."),
+        click.Option(["--resume"], is_flag=True, help="Continue the run in the output folder."),
     ]
-    for opt in reversed(opts):
-        f = opt(f)
-    return f
+    genre_options = [click.Option([a.flag, a.name], default=None, help=a.help + (" Required." if a.required else ""))
+                     for a in kind.args]
+    hints = typing.get_type_hints(kind.config)
+    fields = [f for f in dataclasses.fields(kind.config) if f.name not in NOT_FLAGS]
+    params = genre_options + run_options + [field_option(f, hints[f.name], _default_text(kind, f)) for f in fields]
+
+    def run(data: Path, out: Path, recipe: Path | None, sets: tuple[str, ...], preset: str | None,
+            device: str | None, resume: bool, **given) -> None:
+        from ..kinds.recipe import load_recipe, run_settings
+
+        plan = load_recipe(recipe, kind) if recipe is not None else None
+        genre_args = {}
+        for a in kind.args:
+            text = given.pop(a.name) or (plan.args.get(a.name) if plan else None) or a.default
+            if text is None and a.required:
+                raise click.UsageError(f"Missing option '{a.flag}' (or `{a.name} = ...` in the recipe).")
+            genre_args[a.name] = text
+        genre_args = {a.name: None if genre_args[a.name] is None else
+                      _genres(genre_args[a.name], genre_args.get(a.rest_of), data) for a in kind.args}
+        overrides = run_settings(kind, plan, given, sets)
+        _train(kind.name, data, out, preset=preset or (plan.preset if plan else None), device=device, resume=resume,
+               overrides=overrides, **genre_args)
+
+    return click.Command(kind.name, params=params, callback=run, help=kind.help, short_help=kind.help)
+
+
+def _default_text(kind: kinds.Kind, field: dataclasses.Field) -> str:
+    """What a run gets without the flag: the kind's default, the preset's, or the field's."""
+    if field.name in kind.defaults:
+        return f" [default: {kind.defaults[field.name]}]"
+    if any(getattr(p.train, field.name, field.default) != field.default for p in PRESETS.values()):
+        return " [default: the preset's]"
+    return "" if field.default in (None, (), "") else f" [default: {field.default}]"
+
+
+def field_option(field: dataclasses.Field, annotation: typing.Any, default: str = "") -> click.Option:
+    """The flag of a config field: ``--name-with-dashes`` (or the metadata's ``flag``), typed by the
+    field; its value None (not given) leaves the recipe's, else the kind's or the preset's. ``default``
+    is said in the help."""
+    meta = field.metadata
+    flag = "--" + meta.get("flag", field.name.replace("_", "-"))
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    base = args[0] if type(None) in typing.get_args(annotation) and len(args) == 1 else annotation
+    text = f"{meta.get('help', '')}{default}"
+    if base is bool:
+        return click.Option([f"{flag}/--no-{flag[2:]}", field.name], default=None, help=text)
+    if typing.get_origin(base) is tuple:
+        return click.Option([flag, field.name], default=None, callback=_comma_list, help=text)
+    if meta.get("choices"):
+        return click.Option([flag, field.name], type=click.Choice(list(meta["choices"])), default=None, help=text)
+    return click.Option([flag, field.name], type=base, default=None, help=text)
+
+
+def _comma_list(ctx, param, value):
+    return None if value is None else tuple(g.strip() for g in value.split(",") if g.strip())
 
 
 def _genres(text: str, other: str | None = None, data: Path | None = None) -> list[str]:
@@ -65,127 +140,49 @@ def warnings_as_lines():
         yield
 
 
+def _main_rank() -> bool:
+    """False in every torchrun process but rank 0, which reports for all."""
+    return int(os.environ.get("RANK", "0") or 0) == 0
+
+
 def _pick_preset(preset: str | None, device: str | None, resume: bool, out: Path) -> str:
     """The preset named, else the resumed run's, else the one sized for the device (said so)."""
-    from ..training.distributed import is_main_process
-    from ..training.runtime import choose_preset
+    if preset is not None:
+        return preset
+    import json
 
-    chosen, why = choose_preset(preset, device, resume, out)
-    if why is not None and is_main_process():
+    run_file = out / "run.json"
+    if resume and run_file.is_file():
+        try:
+            saved = json.loads(run_file.read_text(encoding="utf-8"))["train"]["preset"]
+        except (OSError, ValueError, KeyError, TypeError):
+            saved = None
+        if saved in PRESETS:
+            if _main_rank():
+                click.echo(f"preset: {saved} (the run's own)")
+            return saved
+    from ..training.runtime import default_preset, resolve_device
+
+    dev = resolve_device(device)
+    chosen = default_preset(dev)
+    why = ("sized for a CPU; --preset brunner is Brunner et al.'s size, a GPU job" if dev.type == "cpu"
+           else f"Brunner et al.'s sizes on {dev.type.upper()}")
+    if _main_rank():
         click.echo(f"preset: {chosen} ({why})")
     return chosen
 
 
-def _train(fn, *args, preset, device, resume, compile_=None, **kwargs) -> None:
-    """Run ``fn(*args, preset=..., ...)`` (args end with the run folder) and say what came of it."""
-    preset = _pick_preset(preset, device, resume, Path(args[-1]))
-    if compile_ is not None:
-        kwargs["overrides"] = {**kwargs.get("overrides", {}), "compile": compile_}
-    kwargs.setdefault("progress", sys.stderr.isatty())  # no bars in a log, as a folder convert
-    with warnings_as_lines():
-        result = fn(*args, preset=preset, device=device, resume=resume, **kwargs)
-    from ..training.distributed import is_main_process
-    if not is_main_process():
+def _train(kind: str, data: Path, out: Path, *, preset: str | None, device: str | None, resume: bool,
+           **kwargs) -> None:
+    """Train a ``kind`` model into ``out`` and say what came of it."""
+    from ..training.api import train as train_kind
+
+    preset = _pick_preset(preset, device, resume, out)
+    with warnings_as_lines():  # no progress bar into a log, as a folder convert
+        result = train_kind(kind, data, out, preset=preset, device=device, resume=resume,
+                            progress=sys.stderr.isatty(), **kwargs)
+    if not _main_rank():
         return
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted((result.metrics or {}).items())
                         if isinstance(v, (int, float)))
     click.echo(f"trained {result.step} steps; best checkpoint {result.best}; {metrics}")
-
-
-@train.command("classifier")
-@click.option("--genres", default=None, help="Comma-separated classes (default: every genre of the corpus).")
-@_train_options
-def train_classifier_cmd(genres, data, out, preset, device, epochs, max_steps, batch_size, seed, resume, compile_):
-    """Genre classifier: measures how well a transfer worked and detects source genres."""
-    from ..training.api import train_classifier
-    _train(train_classifier, data, _genres(genres) if genres else None, out, preset=preset, device=device,
-           epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume, compile_=compile_)
-
-
-@train.command("cyclegan")
-@click.option("--a", "a", required=True, help="Domain A genres, comma-separated, or 'rest' (all but B).")
-@click.option("--b", "b", required=True, help="Domain B genres, comma-separated, or 'rest'.")
-@click.option("--mixed", type=click.Choice(["none", "partial", "full"]), default="none", show_default=True,
-              help="Brunner et al.'s extra discriminators: on A+B (partial) or on all genres (full).")
-@_train_options
-def train_cyclegan_cmd(a, b, mixed, data, out, preset, device, epochs, max_steps, batch_size, seed, resume,
-                       compile_):
-    """CycleGAN G: A->B and F: B->A with cycle-consistency (Brunner et al. 2018)."""
-    from ..training.api import train_cyclegan
-    _train(train_cyclegan, data, _genres(a, b, data), _genres(b, a, data), out, preset=preset, device=device,
-           mixed=mixed, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
-           compile_=compile_)
-
-
-@train.command("gan")
-@click.option("--source", required=True, help="Source genres, comma-separated, or 'rest' (all but target).")
-@click.option("--target", required=True, help="Target genres, comma-separated.")
-@click.option("--content-weight", type=float, default=None, help="Weight of the MSE content loss (preset default 10).")
-@_train_options
-def train_gan_cmd(source, target, content_weight, data, out, preset, device, epochs, max_steps, batch_size, seed,
-                  resume, compile_):
-    """GAN: generator(noise z, source bars) judged against real target-genre bars, plus content loss."""
-    from ..training.api import train_gan
-    overrides = {} if content_weight is None else {"lambda_content": content_weight}
-    _train(train_gan, data, _genres(source, target, data), _genres(target, source, data), out, preset=preset,
-           device=device, epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
-           overrides=overrides, compile_=compile_)
-
-
-@train.command("stargan")
-@click.option("--genres", default=None, help="Comma-separated genres it converts between (default: all of the corpus).")
-@click.option("--content-weight", type=float, default=None, help="Weight of MSE(output, source) (default 1).")
-@click.option("--density-weight", type=float, default=None,
-              help="Weight of the per-bar note-count match to the source (default 5).")
-@click.option("--density-target", type=click.Choice(list(DENSITY_TARGETS)), default=None,
-              help="Match the note count per bar to the source's (source, default) or to the source's times "
-                   "the target genre's mean over the source genre's (genre; within 1/3x-3x).")
-@click.option("--density-band", type=int, default=None,
-              help="Count notes per band of this many pitches too (12: per octave), so sound cannot move "
-                   "between registers (default 0: the whole range).")
-@click.option("--identity-weight", type=float, default=None,
-              help="Weight of G(x, own genre) ~ x (default 5).")
-@click.option("--cls-weight", type=float, default=None,
-              help="Weight of the genre loss of D's auxiliary head (default 1).")
-@click.option("--cycle-weight", type=float, default=None, help="Weight of the cycle reconstruction (default 10).")
-@click.option("--aux-head", type=click.Choice(["shared", "classifier"]), default=None,
-              help="D's genre head: on the real/fake trunk's features (shared, default) or a genre "
-                   "classifier of its own (classifier).")
-@click.option("--input-skip", type=float, default=None,
-              help="> 0: G edits its input, sigmoid(logits + s * (2x - 1)); an untrained G copies it (default 0).")
-@click.option("--edit-margin", type=int, default=None,
-              help="With --input-skip: G writes only within the input's pitch span +- this many semitones (default: anywhere).")
-@click.option("--phrase-steps", type=int, default=None,
-              help="Train on the first N grid steps of each phrase (default: whole phrases); converting "
-                   "still uses whole windows (the generator is fully convolutional).")
-@click.option("--focus", default=None,
-              help="Comma-separated target genres to train for (default: every genre); convert then "
-                   "refuses the others.")
-@click.option("--keep-every", type=int, default=None,
-              help="Also keep the generator of every N-th step as RUN/step<N> (to pick one with evaluate).")
-@click.option("--rec-loss", "cycle_loss", type=click.Choice(list(CYCLE_LOSSES)), default=None,
-              help="Loss of the cycle and identity reconstructions: l1, mse (the small preset's) or bce.")
-@click.option("--reduce-input", is_flag=True, default=None,
-              help="G reads its input's reduction (melody kept, other notes as blocks on the beats) and, "
-                   "through the identity loss, learns to rebuild each genre's texture from it.")
-@click.option("--binary-d", "d_binary", is_flag=True, default=None,
-              help="D sees G's outputs thresholded at 0.5, as convert plays them (straight-through gradient), "
-                   "so it cannot tell them from real rolls by their soft values.")
-@_train_options
-def train_stargan_cmd(genres, content_weight, density_weight, density_target, density_band, identity_weight,
-                      cls_weight, cycle_weight, aux_head, input_skip, edit_margin, phrase_steps, focus, keep_every,
-                      cycle_loss, reduce_input, d_binary, data, out, preset, device, epochs, max_steps, batch_size, seed,
-                      resume, compile_):
-    """StarGAN: one generator converts any genre into any other (convert --model RUN/best --to G [--from G])."""
-    from ..training.api import train_stargan
-    weights = (("lambda_content", content_weight), ("lambda_density", density_weight),
-               ("lambda_identity", identity_weight), ("lambda_cls", cls_weight), ("lambda_cycle", cycle_weight),
-               ("aux_head", aux_head), ("input_skip", input_skip),
-               ("edit_margin", edit_margin), ("density_target", density_target), ("density_band", density_band),
-               ("keep_every", keep_every), ("reduce_input", reduce_input or None),
-               ("cycle_loss", cycle_loss), ("d_binary", d_binary or None),
-               ("focus", tuple(_genres(focus)) if focus else None))
-    overrides = {k: v for k, v in weights if v is not None}
-    _train(train_stargan, data, _genres(genres) if genres else None, out, preset=preset, device=device,
-           epochs=epochs, max_steps=max_steps, batch_size=batch_size, seed=seed, resume=resume,
-           phrase_steps=phrase_steps, overrides=overrides, compile_=compile_)

@@ -217,7 +217,7 @@ def pitch_class_overlap(src_onset, src_sustain, out_onset, out_sustain, cfg: Rol
     return float(np.minimum(a / a.sum(), b / b.sum()).sum())
 
 
-def _match_count(src: np.ndarray, out: np.ndarray, tolerance: int) -> int:
+def match_count(src: np.ndarray, out: np.ndarray, tolerance: int) -> int:
     """Largest one-to-one matching of two sorted 1-D time lists within ``tolerance`` steps.
 
     On a line, walking both lists and pairing whenever the heads are close enough is optimal:
@@ -250,7 +250,7 @@ def onset_match(src_onset, src_sustain, out_onset, out_sustain, cfg: RollConfig,
     _, s_t, s_p = np.nonzero(s_starts)
     _, o_t, o_p = np.nonzero(o_starts)
     s_pc, o_pc = (s_p + cfg.low_pitch) % 12, (o_p + cfg.low_pitch) % 12
-    matched = sum(_match_count(np.sort(s_t[s_pc == pc]), np.sort(o_t[o_pc == pc]), tolerance) for pc in range(12))
+    matched = sum(match_count(np.sort(s_t[s_pc == pc]), np.sort(o_t[o_pc == pc]), tolerance) for pc in range(12))
     n_src, n_out = len(s_t), len(o_t)
     precision = matched / n_out if n_out else float("nan")
     recall = matched / n_src if n_src else float("nan")

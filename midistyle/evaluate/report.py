@@ -207,14 +207,15 @@ def check_report_dir(out_dir: str | os.PathLike, force: bool) -> Path:
 
 
 def _generators(to, model, converted_dir, device):
-    """(Converter into ``to``, Converter back for a CycleGAN or None); no generator for converted-only runs."""
+    """(Converter into ``to``, Converter back when the kind holds a generator back (a CycleGAN's F), else
+    None); no generator for converted-only runs."""
     from ..models.checkpoint import load_generator
     from ..transfer import Converter
 
     if converted_dir is not None and model is None:
         return None, None
     conv = Converter.load(to, model, classifier=False, device=device)
-    if conv.meta.kind != "cyclegan":
+    if not conv.kind.round_trip:
         return conv, None
     back = "b2a" if conv.direction == "a2b" else "a2b"
     net, meta = load_generator(conv.meta.path, direction=back, device=conv.device)

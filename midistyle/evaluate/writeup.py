@@ -166,7 +166,8 @@ def _setup(report: dict) -> str:
     return " ".join(parts)
 
 
-def _songs(report: dict) -> str:
+def song_table(report: dict) -> str:
+    """The per-song Markdown table (at most MAX_SONG_ROWS rows), each output linked by its quoted path."""
     to = report["to"]
     lines = [f"| song | bars | notes in -> out | style judge P({to}) before -> after | CNN P({to}) before -> after "
              "| onset F1 | output |", "|---" * 7 + "|"]
@@ -203,7 +204,7 @@ def markdown(report: dict) -> str:
     parts += ["## Pictures\n", "In the bar charts a bar is the mean over songs and its error bar one standard "
               "deviation across songs (kept within 0-1 for rates); the mean is written under each bar.\n"]
     parts += [f"### {titles.get(k, k)}\n\n![{k}]({quote(f)})\n" for k, f in report.get("plots", {}).items()]
-    parts += ["## Songs\n", _songs(report)]
+    parts += ["## Songs\n", song_table(report)]
     if report.get("failed") or report.get("failed_target"):
         parts.append("## Failed\n")
         parts += [f"- `{f['path']}`: {f['reason']}" for f in report.get("failed", [])]

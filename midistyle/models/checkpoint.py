@@ -1,12 +1,13 @@
 """Checkpoints: a folder with ``config.json`` (versioned, typed configs) and ``model.safetensors``.
 
-Layout (format_version 2)::
+Layout (format_version 3)::
 
-    <dir>/config.json        {"format_version": 2, "midistyle_version": "0.1.0",
-                              "kind": "cyclegan" | "gan" | "classifier" | "stargan",
+    <dir>/config.json        {"format_version": 3, "midistyle_version": "0.2.0",
+                              "kind": a registered model kind (midistyle.kinds: "cyclegan", "stargan", ...),
                               "modules": {name: ModelConfig}, "roll": RollConfig,
                               "genres": [...], "source": [...], "target": [...], "step": int,
-                              "phrase_steps": int, "train": TrainConfig, "metrics": {...}, ...}
+                              "phrase_steps": int, "train": the kind's TrainConfig, "metrics": {...},
+                              "provenance": {corpus digest, git revision, versions, device, ...}, ...}
     <dir>/model.safetensors  every module's state_dict, keys prefixed "<name>." (e.g. "G.", "F.")
 
 Loading never unpickles: only those two files are read (a stray ``*.pt`` or ``*.pkl`` is ignored),
@@ -29,16 +30,15 @@ from torch import nn
 
 from midistyle import __version__
 from midistyle.atomic import aside_dirs, atomic_dir
-from midistyle.config import ModelConfig, RollConfig, TrainConfig, from_dict, to_dict
+from midistyle.config import ModelConfig, RollConfig, TrainConfig, from_dict, kind_names, kind_spec, to_dict
 from midistyle.errors import ModelError, one_line
 from midistyle.models.registry import build_model
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-# Checkpoint kind -> modules an inference checkpoint must hold (training checkpoints add D_A, D_B, ...).
-CHECKPOINT_KINDS: dict[str, tuple[str, ...]] = {"cyclegan": ("G", "F"), "gan": ("G",), "classifier": ("C",),
-                                                 "stargan": ("G",)}
+# Which modules a checkpoint of each kind must hold, which config class its "train" is and which
+# module converts in which direction: the kind table (midistyle.config.kind_spec, filled by midistyle.kinds).
 
 
 def _from_v1(raw: dict) -> dict:
@@ -51,8 +51,23 @@ def _from_v1(raw: dict) -> dict:
     return out
 
 
+# The fields format 2's one TrainConfig held for StarGAN alone; format 3 keeps them in StarGAN's own config.
+V2_STARGAN_FIELDS = ("lambda_cls", "lambda_identity", "lambda_density", "density_target", "density_band",
+                     "unknown_source", "input_skip", "edit_margin", "reduce_input", "focus", "aux_head")
+
+
+def _from_v2(raw: dict) -> dict:
+    """Format 2 (midistyle 0.1.0): one flat TrainConfig for every kind; a kind whose config has no
+    StarGAN fields drops them (it never used them)."""
+    out = dict(raw, format_version=3)
+    if isinstance(out.get("train"), dict) and raw.get("kind") in kind_names():
+        own = {f.name for f in dataclasses.fields(kind_spec(raw["kind"]).config)}
+        out["train"] = {k: v for k, v in out["train"].items() if k in own or k not in V2_STARGAN_FIELDS}
+    return out
+
+
 # format_version -> function turning a config.json dict of that version into the next version's.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _from_v1}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _from_v1, 2: _from_v2}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +90,8 @@ class CheckpointMeta:
     phrase_steps: int | None = None
     train: TrainConfig | None = None
     metrics: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # what made it (midistyle.training.provenance): corpus digest, code revision, versions, device, wall time
+    provenance: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     midistyle_version: str | None = __version__
     format_version: int = FORMAT_VERSION
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
@@ -99,6 +116,7 @@ class CheckpointMeta:
         """From a meta mapping as tasks give it (configs as dataclasses or dicts); ValueError/TypeError
         on a field that does not fit."""
         data = dict(fields)
+        config = kind_spec(data.get("kind")).config
         known = {f.name for f in dataclasses.fields(cls)} - {"extra", "path"}
         extra = {k: data.pop(k) for k in list(data) if k not in known}
         roll = data.pop("roll", None)
@@ -108,9 +126,10 @@ class CheckpointMeta:
             value = data.get(key) or ()
             data[key] = (value,) if isinstance(value, str) else tuple(str(g) for g in value)
         data["metrics"] = dict(data.get("metrics") or {})
+        data["provenance"] = dict(data.get("provenance") or {})
         return cls(
             roll=roll if isinstance(roll, RollConfig) else from_dict(RollConfig, dict(roll or {})),
-            train=train if isinstance(train, TrainConfig) or train is None else from_dict(TrainConfig, dict(train)),
+            train=train if isinstance(train, TrainConfig) or train is None else from_dict(config, dict(train)),
             modules={str(n): c if isinstance(c, ModelConfig) else from_dict(ModelConfig, dict(c))
                      for n, c in dict(modules).items()},
             extra=extra, **data)
@@ -130,18 +149,18 @@ class CheckpointMeta:
             raise ModelError(where, f"unknown checkpoint format_version {version!r}; this midistyle reads "
                                     f"{sorted([*MIGRATIONS, FORMAT_VERSION])}")
         kind = raw.get("kind")
-        if kind not in CHECKPOINT_KINDS:
-            raise ModelError(where, f"unknown checkpoint kind {kind!r}; valid: {sorted(CHECKPOINT_KINDS)}")
+        if kind not in kind_names():
+            raise ModelError(where, f"unknown checkpoint kind {kind!r}; valid: {kind_names()}")
         try:
             meta = cls.build(raw)
         except (TypeError, ValueError) as exc:
             raise ModelError(where, f"invalid model, roll or training config: {exc}") from None
         if not isinstance(meta.step, int) or (meta.phrase_steps is not None and not isinstance(meta.phrase_steps, int)):
             raise ModelError(where, "step and phrase_steps must be whole numbers")
-        missing = [n for n in CHECKPOINT_KINDS[kind] if n not in meta.modules]
+        needed = kind_spec(kind).modules
+        missing = [n for n in needed if n not in meta.modules]
         if missing:
-            raise ModelError(where, f"a {kind} checkpoint needs modules {list(CHECKPOINT_KINDS[kind])}, "
-                                    f"missing {missing}")
+            raise ModelError(where, f"a {kind} checkpoint needs modules {list(needed)}, missing {missing}")
         return meta if path is None else dataclasses.replace(meta, path=Path(path).parent)
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,7 +168,8 @@ class CheckpointMeta:
         body = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("extra", "path")}
         body.update(roll=to_dict(self.roll), modules={n: to_dict(c) for n, c in self.modules.items()},
                     train=None if self.train is None else to_dict(self.train), genres=list(self.genres),
-                    source=list(self.source), target=list(self.target), metrics=dict(self.metrics))
+                    source=list(self.source), target=list(self.target), metrics=dict(self.metrics),
+                    provenance=dict(self.provenance))
         return {**self.extra, **body}
 
 
@@ -178,8 +198,8 @@ def save_checkpoint(directory: str | os.PathLike, modules: Mapping[str, nn.Modul
         {name: module}; each module (or the one a ``torch.compile`` wrapper holds) must carry the
         ``.config`` ModelConfig it was built from. Names must not contain ".".
     meta
-        A :class:`CheckpointMeta`, or a mapping of its fields that holds ``kind`` (one of
-        ``CHECKPOINT_KINDS``) and ``roll`` (RollConfig or its dict); other JSON-serialisable keys
+        A :class:`CheckpointMeta`, or a mapping of its fields that holds ``kind`` (a registered
+        model kind) and ``roll`` (RollConfig or its dict); other JSON-serialisable keys
         are kept (``extra``). The modules' configs and this midistyle's version are filled in.
     extra_files
         {file name: bytes} written into the same folder (training state for resume).
@@ -191,15 +211,15 @@ def save_checkpoint(directory: str | os.PathLike, modules: Mapping[str, nn.Modul
     directory = Path(directory)
     if not isinstance(meta, CheckpointMeta):
         kind = meta.get("kind")
-        if kind not in CHECKPOINT_KINDS:
-            raise ValueError(f"checkpoint kind must be one of {sorted(CHECKPOINT_KINDS)}, got {kind!r}")
+        if kind not in kind_names():
+            raise ValueError(f"checkpoint kind must be one of {kind_names()}, got {kind!r}")
         if not meta.get("roll"):
             raise ValueError("checkpoint meta needs 'roll' (the RollConfig of the training data)")
         meta = CheckpointMeta.build({k: v for k, v in meta.items() if k not in ("format_version", "modules")})
-    missing = [n for n in CHECKPOINT_KINDS[meta.kind] if n not in modules]
+    needed = kind_spec(meta.kind).modules
+    missing = [n for n in needed if n not in modules]
     if missing:
-        raise ValueError(f"a {meta.kind} checkpoint needs modules {list(CHECKPOINT_KINDS[meta.kind])}, "
-                         f"missing {missing}")
+        raise ValueError(f"a {meta.kind} checkpoint needs modules {list(needed)}, missing {missing}")
     tensors: dict[str, torch.Tensor] = {}
     configs: dict[str, ModelConfig] = {}
     for name, module in modules.items():
@@ -333,30 +353,32 @@ def load_state_into(module: nn.Module, state: Mapping[str, torch.Tensor], name: 
 
 def load_generator(directory: str | os.PathLike, *, direction: str = "a2b",
                    device: str | torch.device = "cpu") -> tuple[nn.Module, CheckpointMeta]:
-    """The transfer network of a cyclegan or gan checkpoint, in eval mode, and its meta.
+    """The transfer network of a checkpoint whose kind holds one, in eval mode, and its meta.
 
-    ``direction="a2b"`` gives G (source -> target); ``"b2a"`` gives a CycleGAN's F with ``source`` and
-    ``target`` swapped in the returned meta. A GAN generator called without ``z`` uses z = 0 (deterministic).
-    A stargan generator converts between any of ``meta.genres`` and needs a code (see
-    :func:`midistyle.training.stargan.genre_code`).
+    ``direction="a2b"`` gives G (source -> target); ``"b2a"`` gives the network back (a CycleGAN's F)
+    with ``source`` and ``target`` swapped in the returned meta. A GAN generator called without ``z``
+    uses z = 0 (deterministic). A stargan generator converts between any of ``meta.genres`` and needs
+    a code (its kind's converter hook, :mod:`midistyle.kinds.stargan`).
     """
     if direction not in ("a2b", "b2a"):
         raise ValueError(f"direction must be 'a2b' or 'b2a', got {direction!r}")
     meta = read_meta(directory)
-    if meta.kind not in ("cyclegan", "gan", "stargan"):
+    generators = kind_spec(meta.kind).generators
+    if not generators:
         raise ModelError(directory, f"a {meta.kind} checkpoint holds no generator")
-    if direction == "b2a" and meta.kind != "cyclegan":
-        raise ModelError(directory, "only a cyclegan checkpoint can transfer b2a")
-    name = "G" if direction == "a2b" else "F"
+    if direction not in generators:
+        raise ModelError(directory, f"a {meta.kind} checkpoint cannot transfer {direction}")
+    name = generators[direction]
     modules, meta = load_checkpoint(directory, device=device, names=(name,))
     return modules[name], meta.reversed() if direction == "b2a" else meta
 
 
 def load_classifier(directory: str | os.PathLike, *,
                     device: str | torch.device = "cpu") -> tuple[nn.Module, CheckpointMeta]:
-    """The genre classifier of a classifier checkpoint (eval mode) and its meta (``genres`` = logit order)."""
+    """The genre classifier (module ``C``) of a classifier checkpoint (eval mode) and its meta
+    (``genres`` = logit order)."""
     meta = read_meta(directory)
-    if meta.kind != "classifier":
+    if "C" not in kind_spec(meta.kind).modules:
         raise ModelError(directory, f"expected a classifier checkpoint, got kind {meta.kind!r}")
     modules, meta = load_checkpoint(directory, device=device, names=("C",))
     return modules["C"], meta

@@ -30,7 +30,7 @@ _SCALES = (
 )
 
 
-def _panels(records: list[dict]) -> list[tuple[str, str, list[str]]]:
+def curve_panels(records: list[dict]) -> list[tuple[str, str, list[str]]]:
     """(split, axis label, keys) for every split and scale that has numbers, in drawing order."""
     panels = []
     for split in ("train", "val"):
@@ -49,7 +49,7 @@ def plot_curves(metrics_path: str | os.PathLike, png_path: str | os.PathLike) ->
     One panel per split and scale (losses, shares in 0-1, note densities), each y axis labelled;
     a run without validation data gets no empty validation panel.
     """
-    fig = _figure(read_metrics(metrics_path))
+    fig = loss_figure(read_metrics(metrics_path))
     if fig is None:
         return None
     png_path = Path(png_path)
@@ -58,9 +58,9 @@ def plot_curves(metrics_path: str | os.PathLike, png_path: str | os.PathLike) ->
     return png_path
 
 
-def _figure(records: list[dict]):
+def loss_figure(records: list[dict]):
     """The curves' matplotlib Figure, or None without records."""
-    panels = _panels(records)
+    panels = curve_panels(records)
     if not panels:
         return None
     import matplotlib

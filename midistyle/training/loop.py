@@ -27,6 +27,7 @@ from midistyle.training import state as train_state
 from midistyle.training.distributed import Group, pack_files, stream_seed, unpack_files
 from midistyle.training.curves import plot_curves, read_metrics
 from midistyle.training.runs import CURVE_NAME, METRICS_NAME, RUN_NAME
+from midistyle.training.provenance import runtime_facts
 from midistyle.training.runtime import CPU_PRESETS
 from midistyle.training.task import Task
 
@@ -141,6 +142,12 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
 
     body = _start(task, cfg, run_dir, last_dir, resume, group)
     resumed = body is not None
+    # provenance: what made the checkpoints; the wall time adds up over resumed sessions
+    started, wall_before = time.perf_counter(), float((body or {}).get("wall_s", 0.0))
+    facts = {**task.info.corpus, **runtime_facts(task.rt.device, task.rt.bf16)} if group.main else {}
+
+    def provenance() -> dict[str, Any]:
+        return dict(facts, wall_time_s=round(wall_before + time.perf_counter() - started, 3))
     step, best, metrics = (int(body["step"]), body.get("best"), body.get("metrics", {})) if resumed else (0, None, {})
     if not resumed or body.get("fresh_rank"):
         # the training stream, independent of how networks were initialised; one per rank
@@ -158,8 +165,10 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
         group.average_buffers(task.modules())
         ranks = group.gather_bytes(train_state.rank_state(task))
         if group.main:
-            scalars = {"step": step, "best": best, "metrics": metrics, "train": to_dict(cfg)}
-            meta = dict(task.checkpoint_meta(), step=step, metrics=metrics)
+            prov = provenance()
+            scalars = {"step": step, "best": best, "metrics": metrics, "train": to_dict(cfg),
+                       "wall_s": prov["wall_time_s"]}
+            meta = dict(task.checkpoint_meta(), step=step, metrics=metrics, provenance=prov)
             save_checkpoint(last_dir, task.modules(), meta, extra_files=train_state.pack(task, scalars, ranks))
             if step - drawn[0] >= cfg.checkpoint_every:
                 plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
@@ -192,7 +201,8 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                     bar.set_postfix({k: f"{v:.3g}" for k, v in means.items()}, refresh=False)
                     running.clear()
                 if cfg.keep_every and step % cfg.keep_every == 0 and group.main:
-                    _save_export(task, run_dir / f"step{step}", step, metrics)  # a snapshot to pick from later
+                    # a snapshot to pick from later
+                    _save_export(task, run_dir / f"step{step}", step, metrics, provenance())
                 epoch_end = step % n_batches == 0
                 if step % cfg.checkpoint_every == 0 and not epoch_end and step < total:
                     checkpoint_last()
@@ -206,7 +216,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
                 if value is not None and _better(value, best, task.best_mode):
                     best = value
                     if group.main:
-                        _save_export(task, best_dir, step, metrics)
+                        _save_export(task, best_dir, step, metrics, provenance())
                 if show:
                     bar.write(f"step {step} epoch {epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
             checkpoint_last()
@@ -214,7 +224,7 @@ def fit(task: Task, train_data: Dataset, cfg: TrainConfig, run_dir: str | os.Pat
         bar.close()
     if group.main:
         if not (best_dir / "config.json").is_file() or val_data is None or not len(val_data):
-            _save_export(task, best_dir, step, metrics)
+            _save_export(task, best_dir, step, metrics, provenance())
         if drawn[0] != step or not (run_dir / CURVE_NAME).is_file():
             plot_curves(run_dir / METRICS_NAME, run_dir / CURVE_NAME)
     group.barrier()  # no rank returns before rank 0 has written best/
@@ -254,9 +264,11 @@ def _better(value: float, best: float | None, mode: str) -> bool:
     return value < best if mode == "min" else value > best
 
 
-def _save_export(task: Task, directory: Path, step: int, metrics: dict[str, float]) -> None:
-    """The exported networks (best/, or a step<N>/ snapshot) with the step and metrics they were saved at."""
-    meta = dict(task.checkpoint_meta(), step=step, metrics=metrics)
+def _save_export(task: Task, directory: Path, step: int, metrics: dict[str, float],
+                 provenance: dict[str, Any]) -> None:
+    """The exported networks (best/, or a step<N>/ snapshot) with the step, metrics and provenance
+    they were saved with."""
+    meta = dict(task.checkpoint_meta(), step=step, metrics=metrics, provenance=provenance)
     save_checkpoint(directory, task.export(), meta)
 
 

@@ -21,6 +21,8 @@ class TaskInfo:
     source: tuple[str, ...] = ()  # domain A
     target: tuple[str, ...] = ()  # domain B
     phrase_steps: int | None = None
+    # the corpus it was read from (midistyle.training.provenance.corpus_facts): kept in the provenance
+    corpus: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class Task:

@@ -6,15 +6,11 @@ import json
 import numpy as np
 import pretty_midi
 import pytest
-from click.testing import CliRunner
 
-from midistyle.cli import main
 from midistyle.representation import write_midi
-from midi_fixtures import song
+from tests.midi_fixtures import song
 
-
-def run(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
+pytestmark = pytest.mark.slow  # prepare -> train three tasks -> convert: the whole path, tens of seconds
 
 
 def chords(seed: int) -> list:
@@ -36,7 +32,7 @@ def scales(seed: int) -> list:
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
+def corpus(cli, tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus")
     for genre, make in (("blocks", chords), ("lines", scales)):
         folder = root / genre
@@ -47,7 +43,7 @@ def corpus(tmp_path_factory):
     config = root / "sources.json"
     config.write_text(json.dumps({"blocks": ["blocks"], "lines": ["lines"]}))
     out = root / "prepared"
-    res = run("prepare", "--config", config, "-o", out, "--workers", 1)
+    res = cli("prepare", "--config", config, "-o", out, "--workers", 1)
     assert res.exit_code == 0, res.output
     assert "skipped 1" in res.output
     return out
@@ -60,23 +56,23 @@ def test_prepare_reports_and_indexes(corpus):
     assert "broken.mid" in (corpus / "skipped.csv").read_text()
 
 
-def test_train_classifier_gan_cyclegan_then_convert(corpus, tmp_path):
+def test_train_classifier_gan_cyclegan_then_convert(cli, corpus, tmp_path):
     clf = tmp_path / "clf"
-    res = run("train", "classifier", "--data", corpus, "--genres", "blocks,lines", "--preset", "tiny",
+    res = cli("train", "classifier", "--data", corpus, "--genres", "blocks,lines", "--preset", "tiny",
               "--max-steps", 60, "-o", clf)
     assert res.exit_code == 0, res.output
     assert (clf / "best" / "model.safetensors").exists() and (clf / "loss_curve.png").exists()
     assert "accuracy" in res.output
 
     gan = tmp_path / "gan"
-    res = run("train", "gan", "--data", corpus, "--source", "blocks", "--target", "lines", "--preset", "tiny",
+    res = cli("train", "gan", "--data", corpus, "--source", "blocks", "--target", "lines", "--preset", "tiny",
               "--max-steps", 8, "-o", gan)
     assert res.exit_code == 0, res.output
     lines = [json.loads(x) for x in (gan / "metrics.jsonl").read_text().splitlines()]
     assert lines[-1]["step"] == 8
 
     cyc = tmp_path / "cyc"
-    res = run("train", "cyclegan", "--data", corpus, "--a", "blocks", "--b", "rest", "--preset", "tiny",
+    res = cli("train", "cyclegan", "--data", corpus, "--a", "blocks", "--b", "rest", "--preset", "tiny",
               "--max-steps", 4, "-o", cyc)
     assert res.exit_code == 0, res.output
     meta = json.loads((cyc / "best" / "config.json").read_text())
@@ -86,7 +82,7 @@ def test_train_classifier_gan_cyclegan_then_convert(corpus, tmp_path):
     write_midi(song([("Keys", 0, False, chords(99)), ("Kit", 0, True, [(0, 0.5, 36, 100)])],
                     tempos=((0.0, 96.0),), sigs=((0.0, 3, 4),)), src)
     out = tmp_path / "out.mid"
-    res = run("convert", src, "--to", "lines", "--model", gan / "best", "-o", out, "--from", "blocks")
+    res = cli("convert", src, "--to", "lines", "--model", gan / "best", "-o", out, "--from", "blocks")
     assert res.exit_code == 0, res.output
     pm = pretty_midi.PrettyMIDI(str(out))
     assert [(t.numerator, t.denominator) for t in pm.time_signature_changes] == [(3, 4)]
@@ -94,7 +90,7 @@ def test_train_classifier_gan_cyclegan_then_convert(corpus, tmp_path):
     assert [i.is_drum for i in pm.instruments] == [False, True]
 
 
-def test_train_rejects_unknown_genre(corpus, tmp_path):
-    res = run("train", "classifier", "--data", corpus, "--genres", "blocks,polka", "--preset", "tiny",
+def test_train_rejects_unknown_genre(cli, corpus, tmp_path):
+    res = cli("train", "classifier", "--data", corpus, "--genres", "blocks,polka", "--preset", "tiny",
               "-o", tmp_path / "x")
     assert res.exit_code in (2, 3) and "polka" in res.output and "Traceback" not in res.output

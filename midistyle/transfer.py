@@ -255,11 +255,3 @@ def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = No
     song, _ = conv.convert_song(read(source, tune=tune), seed=seed, threshold=threshold, from_genre=from_genre,
                                 align_beats=align_beats)
     return to_pretty_midi(song)
-
-
-def __getattr__(name: str):
-    """The batch API moved to :mod:`midistyle.batch`; its names stay importable from here."""
-    if name in ("BatchReport", "convert_many", "folder_jobs"):
-        from . import batch
-        return getattr(batch, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from midistyle import batch as transfer
+from midistyle import batch
 from midistyle.atomic import aside_dirs, atomic_dir, check_writable
 from midistyle.errors import OutputError
 
@@ -35,12 +35,12 @@ def test_check_writable(tmp_path):
 def test_convert_many_refuses_an_unwritable_destination_before_converting(tmp_path, monkeypatch):
     """`convert folder --to jazz -o /proc/x` used to convert every file, then fail each write."""
     loads = []
-    monkeypatch.setattr(transfer.Converter, "load", classmethod(lambda cls, *a, **k: loads.append(a) or object()))
+    monkeypatch.setattr(batch.Converter, "load", classmethod(lambda cls, *a, **k: loads.append(a) or object()))
     for bad in _unwritable(tmp_path):
         with pytest.raises(OutputError):
-            transfer.convert_many([(tmp_path / "a.mid", bad / "a.jazz.mid")], "jazz", workers=1)
+            batch.convert_many([(tmp_path / "a.mid", bad / "a.jazz.mid")], "jazz", workers=1)
     assert loads == []  # refused before any model was loaded
-    report = transfer.convert_many([(tmp_path / "a.mid", tmp_path / "ok" / "a.jazz.mid")], "jazz", workers=1)
+    report = batch.convert_many([(tmp_path / "a.mid", tmp_path / "ok" / "a.jazz.mid")], "jazz", workers=1)
     assert len(loads) == 1 and [src for src, _ in report.failed] == [str(tmp_path / "a.mid")]  # a writable one goes ahead
 
 

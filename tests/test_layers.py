@@ -144,10 +144,10 @@ def test_every_module_imports_only_what_its_layer_allows():
 
 
 def test_the_check_sees_deferred_and_relative_imports():
-    # cli defers its heavy imports into functions, and transfer imports render only when asked to.
+    # cli defers its heavy imports into functions, and batch imports render only when asked to.
     cli = {".".join(t.split(".")[:2]) for m in all_modules() if prefix_of(m) == "cli" for t in imported(m)}
     assert {"midistyle.training", "midistyle.transfer", "midistyle.evaluate"} <= cli
-    assert any(t.startswith("midistyle.render") for t in imported("midistyle.transfer"))
+    assert any(t.startswith("midistyle.render") for t in imported("midistyle.batch"))  # --wav, deferred
     assert not may_import("midistyle.representation.roll", "midistyle.models.generator")
     assert not may_import("midistyle.models.generator", "midistyle.data.dataset")
     assert may_import("midistyle.cli", "midistyle.training.api")

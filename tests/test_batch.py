@@ -14,6 +14,8 @@ from midistyle.representation import read, write_midi
 from midistyle.style import StyleJudge
 from midistyle.style.verdict import describe_verdict, style_verdict
 
+pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
+
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):

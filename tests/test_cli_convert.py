@@ -9,12 +9,14 @@ from click.testing import CliRunner
 from tests.midi_fixtures import rich_song
 
 from midistyle import transfer
-from midistyle.style import verdict
+from midistyle.style.verdict import describe_verdict, style_verdict
 from midistyle.cli import main
 from midistyle.config import ModelConfig, RollConfig
 from midistyle.models.checkpoint import save_checkpoint
 from midistyle.models.registry import build_model
 from midistyle.representation import read, write_midi
+
+pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
 
 
 def run(*args):
@@ -37,8 +39,8 @@ def test_convert_prints_the_style_judges_verdict_and_warns_off_target(tmp_path, 
     res = run("convert", tmp_path / "in.mid", "--to", "JAZZ", "--model", tiny_model, "-o", tmp_path / "o.mid",
               "--threshold", "0.05", "--from", "pop")
     assert res.exit_code == 0, res.output + res.stderr
-    verdict = verdict.style_verdict(read(tmp_path / "o.mid"), "jazz")
-    line = verdict.describe_verdict(verdict)
+    verdict = style_verdict(read(tmp_path / "o.mid"), "jazz")
+    line = describe_verdict(verdict)
     assert line in res.stdout.splitlines()
     warned = "warning: the style judge does not call" in res.stderr
     assert warned == (not verdict["matches"])
@@ -52,7 +54,7 @@ def test_folder_convert_counts_the_outputs_judged_the_target(tmp_path, tiny_mode
     res = run("convert", src, "--to", "jazz", "--model", tiny_model, "-o", tmp_path / "out", "--workers", "1",
               "--threshold", "0.05", "--from", "pop")
     assert res.exit_code == 0, res.output + res.stderr
-    verdicts = [verdict.style_verdict(read(tmp_path / "out" / f"{n}.jazz.mid"), "jazz") for n in ("a", "b")]
+    verdicts = [style_verdict(read(tmp_path / "out" / f"{n}.jazz.mid"), "jazz") for n in ("a", "b")]
     judged = sum(v["matches"] for v in verdicts)
     assert f"style judge: {judged} of 2 outputs judged jazz" in res.stdout
     assert ("not judged jazz by the style judge" in res.stderr) == (judged < 2)

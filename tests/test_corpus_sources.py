@@ -11,6 +11,8 @@ from midistyle.data.corpus import prepare
 from midistyle.data.index import read_index
 from midistyle.errors import InputError
 
+pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
+
 
 def _recorded(out):
     return json.loads((out / "sources.json").read_text())

@@ -10,6 +10,8 @@ from midistyle.config import ModelConfig, RollConfig
 from midistyle.models.checkpoint import save_checkpoint
 from midistyle.models.registry import build_model
 
+pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
+
 pytest.importorskip("dask.distributed")
 
 

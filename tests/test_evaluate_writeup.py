@@ -16,6 +16,8 @@ from midistyle.models.registry import build_model
 from midistyle.config import ModelConfig
 from midistyle.representation import write_midi
 
+pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
+
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):

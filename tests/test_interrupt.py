@@ -13,6 +13,8 @@ from tests.corpus_fixtures import midi_bytes
 
 from midistyle.representation import read
 
+pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
+
 N_FILES = 60
 
 

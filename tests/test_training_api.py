@@ -9,6 +9,8 @@ from midistyle.data.corpus import prepare
 from midistyle.models.checkpoint import load_classifier
 from midistyle.training.api import train_classifier
 
+pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
+
 torch.set_num_threads(1)
 
 

@@ -67,7 +67,7 @@ def test_ctrl_c_on_a_folder_convert_stops_within_seconds(folder, tmp_path):
 
 
 def test_ctrl_c_on_prepare_says_how_far_it_got_and_that_a_rerun_resumes(tmp_path):
-    from corpus_fixtures import abc_tune
+    from tests.corpus_fixtures import abc_tune
 
     from midistyle.data.corpus import prepare
 

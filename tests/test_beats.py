@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from midistyle.cli.prepare import prepare_from_cli
+from midistyle.data.settings import prepare_from_settings as prepare_from_cli
 from midistyle.data.index import read_index
 from midistyle.representation import Song, read, to_midi_bytes, to_pretty_midi, write_midi
 from midistyle.representation import beats as B

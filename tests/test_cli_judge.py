@@ -34,6 +34,7 @@ def corpus(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_judge_fit_writes_a_judge_that_tells_the_genres_apart(corpus):
     pytest.importorskip("sklearn")
     res = CliRunner().invoke(main, ["judge", "fit", "--data", corpus / "data", "--cache", corpus / "cache",
@@ -52,6 +53,7 @@ def test_judge_fit_writes_a_judge_that_tells_the_genres_apart(corpus):
     assert judge.classify(busy(rng))["busy"] > 0.5 and judge.classify(calm(rng))["calm"] > 0.5
 
 
+@pytest.mark.slow
 def test_judge_fit_defaults_add_copies_and_refuse_a_missing_corpus(corpus):
     pytest.importorskip("sklearn")
     res = CliRunner().invoke(main, ["judge", "fit", "--data", corpus / "data", "--cache", corpus / "cache",

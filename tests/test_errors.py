@@ -1,5 +1,5 @@
-"""errors.py: typed errors, the one-line messages the CLI prints, and one table of exit codes,
-documented, used by the errors and the CLI."""
+"""errors.py: typed errors, the one-line messages the CLI prints, and one table of exit codes
+(documented in the module's docstring) used by the errors and the CLI."""
 from __future__ import annotations
 
 import re

@@ -166,7 +166,7 @@ def test_trained_against_comes_from_the_checkpoint(models):
         TrainConfig(genre_loss="style_judge")
 
 
-class DensityJudge(torch.nn.Module):
+class DensityCNN(torch.nn.Module):
     """Stub classifier over (pop, jazz): jazz when more than 10% of a window's cells sound."""
 
     def forward(self, x):
@@ -189,7 +189,7 @@ def test_strength_matches_a_hand_computation():
     src = song_to_roll(song([("P", 0, False, [(0.0, 1.0, 60, 80), (31.5, 32.0, 62, 80)])]), CFG)  # 8 bars
     dense = song([("P", 0, False, [(0.0, 32.0, p, 80) for p in range(40, 80)])])
     out = song_to_roll(dense, CFG)
-    judge = TargetClassifier(GenreClassifier(DensityJudge(), ("pop", "jazz"), CFG, 64, "<stub>"), "jazz", ("pop",))
+    judge = TargetClassifier(GenreClassifier(DensityCNN(), ("pop", "jazz"), CFG, 64, "<stub>"), "jazz", ("pop",))
     back = Converter(Identity(), CheckpointMeta("cyclegan"), CFG, 64)
     score = score_song(src, out, cfg=CFG, source="s", output="o", cnn=judge, back=back)
     assert len(score.probs["source"]) == 2  # windows at steps 0 and 64 hold notes, the one at 32 is silent
@@ -357,7 +357,7 @@ def test_convert_detects_the_source_genre_of_a_finer_grid_model_on_the_classifie
 
 
 @pytest.mark.slow
-def test_a_judge_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
+def test_the_cnn_among_two_genres_renormalises_over_the_pair(models, corpus, tmp_path):
     from midistyle.errors import ModelError
 
     x = song_to_roll(scale_song(1), CFG).merged()

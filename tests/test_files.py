@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from midistyle.representation import write_midi
 from midistyle.representation.files import Piece, find_pieces, music_files
@@ -37,3 +38,14 @@ def test_convert_evaluate_and_prepare_list_the_same_pieces(tmp_path):
 def test_pieces_name_their_outputs_once():
     assert Piece(__import__("pathlib").Path("d/book.abc"), 12).output_name("jazz") == "book.12.jazz.mid"
     assert Piece(__import__("pathlib").Path("d/song.mid")).output_name("rock", ".wav") == "song.rock.wav"
+
+
+def test_output_path_names_converted_pieces(tmp_path):
+    one, tune = Piece(Path("in/song.mid")), Piece(Path("in/book.abc"), 12)
+    assert one.output_path("jazz") == Path("song.jazz.mid")
+    assert tune.output_path("jazz") == Path("book.12.jazz.mid")
+    assert one.output_path("jazz", tmp_path) == tmp_path / "song.jazz.mid"  # an existing folder
+    assert one.output_path("jazz", tmp_path / "new") == tmp_path / "new" / "song.jazz.mid"  # no suffix: a folder
+    assert tune.output_path("jazz", tmp_path / "x.mid") == tmp_path / "x.mid"
+    (tmp_path / "dir.mid").mkdir()
+    assert one.output_path("pop", tmp_path / "dir.mid") == tmp_path / "dir.mid" / "song.pop.mid"

@@ -46,6 +46,7 @@ def shipped():
     return GenreClassifier.load()
 
 
+@pytest.mark.slow
 def test_the_three_uses_give_the_networks_probabilities(shipped, tmp_path):
     s = tune()
     x4 = song_to_roll(s, FOUR).merged()

@@ -33,16 +33,15 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "kinds": (*BASE, "representation", "analysis", "data", "models", "training"),
     "training": (*BASE, "representation", "analysis", "data", "models", "kinds"),  # api asks the kind table
     "render": (*BASE, "representation"),
-    # the CNN genre classifier's wrapper (detects source genres, the evaluation's second opinion)
-    "genre_classifier": (*BASE, "representation", "models"),
+    "genre_classifier": (*BASE, "representation", "models"),  # the CNN over rolls: detect, evaluate, classify
     "transfer": (*BASE, "engine", "representation", "analysis", "models", "kinds", "render", "genre_classifier"),
     # many files at once: the local pool or Dask, each output judged by the style judge
     "batch": (*BASE, "engine", "representation", "analysis", "style", "models", "kinds", "transfer", "render"),
     "summary": (*BASE, "representation", "analysis"),
-    "evaluate": (*BASE, "representation", "analysis", "style", "models", "kinds", "transfer", "render",
-                 "genre_classifier"),
-    "classify": (*BASE, "representation", "analysis", "style", "models", "kinds", "transfer", "evaluate",
-                 "genre_classifier"),
+    "evaluate": (*BASE, "representation", "analysis", "style", "models", "kinds", "genre_classifier", "transfer",
+                 "render"),
+    "classify": (*BASE, "representation", "analysis", "style", "models", "kinds", "genre_classifier", "transfer",
+                 "evaluate"),
     "cli": ("*",),  # anything; imported by none
     "__main__": ("cli",),
     "": ("representation", "transfer", "render"),  # the package root: lazy convert/render/GENRES
@@ -61,6 +60,7 @@ HEAVY: dict[str, tuple[str, ...]] = {
     "kinds": ("torch", "music21", "matplotlib"),
     "data": ("matplotlib",),
     "render": ("torch", "music21", "matplotlib"),
+    "genre_classifier": ("torch", "music21", "matplotlib"),  # torch when a checkpoint is loaded
     "summary": ("torch", "music21", "matplotlib"),
     "transfer": ("matplotlib", "music21"),
     "training": ("music21",),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import sys
 import typing
 import warnings
@@ -140,34 +139,13 @@ def warnings_as_lines():
         yield
 
 
-def _main_rank() -> bool:
-    """False in every torchrun process but rank 0, which reports for all."""
-    return int(os.environ.get("RANK", "0") or 0) == 0
-
-
 def _pick_preset(preset: str | None, device: str | None, resume: bool, out: Path) -> str:
     """The preset named, else the resumed run's, else the one sized for the device (said so)."""
-    if preset is not None:
-        return preset
-    import json
+    from ..training.distributed import is_main_process
+    from ..training.runtime import choose_preset
 
-    run_file = out / "run.json"
-    if resume and run_file.is_file():
-        try:
-            saved = json.loads(run_file.read_text(encoding="utf-8"))["train"]["preset"]
-        except (OSError, ValueError, KeyError, TypeError):
-            saved = None
-        if saved in PRESETS:
-            if _main_rank():
-                click.echo(f"preset: {saved} (the run's own)")
-            return saved
-    from ..training.runtime import default_preset, resolve_device
-
-    dev = resolve_device(device)
-    chosen = default_preset(dev)
-    why = ("sized for a CPU; --preset brunner is Brunner et al.'s size, a GPU job" if dev.type == "cpu"
-           else f"Brunner et al.'s sizes on {dev.type.upper()}")
-    if _main_rank():
+    chosen, why = choose_preset(preset, device, resume, out)
+    if why is not None and is_main_process():
         click.echo(f"preset: {chosen} ({why})")
     return chosen
 
@@ -178,10 +156,11 @@ def _train(kind: str, data: Path, out: Path, *, preset: str | None, device: str 
     from ..training.api import train as train_kind
 
     preset = _pick_preset(preset, device, resume, out)
-    with warnings_as_lines():  # no progress bar into a log, as a folder convert
+    with warnings_as_lines():
         result = train_kind(kind, data, out, preset=preset, device=device, resume=resume,
-                            progress=sys.stderr.isatty(), **kwargs)
-    if not _main_rank():
+                            progress=sys.stderr.isatty(), **kwargs)  # no progress bar into a log
+    from ..training.distributed import is_main_process
+    if not is_main_process():
         return
     metrics = ", ".join(f"{k} {v:.4g}" for k, v in sorted((result.metrics or {}).items())
                         if isinstance(v, (int, float)))

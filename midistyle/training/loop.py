@@ -26,8 +26,8 @@ from midistyle.models.registry import count_parameters
 from midistyle.training import state as train_state
 from midistyle.training.distributed import Group, pack_files, stream_seed, unpack_files
 from midistyle.training.curves import plot_curves, read_metrics
-from midistyle.training.runs import CURVE_NAME, METRICS_NAME, RUN_NAME
 from midistyle.training.provenance import runtime_facts
+from midistyle.training.runs import CURVE_NAME, METRICS_NAME, RUN_NAME
 from midistyle.training.runtime import CPU_PRESETS
 from midistyle.training.task import Task
 

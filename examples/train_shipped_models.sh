@@ -4,8 +4,7 @@
 #   classifier.toml: the genre classifier, small preset, 30,000 steps (about 5 minutes);
 #   to_classical/to_pop/to_folk/to_rock.toml: one GAN per target genre but jazz (source = every other genre),
 #   small preset, 1,500 steps (about 10-15 minutes each), content-loss weight 2 for classical, pop and rock and
-#   10 for folk (chosen on the held-out evaluation songs:
-#   docs/results/transfer.md);
+#   10 for folk (chosen on the held-out evaluation songs: docs/results/transfer.md);
 #   to_jazz.toml: the StarGAN of examples/train_stargan.sh (E16's settings focused on jazz, 2,500 steps on a
 #   12,000-phrase-per-genre subset of the 12-step corpus, 40-75 min on 2 cores; the shipped weights came from the
 #   same recipe on a lent GPU), run here in the foreground unless STARGAN_RUN/best is there already.

@@ -16,7 +16,7 @@ from .errors import Interrupted, one_line
 from .representation import read
 from .representation.files import find_pieces
 from .style.verdict import style_verdict
-from .transfer import Converter
+from .transfer import load_converter
 
 
 @dataclasses.dataclass
@@ -44,18 +44,18 @@ def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
 _WORKER: dict = {}
 
 
-def _init_worker(to, model, device, threads) -> None:
+def _init_worker(to, model, device, threads, arrange=False, keep=()) -> None:
     import torch
 
     torch.set_num_threads(threads)
-    _WORKER["conv"] = Converter.load(to, model, device=device)
+    _WORKER["conv"] = load_converter(to, model, arrange=arrange, keep=keep, device=device)
 
 
-def engine_convert(jobs, to, model, device, host_slots=None) -> list:
+def engine_convert(jobs, to, model, device, host_slots=None, arrange=False, keep=()) -> list:
     """(On a Dask worker.) Convert a chunk of jobs with the local pool's per-file function; the
     model is loaded once per worker process, with this host's cores shared among the task slots
     of all the workers on it (``host_slots``: host -> slots), as the local pool shares them."""
-    key = (to, None if model is None else str(model), device)
+    key = (to, None if model is None else str(model), device, arrange, tuple(keep))
     if _WORKER.get("key") != key:
         from dask.distributed import get_worker
 
@@ -63,7 +63,7 @@ def engine_convert(jobs, to, model, device, host_slots=None) -> list:
 
         worker = get_worker()
         slots = (host_slots or {}).get(host_of(worker.address), worker.state.nthreads)
-        _init_worker(to, model, device, max(1, (os.cpu_count() or 1) // max(1, slots)))
+        _init_worker(to, model, device, max(1, (os.cpu_count() or 1) // max(1, slots)), arrange, keep)
         _WORKER["key"] = key
     return [_convert_one(job) for job in jobs]
 
@@ -81,7 +81,8 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
         song, info = _WORKER["conv"].convert_song(read(src), seed=seed, threshold=threshold,
                                                   from_genre=from_genre, align_beats=align_beats)
         write_midi(song, dst)
-        info["verdict"] = style_verdict(song, info["to"])
+        to = info.get("to") or getattr(_WORKER["conv"], "target", None)
+        info["verdict"] = style_verdict(song, to) if to else None
         if wav:
             from .render import render
             render(dst, Path(dst).with_suffix(".wav"))
@@ -94,14 +95,16 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
                  seed: int = 0, threshold: float = 0.5, from_genre: str | None = None, force: bool = False,
                  wav: bool = False, device: str | None = None,
                  progress: Callable[[int], None] | None = None, engine: str = "local",
-                 engine_address: str | None = None, align_beats: str = "auto") -> BatchReport:
+                 engine_address: str | None = None, align_beats: str = "auto", arrange: bool = False,
+                 keep: tuple[str, ...] = ()) -> BatchReport:
     """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised.
 
     Outputs that already exist are kept and counted as skipped unless ``force``, so re-running an
     interrupted batch finishes the rest. ``engine="dask"`` runs the same per-file work on the
     Dask cluster at ``engine_address`` (a local one of ``workers`` processes when None); its
     workers must see the model, inputs and outputs at the same paths. ``align_beats``: see
-    :meth:`Converter.convert_song`; ``report.aligned`` lists the pieces it re-timed.
+    :meth:`~midistyle.transfer.Converter.convert_song`; ``report.aligned`` lists the pieces it re-timed.
+    ``arrange``, ``keep``: the arrangement-level transfer (:func:`~midistyle.transfer.load_converter`).
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing as mp
@@ -120,13 +123,13 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
             chunks = [args[i:i + size] for i in range(0, len(args), size)]
             try:
                 _collect(run_chunks(client, engine_convert, chunks, to=to, model=model, device=device,
-                                    host_slots=host_slots(client)), report, progress)
+                                    host_slots=host_slots(client), arrange=arrange, keep=keep), report, progress)
             except KeyboardInterrupt:
                 raise _interrupted(report, len(args)) from None
         return report
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
     if workers == 1:
-        _init_worker(to, model, device, max(1, os.cpu_count() or 1))
+        _init_worker(to, model, device, max(1, os.cpu_count() or 1), arrange, keep)
         try:
             _collect((_convert_one(a) for a in args), report, progress)
         except KeyboardInterrupt:
@@ -134,7 +137,7 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
         return report
     threads = max(1, (os.cpu_count() or 1) // workers)
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_pool_worker,
-                               initargs=(to, model, device, threads))
+                               initargs=(to, model, device, threads, arrange, keep))
     futures = []
     try:
         futures = [pool.submit(_convert_one, a) for a in args]

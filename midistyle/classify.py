@@ -64,14 +64,15 @@ def classify(inputs: list[str | os.PathLike], *, judge=None, cnn: GenreClassifie
     """
     from .representation import read
     from .style import StyleJudge
-    from .style.features import song_features
+    from .style.feature_sets import feature_set
 
     judge = judge or StyleJudge.load()
+    features = feature_set(judge.features).piece  # the arrangement judge (--judge) reads other features
     cnn = GenreClassifier.load() if cnn is True else (cnn or None)
     for name, piece in pieces_of(inputs):
         try:
             song = read(piece.source)
-            style = dict(zip(judge.genres, map(float, judge.predict_proba(song_features(song)))))
+            style = dict(zip(judge.genres, map(float, judge.predict_proba(features(judge.prepared(song))))))
             verdict = Verdict(name, piece.tune, style, cnn.song_probs(song) if cnn else None)
         except Exception as exc:  # one piece failing never stops the batch
             why = one_line(exc)

@@ -20,6 +20,7 @@ from .genre_classifier import PRETRAINED, GenreClassifier, shipped_classifier
 from .kinds import registry as kinds
 from .representation import Song, quantize, read, roll_to_notes, song_to_roll
 from .representation.song import GENRES
+from .representation.beats import aligned_song  # noqa: F401  (the song convert transforms; re-exported)
 from .representation.windows import overlap_add, windows
 
 
@@ -165,16 +166,6 @@ class Converter:
         return song.with_tracks(tracks), info
 
 
-def aligned_song(song: Song, align_beats: str, steps_per_beat: int) -> tuple[Song, dict | None]:
-    """The song ``convert`` transforms: re-timed to beats from its notes as ``align_beats`` says
-    (``"auto"``, ``"on"``, ``"off"``), with what the alignment found (None when nothing changed)."""
-    if align_beats == "off":
-        return song, None
-    from .representation.beats import align_beats as align
-    al = align(song, align_beats, steps_per_beat)
-    return al.song, (al.summary() if al.changed else None)
-
-
 def assign_notes(roll, song: Song, start, end, pitch_col) -> list:
     """Give each output note (in steps / pitch columns) to a source pitched track.
 
@@ -234,6 +225,26 @@ def _latest_velocity(velocity: np.ndarray) -> np.ndarray:
 
 
 # --- convenience API mirroring the CLI -------------------------------------------------------
+
+def load_converter(to: str, model: str | os.PathLike | None = None, *, arrange: bool = False,
+                   keep: tuple[str, ...] = (), device: str | None = None):
+    """The converter ``convert`` uses: arrangement-level when ``arrange`` (or when ``model`` is an
+    assets folder or an arranger checkpoint), else the merged-roll edit models
+    (:class:`midistyle.transfer.Converter`)."""
+    from .arrangement.assets import is_assets
+
+    if model is not None and not is_assets(model):
+        from .models.checkpoint import read_meta
+
+        arrange = arrange or read_meta(model).kind == "arranger"
+    from .rearrange import ArrangementConverter
+
+    if arrange or is_assets(model):
+        return ArrangementConverter.load(to, model, keep=keep, device=device)
+    if keep:
+        raise ModelError(model, "--keep works with the arrangement transfer (--arrange), not an edit model")
+    return Converter.load(to, model, device=device)
+
 
 def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = None, seed: int = 0,
             threshold: float = 0.5, device: str | None = None, tune: int | None = None, align_beats: str = "auto"):

@@ -35,7 +35,7 @@ def test_check_writable(tmp_path):
 def test_convert_many_refuses_an_unwritable_destination_before_converting(tmp_path, monkeypatch):
     """`convert folder --to jazz -o /proc/x` used to convert every file, then fail each write."""
     loads = []
-    monkeypatch.setattr(batch.Converter, "load", classmethod(lambda cls, *a, **k: loads.append(a) or object()))
+    monkeypatch.setattr(batch, "load_converter", lambda *a, **k: loads.append(a) or object())
     for bad in _unwritable(tmp_path):
         with pytest.raises(OutputError):
             batch.convert_many([(tmp_path / "a.mid", bad / "a.jazz.mid")], "jazz", workers=1)

@@ -26,20 +26,25 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "engine": BASE,  # the executor prepare/convert run on: local processes or dask
     "representation": BASE,
     "analysis": (*BASE, "representation"),  # lead sheets: torch-free, above representation
-    "data": (*BASE, "engine", "representation", "analysis"),
-    "style": (*BASE, "representation", "analysis", "data"),  # the style judge; fit reads corpus units
+    "arrangement": (*BASE, "representation", "analysis"),  # lead sheet <-> multi-track tensors, profiles; numpy
+    "data": (*BASE, "engine", "representation", "analysis", "arrangement"),
+    "style": (*BASE, "representation", "analysis", "arrangement", "data"),  # the style judge; fit reads corpus units
     "models": BASE,  # networks and checkpoints: nothing of the music side
     # the model-kind registry: imports only the base at load; each kind's hooks reach down lazily
-    "kinds": (*BASE, "representation", "analysis", "data", "models", "training"),
-    "training": (*BASE, "representation", "analysis", "data", "models", "kinds"),  # api asks the kind table
+    "kinds": (*BASE, "representation", "analysis", "arrangement", "data", "models", "training"),
+    "training": (*BASE, "representation", "analysis", "arrangement", "data", "models", "kinds"),  # api asks the kind table
     "render": (*BASE, "representation"),
     "genre_classifier": (*BASE, "representation", "models"),  # the CNN over rolls: detect, evaluate, classify
-    "transfer": (*BASE, "engine", "representation", "analysis", "models", "kinds", "render", "genre_classifier"),
+    # arrangement-level conversion: lead sheet -> a genre's parts (bank or arranger checkpoint)
+    "rearrange": (*BASE, "representation", "analysis", "arrangement", "models", "kinds"),
+    "transfer": (*BASE, "engine", "representation", "analysis", "arrangement", "models", "kinds", "render",
+                 "genre_classifier", "rearrange"),
     # many files at once: the local pool or Dask, each output judged by the style judge
-    "batch": (*BASE, "engine", "representation", "analysis", "style", "models", "kinds", "transfer", "render"),
+    "batch": (*BASE, "engine", "representation", "analysis", "arrangement", "style", "models", "kinds", "transfer",
+              "rearrange", "render"),
     "summary": (*BASE, "representation", "analysis"),
-    "evaluate": (*BASE, "representation", "analysis", "style", "models", "kinds", "genre_classifier", "transfer",
-                 "render"),
+    "evaluate": (*BASE, "representation", "analysis", "arrangement", "style", "models", "kinds", "genre_classifier",
+                 "transfer", "rearrange", "render"),
     "classify": (*BASE, "representation", "analysis", "style", "models", "kinds", "genre_classifier", "transfer",
                  "evaluate"),
     "cli": ("*",),  # anything; imported by none
@@ -55,6 +60,7 @@ HEAVY: dict[str, tuple[str, ...]] = {
     "engine": ("torch", "music21", "matplotlib", "dask"),
     "representation": ("torch", "music21", "matplotlib", "librosa"),
     "analysis": ("torch", "music21", "matplotlib"),
+    "arrangement": ("torch", "music21", "matplotlib"),
     "style": ("torch", "music21", "matplotlib", "sklearn", "librosa"),
     "models": ("music21", "matplotlib"),
     "kinds": ("torch", "music21", "matplotlib"),
@@ -63,6 +69,7 @@ HEAVY: dict[str, tuple[str, ...]] = {
     "genre_classifier": ("torch", "music21", "matplotlib"),  # torch when a checkpoint is loaded
     "summary": ("torch", "music21", "matplotlib"),
     "transfer": ("matplotlib", "music21"),
+    "rearrange": ("torch", "music21", "matplotlib"),
     "training": ("music21",),
     "evaluate": (),
     "classify": (),

@@ -12,7 +12,7 @@ from midistyle.representation import Song, to_pretty_midi
 from midistyle.representation.files import find_pieces
 from midistyle.style import FEATURE_GROUPS, FEATURE_NAMES, StyleJudge, piece_features, segment_features
 from midistyle.style.frame import beat_notes, meter_beat
-from midistyle.style.harmony import SONORITIES, sonority_table
+from midistyle.analysis.harmony import SONORITIES, sonority_table
 from tests.fuzz_corpus import ABC_BOOK, KERN, MUSICXML
 from tests.midi_fixtures import ii_v_i, song, swung_line, waltz
 

@@ -25,14 +25,21 @@ from .common import GENRE_LIST, NO_MUSIC, align_option, check_output, engine_opt
               show_default=True, help="Note probability threshold, between 0 and 1.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for a folder (default: all cores).")
 @click.option("--device", default=None, help="torch device (default cpu).")
+@click.option("--arrange", is_flag=True,
+              help="Arrangement-level transfer: keep the melody and chords, re-make drums, bass, comping, feel "
+                   "and instruments in the target genre from its real songs (see docs/converting.md).")
+@click.option("--keep", default="", metavar="PARTS",
+              help="With --arrange: comma-separated parts kept as the source had them: melody, bass, comp, "
+                   "drums, instruments, feel.")
 @click.option("--force", is_flag=True, help="Replace existing outputs.")
 @tune_option
 @align_option("auto")
 @engine_options
-def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, force, tune,
-            align_beats, engine, engine_address):
+def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, arrange, keep,
+            force, tune, align_beats, engine, engine_address):
     """Convert a whole song (or every file under a folder) to another genre."""
     to = to.lower() if to.lower() in GENRES else to  # --to JAZZ
+    keep = _keep_list(keep, arrange)
     if model is None and to not in GENRES:
         raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
                                  param_hint="--to")
@@ -44,12 +51,12 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         if tune is not None:
             raise click.UsageError("--tune picks a tune of one ABC book; a folder converts every tune")
         return _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
-                               engine, engine_address, align_beats)
+                               engine, engine_address, align_beats, arrange, keep)
     if engine != "local" or engine_address:
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from ..representation import read, write_midi
     from ..style.verdict import style_verdict
-    from ..transfer import Converter
+    from ..transfer import load_converter
     from ..representation.files import Piece
     from ..representation.midi_io import split_tune
     path, number = split_tune(source)
@@ -62,7 +69,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     if len(book) > 1 and number is None:
         click.echo(f"{source} holds {len(book)} tunes: converting the first ({song.source}); "
                    "pick another with --tune N, or convert the book's folder for all")
-    conv = Converter.load(to, model, device=device)
+    conv = load_converter(to, model, arrange=arrange, keep=keep, device=device)
     result, info = conv.convert_song(song, seed=seed, threshold=threshold, from_genre=from_genre,
                                      align_beats=align_beats)
     if "aligned" in info:
@@ -103,7 +110,10 @@ def _check_from(from_genre: str | None, model: Path | None) -> None:
     if from_genre is None:
         return
     known = list(GENRES)
-    if model is not None:
+    from ..arrangement.assets import assets_genres, is_assets
+    if is_assets(model):
+        known += [g for g in assets_genres(model) if g not in known]
+    elif model is not None:
         from ..models.checkpoint import read_meta
         meta = read_meta(model)
         known += [g for g in (*meta.genres, *meta.source, *meta.target) if g not in known]
@@ -112,8 +122,22 @@ def _check_from(from_genre: str | None, model: Path | None) -> None:
                                  f"choose from {', '.join(known)}", param_hint="--from")
 
 
+def _keep_list(text: str, arrange: bool) -> tuple[str, ...]:
+    """``--keep a,b`` as a tuple of known part names (a usage error names the valid ones)."""
+    from ..arrangement.arrange import KEEPABLE
+
+    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in parts if p not in KEEPABLE]
+    if unknown:
+        raise click.BadParameter(f"cannot keep {', '.join(unknown)}; choose from {', '.join(KEEPABLE)}",
+                                 param_hint="--keep")
+    if parts and not arrange:
+        raise click.UsageError("--keep works with --arrange (the edit models keep every part but the notes)")
+    return parts
+
+
 def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
-                    engine="local", engine_address=None, align_beats="auto"):
+                    engine="local", engine_address=None, align_beats="auto", arrange=False, keep=()):
     from tqdm import tqdm
     from ..batch import convert_many, folder_jobs
     from ..style.verdict import describe_verdict
@@ -127,7 +151,8 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
     with tqdm(total=len(jobs), unit="file", desc=f"to {to}", disable=None) as bar:
         report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
                               from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update,
-                              engine=engine, engine_address=engine_address, align_beats=align_beats)
+                              engine=engine, engine_address=engine_address, align_beats=align_beats,
+                              arrange=arrange, keep=keep)
     done = f"converted {len(report.written)} of {len(jobs)} pieces into {output}"
     if report.skipped:
         done += f" ({len(report.skipped)} already there, kept; --force redoes them)"

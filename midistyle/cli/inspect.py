@@ -16,7 +16,9 @@ LONG_ROLL_BARS = 48  # more bars than this draw too small to read on one picture
 @steps_option
 @tune_option
 @align_option("off")
-def inspect(file, steps_per_beat, tune, align_beats):
+@click.option("--roles", is_flag=True, help="Also read the song as a lead sheet: each track's role (melody, "
+              "bass, comp, drums; one piano split by note) and the chord chart with the key.")
+def inspect(file, steps_per_beat, tune, align_beats, roles):
     """Tracks, meters, tempi, bars, and what the grid will lose for FILE (with --align-beats: on the
     beats estimated from its notes, with the estimated tempo, meter and first downbeat)."""
     from ..summary import describe
@@ -33,6 +35,9 @@ def inspect(file, steps_per_beat, tune, align_beats):
         labels = [str(t.label) for t in book]
         shown = ", ".join(labels[:3]) + (f" ... {labels[-1]}" if len(labels) > 3 else "")
         click.echo(f"  book     {len(book)} tunes ({shown}); pick one with --tune N or FILE#N")
+    if roles:
+        from ..analysis.leadsheet import chart, read_lead_sheet
+        click.echo(chart(read_lead_sheet(song)))
 
 
 @click.command()

@@ -32,14 +32,33 @@ def judge():
 @click.option("--grid", type=click.IntRange(min=0), default=12, show_default=True, metavar="STEPS",
               help="Also fit on every training piece through convert's beat alignment and a grid of this many "
                    "steps per quarter, and score validation pieces through it (0: no such copies).")
-def fit(data, cache, out, workers, how, c, exclude, balance, align, augment, grid):
+@click.option("--features", type=click.Choice(["notes", "arrangement"]), default="notes", show_default=True,
+              help="notes: the style judge (pitched notes); arrangement: the arrangement judge (drums, feel, bass, "
+                   "harmony colour, instruments).")
+@click.option("--genres", default=None, help="Comma-separated genre folders (default: every folder of --data).")
+@click.option("--per-source", type=click.IntRange(min=1), default=None,
+              help="At most this many training pieces per collection (seeded).")
+@click.option("--val-per-source", type=click.IntRange(min=1), default=None,
+              help="At most this many validation pieces per collection (seeded).")
+@click.option("--cap", "caps", multiple=True, metavar="GENRE/COLLECTION=TRAIN,VAL",
+              help="Other caps for one collection, e.g. slow score files (repeatable).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the caps' draws.")
+def fit(data, cache, out, workers, how, c, exclude, balance, align, augment, grid, features, genres, per_source,
+        val_per_source, caps, seed):
     """Refit the style judge on a genre-labelled corpus (needs scikit-learn: pip install 'midistyle[train]');
     prints its validation scores."""
     import json
 
     from ..style.fit import fit_style_judge
+    try:
+        cap_table = {k: tuple(int(n) for n in v.split(",")) for k, v in (cap.split("=") for cap in caps)}
+    except ValueError:
+        raise click.BadParameter("give GENRE/COLLECTION=TRAIN,VAL", param_hint="--cap") from None
+    names = [g.strip() for g in genres.split(",") if g.strip()] if genres else None
     fitted, result, on_grid = fit_style_judge(data, cache, workers=workers, how=how, c=c, exclude=exclude,
-                                              balance=balance, align=align, augment=augment, grid=grid)
+                                              balance=balance, align=align, augment=augment, grid=grid,
+                                              features=features, genres=names, per_source=per_source,
+                                              val_per_source=val_per_source, caps=cap_table, seed=seed)
     click.echo(json.dumps(result, indent=1))
     if on_grid is not None:
         click.echo("through convert's grid: " + json.dumps(on_grid, indent=1))

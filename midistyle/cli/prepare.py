@@ -21,13 +21,19 @@ from .common import align_option, engine_options
 @click.option("--steps-per-beat", "steps_per_beat", type=int, default=None, help="Grid steps per quarter (default 4).")
 @align_option(None, help_default="auto (pieces whose onsets miss their own grid); given, it overrides the config "
                                   "file's settings, per-source ones included")
+@click.option("--content", type=click.Choice(["roll", "arrangement"]), default=None,
+              help="What a phrase holds: roll (all pitched notes merged; the edit models') or arrangement "
+                   "(melody, chords, bass, comping and drum lanes by role, drum-only files too; for "
+                   "`train bank` and `train arranger`). Default roll.")
 @engine_options
-def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, align_beats, engine, engine_address):
+def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, align_beats, content, engine,
+            engine_address):
     """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
     from ..data.settings import prepare_from_settings
     report = prepare_from_settings([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
-                                   bars=bars, steps_per_beat=steps_per_beat, progress=sys.stderr.isatty(),
-                                   engine=engine, engine_address=engine_address, align_beats=align_beats)
+                                   bars=bars, steps_per_beat=steps_per_beat, progress=sys.stderr.isatty(), engine=engine,
+                                   engine_address=engine_address, align_beats=align_beats,
+                                   content=content)
     for line in report.summary_lines():
         click.echo(line)
 

@@ -23,9 +23,12 @@ class _KindGroup(click.Group):
     """The ``train`` group: its commands are the registered kinds, built when asked for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return kinds.names()
+        return sorted([*kinds.names(), "bank"])
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "bank":  # not a model kind: no gradient steps, but trained on a corpus all the same
+            from .bank import bank
+            return bank
         try:
             return kind_command(kinds.get(name))
         except ConfigError:
@@ -34,7 +37,8 @@ class _KindGroup(click.Group):
 
 @click.group(cls=_KindGroup)
 def train():
-    """Train a model of any registered kind (classifier, cyclegan, gan, stargan) on a prepared corpus."""
+    """Train a model of any registered kind (classifier, cyclegan, gan, stargan, arranger) on a prepared
+    corpus, or a genre's arrangement bank."""
 
 
 def kind_command(kind: kinds.Kind) -> click.Command:

@@ -90,7 +90,7 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
             shard_size: int = 4096, time_limit: float | None = DEFAULT_TIME_LIMIT_S,
             progress: bool = True, keep_genres: bool = True, engine: str = "local",
             engine_address: str | None = None, align_beats: str = "auto",
-            source_options: Mapping[str, Mapping] | None = None) -> PrepareReport:
+            source_options: Mapping[str, Mapping] | None = None, content: str = "roll") -> PrepareReport:
     """Cut every piece under ``sources`` into phrases and write a training corpus to ``out_dir``.
 
     Parameters
@@ -124,6 +124,11 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
         ``"on"``: every piece (one with no rhythm to track is skipped); ``"off"``: none.
     source_options : folder or file as given in ``sources`` -> its own ``{"align_beats": mode,
         "max_phrases": n}`` (``max_phrases``: keep at most n phrases per piece, spread over it).
+    content : what a phrase holds: ``"roll"`` (the merged pitched roll the edit models train on;
+        drum-only pieces are skipped) or ``"arrangement"`` (each piece read as a lead sheet:
+        melody, bass, comp and a context plane of chords, drum lanes and bar grid, bit-packed, see
+        :mod:`midistyle.arrangement.planes`; drum-only pieces are kept). Read these with
+        :class:`~midistyle.data.dataset.ArrangementDataset`.
 
     Raises
     ------
@@ -144,7 +149,7 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     if not isinstance(shard_size, int) or shard_size < 1:
         raise ValueError(f"shard_size must be a positive integer, got {shard_size!r}")
     hop = phrase_bars if hop is None else hop
-    spec = PhraseSpec(cfg, phrase_bars, hop, phrase_steps or phrase_bars * 4 * cfg.steps_per_beat)
+    spec = PhraseSpec(cfg, phrase_bars, hop, phrase_steps or phrase_bars * 4 * cfg.steps_per_beat, content)
     workers = max(1, workers or os.cpu_count() or 1)
     sources, kept, replaced = merge_sources(Path(out_dir), sources) if keep_genres else (sources, (), ())
     _check_options(align_beats, source_options)
@@ -329,6 +334,9 @@ def _assemble(out: Path, sources, found, spec: PhraseSpec, cache: Path, transien
                          for g, v in sources.items()},
              "summary": summary, "shards": shards, "pieces": pieces,
              "phrase_columns": list(layout.PHRASE_COLUMNS), "phrases": rows}
+    if spec.content != "roll":  # merged-roll indexes stay as they were
+        from ..arrangement.planes import PLANES
+        index.update(content=spec.content, planes=list(PLANES))
     write_text(out / layout.INDEX_NAME, dump_index(index))
     return PrepareReport(out, genres, found.files, found.tunes, counts["pieces"], counts["phrases"],
                          summary["skipped"], cached=0, wall_s=0.0, aligned=aligned)

@@ -41,10 +41,16 @@ class PhraseDataset(Dataset):
     Items are ``{"roll": float32 [2, T, P] (0 onset, 1 sustain; 0/1), "label": int64 scalar}``.
     """
 
+    content = "roll"  # what the corpus' phrases must hold (index.json "content"; roll when absent)
+
     def __init__(self, root: str | os.PathLike, genres: Sequence[str | Collection[str]],
                  split: str = "train", *, phrase_steps: int | None = None, transpose: int = 0,
                  seed: int = 0):
         index = read_index(root)
+        held = index.get("content", "roll")
+        if held != self.content:
+            other = "PhraseDataset" if held == "roll" else "ArrangementDataset"
+            raise ConfigError(f"{root} holds {held} phrases, not {self.content} phrases: read it with {other}")
         if split not in SPLITS + ("all",):
             raise ConfigError(f"split must be one of {SPLITS + ('all',)}, got {split!r}")
         if not isinstance(transpose, int) or transpose < 0:
@@ -113,6 +119,29 @@ class PhraseDataset(Dataset):
         state = dict(self.__dict__)
         state["_maps"], state["_rng"] = collections.OrderedDict(), None
         return state
+
+
+class ArrangementDataset(PhraseDataset):
+    """Arrangement phrases (a corpus prepared with ``content="arrangement"``), labelled by genre.
+
+    Items are ``{"planes": float32 [7, T, P] (0/1, unpacked; see
+    :mod:`midistyle.arrangement.planes`), "label": int64 scalar}``. No transposition (the chord
+    chroma and drum lanes would need their own).
+    """
+
+    content = "arrangement"
+
+    def __init__(self, root: str | os.PathLike, genres: Sequence[str | Collection[str]],
+                 split: str = "train", *, phrase_steps: int | None = None, seed: int = 0):
+        super().__init__(root, genres, split, phrase_steps=phrase_steps, seed=seed)
+        self.n_pitches = self.roll_config.n_pitches
+
+    def __getitem__(self, i: int) -> dict:
+        from ..arrangement.planes import unpack
+
+        x = _fit(np.asarray(self._open(int(self._shard[i]))[int(self._row[i])]), self.phrase_steps)
+        return {"planes": torch.from_numpy(unpack(x, self.n_pitches).astype(np.float32)),
+                "label": torch.tensor(int(self.labels[i]), dtype=torch.int64)}
 
 
 class UnpairedDataset(Dataset):
@@ -196,7 +225,7 @@ def shift_pitch(x: np.ndarray, k: int) -> np.ndarray:
 
 
 def _fit(x: np.ndarray, steps: int) -> np.ndarray:
-    """Crop or zero-pad ``[2, T, P]`` to ``steps`` along time."""
+    """Crop or zero-pad ``[C, T, P]`` to ``steps`` along time."""
     if x.shape[1] == steps:
         return x
     if x.shape[1] > steps:

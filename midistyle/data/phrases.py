@@ -21,6 +21,9 @@ from .units import Unit
 PART_VERSION = 2  # 2: pieces may be beat-aligned and capped (Unit.tag names the part)
 _CODE_FILES = ("representation/abc.py", "representation/basics.py", "representation/beats.py", "representation/midi_io.py",
                "representation/roll.py", "representation/scores.py", "representation/song.py", "data/phrases.py")
+_ARRANGEMENT_FILES = ("representation/drums.py", "analysis/chords.py", "analysis/leadsheet.py", "analysis/roles.py",
+                      "arrangement/encode.py", "arrangement/feel.py", "arrangement/planes.py")
+CONTENTS = ("roll", "arrangement")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,18 +35,27 @@ class PhraseSpec:
     phrase_bars: int
     hop: int
     phrase_steps: int
+    # what a phrase holds: "roll" (onset and sustain of all pitched tracks merged) or "arrangement"
+    # (melody, bass, comp and a context plane of chords, drum lanes and bar grid, bit-packed:
+    # midistyle.arrangement.planes; drum-only pieces are read too)
+    content: str = "roll"
 
     def __post_init__(self) -> None:
         for name in ("phrase_bars", "hop", "phrase_steps"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.content not in CONTENTS:
+            raise ValueError(f"content must be one of {', '.join(CONTENTS)}, got {self.content!r}")
 
     def key(self) -> str:
         """Names the cache: changes with any setting and with the reading/cutting code."""
-        h = hashlib.sha1(json.dumps([to_dict(self), PART_VERSION], sort_keys=True).encode())
+        settings = to_dict(self)
+        if self.content == "roll":  # the key merged-roll caches had before there were contents
+            del settings["content"]
+        h = hashlib.sha1(json.dumps([settings, PART_VERSION], sort_keys=True).encode())
         root = Path(__file__).resolve().parents[1]
-        for rel in _CODE_FILES:
+        for rel in _CODE_FILES + (_ARRANGEMENT_FILES if self.content == "arrangement" else ()):
             h.update((root / rel).read_bytes())
         h.update(_tracker_version().encode())
         return h.hexdigest()[:16]
@@ -129,27 +141,23 @@ def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
         Nothing to keep: no note inside the pitch range, or every phrase empty.
     """
     song, grid = regroup_short_meter(song)
-    roll = song_to_roll(song, spec.roll)
-    onset, sustain = roll.onset.any(axis=0), roll.sustain.any(axis=0)
-    if not onset.any():
-        lo, hi = spec.roll.low_pitch, spec.roll.high_pitch
-        raise InputError(song.source, f"no notes in the pitch range {lo}-{hi}")
-    bounds, n_bars = roll.bar_starts, roll.n_bars
+    planes, bounds, sounding, extra = _planes(song, spec)
+    n_bars = len(bounds) - 1
     lengths = np.diff(bounds)
     # a pickup (first bar shorter than the next) leads into the first phrase instead of shifting
     # every phrase one bar early; its few notes are left out
     first = 1 if n_bars > spec.phrase_bars and lengths[0] < lengths[1] else 0
     starts = range(first, n_bars - spec.phrase_bars + 1, spec.hop) if n_bars >= spec.phrase_bars else [0]
     bar_meter = _bar_meters(song, n_bars)
-    width, n_pitch = spec.phrase_steps, spec.roll.n_pitches
+    width = spec.phrase_steps
     rolls, bars, steps, meters = [], [], [], []
     for s in starts:
         a, b = int(bounds[s]), int(bounds[min(s + spec.phrase_bars, n_bars)])
         w = min(b - a, width)
-        if not onset[a:a + w].any():
+        if not sounding[a:a + w].any():
             continue
-        out = np.zeros((2, width, n_pitch), np.uint8)
-        out[0, :w], out[1, :w] = onset[a:a + w], sustain[a:a + w]
+        out = np.zeros((planes.shape[0], width, planes.shape[2]), np.uint8)
+        out[:, :w] = planes[:, a:a + w]
         rolls.append(out)
         bars.append(s)
         steps.append(b - a)
@@ -158,7 +166,41 @@ def cut_phrases(song: Song, spec: PhraseSpec) -> Phrases:
         raise InputError(song.source, "every phrase is empty")
     info = piece_info(song, spec.roll)
     info.update(grid=grid, n_bars=n_bars)
+    if spec.content == "arrangement":
+        info["drum_notes"] = song.n_notes(drums=True)
+        info.update(extra)
     return Phrases(np.stack(rolls), np.asarray(bars, np.int32), np.asarray(steps, np.int32), meters, info)
+
+
+def _planes(song: Song, spec: PhraseSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """What phrases are cut from: ``(planes [C, T, width], bar_starts, steps with an onset [T],
+    extra index info)``; an arrangement's extra info is its song's measurements for the genre
+    profile (:func:`midistyle.arrangement.profile.song_stats`), so a profile comes from the index.
+
+    ``"roll"``: the merged onset and sustain of the pitched tracks. ``"arrangement"``: the song read
+    as a lead sheet, encoded and bit-packed (:mod:`midistyle.arrangement.planes`). InputError when
+    nothing sounds.
+    """
+    if spec.content == "arrangement":
+        from ..analysis.leadsheet import read_lead_sheet
+        from ..arrangement.encode import encode
+        from ..arrangement.planes import has_notes, pack, to_planes
+        from ..arrangement.profile import song_stats
+
+        lead = read_lead_sheet(song)
+        arr = encode(lead, spec.roll)
+        planes = to_planes(arr)
+        sounding = has_notes(planes)
+        if not sounding.any():
+            lo, hi = spec.roll.low_pitch, spec.roll.high_pitch
+            raise InputError(song.source, f"no notes in the pitch range {lo}-{hi} and no drum hits")
+        return pack(planes), arr.bar_starts, sounding, {"arrangement": song_stats(lead, spec.roll)}
+    roll = song_to_roll(song, spec.roll)
+    onset, sustain = roll.onset.any(axis=0), roll.sustain.any(axis=0)
+    if not onset.any():
+        lo, hi = spec.roll.low_pitch, spec.roll.high_pitch
+        raise InputError(song.source, f"no notes in the pitch range {lo}-{hi}")
+    return np.stack([onset, sustain]), roll.bar_starts, onset.any(axis=1), {}
 
 
 def _bar_meters(song: Song, n_bars: int) -> list[str]:
@@ -216,19 +258,21 @@ def cap(phrases: Phrases, most: int | None) -> Phrases:
 
 def piece_phrases(unit: Unit, spec: PhraseSpec) -> Phrases:
     """A unit read, aligned to its beats per ``unit.align``, cut into phrases and capped per ``unit.max_phrases``."""
-    song, info = align(load_song(unit), unit.align, spec.roll.steps_per_beat)
+    song, info = align(load_song(unit, pitched=spec.content == "roll"), unit.align, spec.roll.steps_per_beat)
     phrases = cut_phrases(song, spec)
     phrases.info.update(info)
     return cap(phrases, unit.max_phrases)
 
 
-def load_song(unit: Unit) -> Song:
-    """Read a unit: a MIDI or score file through :func:`read`, a book tune from its own text."""
+def load_song(unit: Unit, pitched: bool = True) -> Song:
+    """Read a unit: a MIDI or score file through :func:`read`, a book tune from its own text.
+    ``pitched``: refuse a piece of drums only (a merged roll has nothing to learn from it)."""
     if unit.kind != "abc":
-        return read(unit.path)
+        return read(unit.path, require_pitched=pitched)
     from ..representation.scores import read_abc_text
 
     song = read_abc_text(unit.text, unit.source)
-    check_pitched(song)
+    if pitched:
+        check_pitched(song)
     return song
 

@@ -65,12 +65,14 @@ def prepare_from_settings(srcs: Sequence[str | os.PathLike] = (), genre: str | N
                           out: str | os.PathLike = "prepared", *, config: str | os.PathLike | None = None,
                           workers: int | None = None, hop: int | None = None, bars: int | None = None,
                           steps_per_beat: int | None = None, progress: bool = True, engine: str = "local",
-                          engine_address: str | None = None, align_beats: str | None = None) -> PrepareReport:
+                          engine_address: str | None = None, align_beats: str | None = None,
+                          content: str | None = None) -> PrepareReport:
     """Run :func:`prepare` on :func:`prepare_settings` (``bars`` is ``phrase_bars``): what
     ``midistyle prepare SRC... --genre NAME -o OUT [--config FILE] ...`` does. Bad settings raise
     InputError naming ``config``."""
     sources, cfg, settings = prepare_settings(srcs, genre, config=config, workers=workers, hop=hop, phrase_bars=bars,
-                                              steps_per_beat=steps_per_beat, align_beats=align_beats)
+                                              steps_per_beat=steps_per_beat, align_beats=align_beats,
+                                              content=content)
     try:
         return prepare(sources, out, cfg=cfg, progress=progress, engine=engine, engine_address=engine_address,
                        **settings)

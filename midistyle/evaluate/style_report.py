@@ -6,6 +6,10 @@ profile compares the mean of every musical feature for the sources, the outputs 
 music, group by group; a group *moved toward* the target when the outputs' means are at least 10%
 closer to the target's than the sources' were (distance in units of each feature's spread in the
 judge's training corpus).
+
+Beside it, when one is installed, the arrangement judge (``features="arrangement"``: drums, feel,
+bass motion, harmony colour, instruments; :mod:`midistyle.style.arrangement`) judges the same songs
+the same way; its numbers sit under ``"arrangement_judge"`` and in a section of their own.
 """
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..style.features import FEATURE_GROUPS, FEATURE_NAMES, song_features
+from ..style.feature_sets import feature_set
+from ..style.features import FEATURE_GROUPS
 
 MOVE = 0.10  # relative change of distance to the target that counts as moving
 N_HIGHLIGHTS = 8
@@ -31,20 +36,25 @@ class StyleRecorder:
     outputs: list = dataclasses.field(default_factory=list)  # (features or None, probs or NaN)
     reals: list = dataclasses.field(default_factory=list)
     reals_on_grid: list = dataclasses.field(default_factory=list)  # the same songs through convert's grid
+    arrangement: "StyleRecorder | None" = None  # the arrangement judge, recording the same songs
 
     def _judge(self, song) -> tuple[np.ndarray | None, np.ndarray]:
         if song.n_notes(drums=False) == 0:  # an output with no notes is no style at all
             return None, np.full(len(self.judge.genres), np.nan)
         song = self.judge.prepared(song)
-        return song_features(song), self.judge.song_proba(song, prepared=True)
+        return feature_set(self.judge.features).piece(song), self.judge.song_proba(song, prepared=True)
 
     def add_song(self, song, out_song) -> dict:
-        """Judge a source and its output; returns ``{"source": P(to), "output": P(to)}`` for the song's record."""
+        """Judge a source and its output; returns ``{"source": P(to), "output": P(to)}`` for the song's
+        record (and the arrangement judge's under ``"arrangement"``)."""
         src, out = self._judge(song), self._judge(out_song)
         self.sources.append(src)
         self.outputs.append(out)
         i = self.target_index
-        return {"source": _f(src[1][i]) if i is not None else None, "output": _f(out[1][i]) if i is not None else None}
+        row = {"source": _f(src[1][i]) if i is not None else None, "output": _f(out[1][i]) if i is not None else None}
+        if self.arrangement is not None:
+            row["arrangement"] = self.arrangement.add_song(song, out_song)
+        return row
 
     def add_real(self, song, on_grid=None) -> None:
         """Judge a real song of the target and, when given, the same song through the representation
@@ -52,6 +62,8 @@ class StyleRecorder:
         self.reals.append(self._judge(song))
         if on_grid is not None:
             self.reals_on_grid.append(self._judge(on_grid))
+        if self.arrangement is not None:
+            self.arrangement.add_real(song, on_grid)
 
     @property
     def target_index(self) -> int | None:
@@ -61,6 +73,7 @@ class StyleRecorder:
         """Headline numbers, verdict counts and the style profile (see the module docstring)."""
         i, genres = self.target_index, list(self.judge.genres)
         out: dict = {"judge": {"path": self.path, "genres": genres, "rows": self.judge.rows,
+                               "features": self.judge.features,
                                "validation_balanced_accuracy":
                                    self.judge.info.get("validation", {}).get("balanced_accuracy")},
                      "trained_against": trained_against, "songs": len(self.sources)}
@@ -78,8 +91,11 @@ class StyleRecorder:
                                for g in genres} for k, v in sets.items()}
         out["empty_outputs"] = int(sum(f is None for f, _ in self.outputs))
         ref, label = self.reference()
-        out["profile"] = profile(self.sources, self.outputs, ref, self.judge.scale) if ref is not None else None
+        groups = feature_set(self.judge.features).groups
+        out["profile"] = profile(self.sources, self.outputs, ref, self.judge.scale, groups) if ref is not None else None
         out["reference"] = label
+        if self.arrangement is not None:
+            out["arrangement_judge"] = self.arrangement.summary(trained_against)
         return out
 
     def reference(self) -> tuple[np.ndarray | None, str]:
@@ -88,24 +104,32 @@ class StyleRecorder:
         if feats:
             return np.mean(feats, axis=0), f"real {self.to} ({len(feats)} songs given)"
         means = self.judge.info.get("genre_means", {})
-        if self.to in means and len(means[self.to]) == len(FEATURE_NAMES):
+        if self.to in means and len(means[self.to]) == len(self.judge.feature_names):
             return np.asarray(means[self.to], np.float64), f"{self.to} in the judge's training corpus"
         return None, f"no {self.to} reference"
 
 
-def load_recorder(style_judge, to: str) -> "StyleRecorder | None":
-    """A StyleRecorder for the judge asked for (None: the shipped one, if installed; False: none)."""
+def load_recorder(style_judge, to: str, arrangement_judge=None) -> "StyleRecorder | None":
+    """A StyleRecorder for the judge asked for (None: the shipped one, if installed; False: none),
+    with the arrangement judge asked for beside it (same convention)."""
     from ..errors import ModelError
     from ..style import StyleJudge
+    from ..style.judge import SHIPPED, SHIPPED_ARRANGEMENT
 
-    if style_judge is False:
-        return None
-    if style_judge is None or style_judge is True:
-        try:
-            return StyleRecorder(StyleJudge.load(), to)
-        except ModelError:
+    def load(asked, shipped):
+        if asked is False:
             return None
-    return StyleRecorder(StyleJudge.load(style_judge), to, path=str(style_judge))
+        if asked is None or asked is True:
+            try:
+                return StyleRecorder(StyleJudge.load(shipped), to)
+            except ModelError:
+                return None
+        return StyleRecorder(StyleJudge.load(asked), to, path=str(asked))
+
+    style = load(style_judge, SHIPPED)
+    if style is not None:
+        style.arrangement = load(arrangement_judge, SHIPPED_ARRANGEMENT)
+    return style
 
 
 def trained_against(conv) -> str:
@@ -129,14 +153,16 @@ def trained_against_words(key: str) -> str:
     return TRAINED_AGAINST.get(key, key)
 
 
-def profile(sources: list, outputs: list, reference: np.ndarray, scale: np.ndarray) -> dict:
+def profile(sources: list, outputs: list, reference: np.ndarray, scale: np.ndarray,
+            feature_groups: dict = FEATURE_GROUPS) -> dict:
     """Per group: each feature's mean for sources, outputs and the reference; distances; the verdict."""
+    all_names = [n for names in feature_groups.values() for n in names]
     src = np.mean([f for f, _ in sources if f is not None], axis=0)
     outs = [f for f, _ in outputs if f is not None]
-    out = np.mean(outs, axis=0) if outs else np.full(len(FEATURE_NAMES), np.nan)
+    out = np.mean(outs, axis=0) if outs else np.full(len(all_names), np.nan)
     groups = {}
-    for group, names in FEATURE_GROUPS.items():
-        idx = [FEATURE_NAMES.index(n) for n in names]
+    for group, names in feature_groups.items():
+        idx = [all_names.index(n) for n in names]
         d_src = float(np.sqrt(np.mean(((src[idx] - reference[idx]) / scale[idx]) ** 2)))
         d_out = float(np.sqrt(np.mean(((out[idx] - reference[idx]) / scale[idx]) ** 2)))
         moved = "toward" if d_out < (1 - MOVE) * d_src else "away" if d_out > (1 + MOVE) * d_src else "same"
@@ -149,7 +175,7 @@ def profile(sources: list, outputs: list, reference: np.ndarray, scale: np.ndarr
             "distance": {k: _f(np.mean(d)) if (d := [g["distance"][k] for g in groups.values()
                                                      if g["distance"][k] is not None]) else None
                          for k in ("sources", "outputs")},
-            "highlights": [{"feature": FEATURE_NAMES[j], "sources": _f(src[j]), "outputs": _f(out[j]),
+            "highlights": [{"feature": all_names[j], "sources": _f(src[j]), "outputs": _f(out[j]),
                             "reference": _f(reference[j])} for j in top]}
 
 
@@ -176,13 +202,9 @@ def ratio(a, b) -> str:
 
 
 def markdown(st: dict, to: str, cnn: dict | None) -> list[str]:
-    """The report.md sections: headline table (style judge, CNN beside it), profile, highlights."""
-    def pct(v):
-        return "n/a" if v is None else f"{100 * v:.0f}%"
-
-    def num(v):
-        return "n/a" if v is None else f"{v:.3f}"
-
+    """The report.md sections: headline table (style judge, CNN beside it), profile, highlights;
+    then the arrangement judge's, when it was recorded."""
+    pct, num = _pct, _num
     m = (cnn or {}).get("model", {})
     i = (cnn or {}).get("identity", {})
     r = (cnn or {}).get("random_target", {})
@@ -203,24 +225,64 @@ def markdown(st: dict, to: str, cnn: dict | None) -> list[str]:
              "| | style judge | CNN |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
     if st.get("empty_outputs"):
         lines.append(f"\n{st['empty_outputs']} output(s) had no notes: counted as not {to}.")
-    prof = st.get("profile")
-    if prof:
-        lines += ["\n## Style profile\n",
-                  f"Mean of each feature group for the sources, the outputs and {st['reference']}. Distance: "
-                  f"root-mean-square difference from {to}, in units of each feature's spread in the judge's corpus; "
-                  f"'toward' means the outputs are at least {int(MOVE * 100)}% closer to {to} than the sources.\n",
-                  "| group | sources -> target | outputs -> target | moved |", "|---|---|---|---|"]
-        for g, row in prof["groups"].items():
-            lines.append(f"| {g} | {num(row['distance']['sources'])} | {num(row['distance']['outputs'])} | "
-                         f"{'**toward**' if row['moved'] == 'toward' else row['moved'] or 'n/a'} |")
-        lines.append(f"| all groups (mean) | {num(prof['distance']['sources'])} | {num(prof['distance']['outputs'])} "
-                     "| |")
-        lines += ["\nLargest changes (feature means; ratios against the sources):\n",
-                  f"| feature | sources | outputs | {to} | outputs / sources | {to} / sources |", "|---" * 6 + "|"]
-        for h in prof["highlights"]:
-            lines.append(f"| {h['feature']} | {num(h['sources'])} | {num(h['outputs'])} | {num(h['reference'])} | "
-                         f"{ratio(h['sources'], h['outputs'])} | {ratio(h['sources'], h['reference'])} |")
+    lines += _profile_lines(st, to, "Style profile")
+    if st.get("arrangement_judge"):
+        lines += arrangement_markdown(st["arrangement_judge"], to)
     return lines + [""]
 
 
-__all__ = ["StyleRecorder", "load_recorder", "markdown", "profile", "trained_against", "trained_against_words"]
+def _pct(v) -> str:
+    return "n/a" if v is None else f"{100 * v:.0f}%"
+
+
+def _num(v) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def _profile_lines(st: dict, to: str, title: str) -> list[str]:
+    """A judge's profile section: distance per feature group, then the largest changes."""
+    prof = st.get("profile")
+    if not prof:
+        return []
+    lines = [f"\n## {title}\n",
+             f"Mean of each feature group for the sources, the outputs and {st['reference']}. Distance: "
+             f"root-mean-square difference from {to}, in units of each feature's spread in the judge's corpus; "
+             f"'toward' means the outputs are at least {int(MOVE * 100)}% closer to {to} than the sources.\n",
+             "| group | sources -> target | outputs -> target | moved |", "|---|---|---|---|"]
+    for g, row in prof["groups"].items():
+        lines.append(f"| {g} | {_num(row['distance']['sources'])} | {_num(row['distance']['outputs'])} | "
+                     f"{'**toward**' if row['moved'] == 'toward' else row['moved'] or 'n/a'} |")
+    lines.append(f"| all groups (mean) | {_num(prof['distance']['sources'])} | {_num(prof['distance']['outputs'])} "
+                 "| |")
+    lines += ["\nLargest changes (feature means; ratios against the sources):\n",
+              f"| feature | sources | outputs | {to} | outputs / sources | {to} / sources |", "|---" * 6 + "|"]
+    for h in prof["highlights"]:
+        lines.append(f"| {h['feature']} | {_num(h['sources'])} | {_num(h['outputs'])} | {_num(h['reference'])} | "
+                     f"{ratio(h['sources'], h['outputs'])} | {ratio(h['sources'], h['reference'])} |")
+    return lines
+
+
+def arrangement_markdown(at: dict, to: str) -> list[str]:
+    """The arrangement judge's section: songs judged the target, the listener's markers, its profile."""
+    from ..style.arrangement import MARKERS
+
+    rate, p = at.get("target_rate", {}), at.get("p_target", {})
+    rows = [(f"songs judged {to}: {k}", _pct(rate.get(key)), _num(p.get(key)))
+            for k, key in (("inputs", "inputs"), ("outputs", "outputs"), (f"real {to}", "target_real"),
+                           (f"real {to} through the grid, no model", "target_real_on_grid"))]
+    lines = ["\n## Arrangement judge\n",
+             "The arrangement judge reads what a listener hears first: drums (density, backbeat, swung hi-hat and "
+             "ride), feel (straight or swung 8ths), bass motion, harmony colour (7ths, triads), instrument families "
+             "and polyphony. It was fitted on the corpus and no generator trains against it.\n",
+             "| | judged the target | mean P(target) |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
+    groups = (at.get("profile") or {}).get("groups", {})
+    marks = {n: v for g in groups.values() for n, v in g["features"].items() if n in MARKERS}
+    if marks:
+        lines += [f"\nMarkers (means): sources, outputs, {at['reference']}:\n",
+                  "| marker | sources | outputs | target |", "|---|---|---|---|"]
+        lines += [f"| {n} | {_num(a)} | {_num(b)} | {_num(c)} |" for n, (a, b, c) in marks.items()]
+    return lines + _profile_lines(at, to, "Arrangement profile")
+
+
+__all__ = ["StyleRecorder", "arrangement_markdown", "load_recorder", "markdown", "profile", "trained_against",
+           "trained_against_words"]

@@ -135,6 +135,16 @@ def align_beats(song, mode: str = "on", steps_per_beat: int = 4) -> Alignment:
                      steps_per_beat=steps_per_beat)
 
 
+def aligned_song(song: Song, mode: str, steps_per_beat: int) -> tuple[Song, str | None]:
+    """The song a conversion transforms: re-timed to beats from its notes as ``mode`` says
+    (``"auto"``, ``"on"``, ``"off"``), with a summary of what the alignment found (None when
+    nothing changed)."""
+    if mode == "off":
+        return song, None
+    al = align_beats(song, mode, steps_per_beat)
+    return al.song, (al.summary() if al.changed else None)
+
+
 def on_grid(song: Song, cfg, mode: str = "auto") -> Song:
     """The song through ``convert``'s representation with no model in between: re-timed to its
     beats as ``mode`` says, then quantised to ``cfg``'s grid (a :class:`~midistyle.config.RollConfig`).

@@ -237,12 +237,22 @@ def score_to_song(score, source: str) -> Song:
 
 def _part_tracks(part, n: int, music21) -> list[Track]:
     inst = part.getInstrument(returnDefault=True)
-    program = inst.midiProgram if inst is not None and inst.midiProgram is not None else 0
     name = getattr(part, "partName", None) or (inst.instrumentName if inst is not None else None) or f"Part {n + 1}"
+    program = inst.midiProgram if inst is not None and inst.midiProgram is not None else _named_program(name, music21)
     notes = merge_ties(_sounding(part.flatten().notes))
     if not notes:
         return []
     return [Track.from_notes(printable(str(name), 128), int(program), False, notes)]
+
+
+def _named_program(name, music21) -> int:
+    """The GM program music21 knows for an instrument name ("Violin" 40, "Violoncello" 42), else 0
+    (piano). Kern parts name their instrument (``*Ivioln``) but carry no program."""
+    try:
+        program = music21.instrument.fromString(str(name)).midiProgram
+    except Exception:  # music21.instrument.InstrumentException: not an instrument name
+        return 0
+    return int(program) if program is not None else 0
 
 
 def _sounding(elements):

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..representation.song import Song
 from .frame import CELLS, Notes, beat_notes, grid
-from .harmony import SONORITIES, key_correlations, masks, sonority_table
+from ..analysis.harmony import SONORITIES, key_correlations, masks, sonority_table
 
 _ONSETS = ("on", "8th", "16th", "triplet", "other")
 _POSITIONS = np.array([0.0, 0.5, 0.25, 0.75, 1 / 3, 2 / 3, 1.0])
@@ -138,7 +138,7 @@ def note_features(notes: Notes, n_beats: int | None = None) -> np.ndarray:
         sounding = np.pad(sounding, ((0, pad), (0, 0)))
         onset = np.pad(onset, ((0, pad), (0, 0)))
     sounding, onset = sounding[:cells], onset[:cells]
-    pc_beat = _fold(sounding.reshape(n_beats, CELLS, 128).sum(axis=1)) / CELLS  # [beats, 12] fraction
+    pc_beat = beat_pitch_classes(sounding, n_beats)
     values: dict[str, float] = {}
     values.update(_sonority(pc_beat))
     values.update(_onsets(notes, n_beats))
@@ -147,6 +147,11 @@ def note_features(notes: Notes, n_beats: int | None = None) -> np.ndarray:
     values.update(_register(notes, sounding))
     values.update(_pitch_classes(pc_beat))
     return np.array([values[name] for name in FEATURE_NAMES], np.float64)
+
+
+def beat_pitch_classes(sounding: np.ndarray, n_beats: int) -> np.ndarray:
+    """Share of each beat each pitch class sounds: bool ``[n_beats * CELLS, 128]`` -> ``[n_beats, 12]``."""
+    return _fold(sounding.reshape(n_beats, CELLS, 128).sum(axis=1)) / CELLS
 
 
 def _fold(per_pitch: np.ndarray) -> np.ndarray:
@@ -270,5 +275,5 @@ def _pitch_classes(pc_beat: np.ndarray) -> dict:
     return out
 
 
-__all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "SEGMENT_BEATS", "as_song", "judged_song", "note_features", "piece_features",
+__all__ = ["FEATURE_GROUPS", "FEATURE_NAMES", "SEGMENT_BEATS", "as_song", "beat_pitch_classes", "judged_song", "note_features", "piece_features",
            "segment_features", "segment_rows", "song_features"]

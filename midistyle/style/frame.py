@@ -53,12 +53,20 @@ class Notes:
 
 def beat_notes(song: Song) -> Notes:
     """The song's pitched notes in its beat frame (drums, programs, velocities and tempo dropped)."""
-    tracks = song.pitched
+    return tagged_beat_notes(song, song.pitched)[0]
+
+
+def tagged_beat_notes(song: Song, tracks) -> tuple[Notes, np.ndarray]:
+    """The notes of ``tracks`` (drums may be among them) in the song's beat frame, with the index
+    into ``tracks`` of each note's track: ``(Notes, int64 [n])``. The frame (grid shift, first
+    beat) is fitted on all of them together."""
+    tracks = list(tracks)
     start = np.concatenate([t.start for t in tracks] or [np.zeros(0)]).astype(np.float64)
     end = np.concatenate([t.end for t in tracks] or [np.zeros(0)]).astype(np.float64)
     pitch = np.concatenate([t.pitch for t in tracks] or [np.zeros(0)]).astype(np.int64)
+    owner = np.repeat(np.arange(len(tracks)), [t.n_notes for t in tracks]).astype(np.int64)
     if start.size == 0:
-        return Notes(start, end, pitch, np.zeros(0, np.int64))
+        return Notes(start, end, pitch, np.zeros(0, np.int64)), owner
     qs, bs, lengths, per_bar = _segments(song.time_signatures, float(end.max()))
     b_start, b_end = _to_beats(start, qs, bs, lengths), _to_beats(end, qs, bs, lengths)
     shift = grid_shift(b_start)
@@ -71,10 +79,12 @@ def beat_notes(song: Song) -> Notes:
         downbeats.append(np.arange(bs[k], stop - 1e-9, per_bar[k]))
     db = np.rint(np.concatenate(downbeats)).astype(np.int64) - first
     order = np.lexsort((pitch, b_start))
-    b_start, b_end, pitch = b_start[order], b_end[order], pitch[order]
+    b_start, b_end, pitch, owner = b_start[order], b_end[order], pitch[order], owner[order]
     cut = b_start < MAX_BEATS
     b_end = np.maximum(b_end, b_start + 1.0 / CELLS)  # zero-length notes still sound one cell
-    return Notes(b_start[cut], np.minimum(b_end[cut], MAX_BEATS), pitch[cut], np.unique(db[(db >= 0) & (db < MAX_BEATS)]))
+    notes = Notes(b_start[cut], np.minimum(b_end[cut], MAX_BEATS), pitch[cut],
+                  np.unique(db[(db >= 0) & (db < MAX_BEATS)]))
+    return notes, owner[cut]
 
 
 def grid_shift(beats: np.ndarray) -> float:
@@ -130,4 +140,4 @@ def grid(notes: Notes) -> tuple[np.ndarray, np.ndarray]:
     return sounding, onset
 
 
-__all__ = ["CELLS", "MAX_BEATS", "Notes", "beat_notes", "grid", "meter_beat"]
+__all__ = ["CELLS", "MAX_BEATS", "Notes", "beat_notes", "grid", "meter_beat", "tagged_beat_notes"]

@@ -14,12 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from .features import FEATURE_NAMES, as_song, judged_song, segment_features, song_features
+from .feature_sets import FEATURE_SETS, feature_set
+from .features import as_song, judged_song
 
 FORMAT = "midistyle-style-judge"
 VERSION = 1
 CONFIG_NAME, WEIGHTS_NAME = "config.json", "model.safetensors"
 SHIPPED = Path(__file__).resolve().parent.parent / "pretrained" / "style_judge"
+SHIPPED_ARRANGEMENT = SHIPPED.parent / "arrangement_judge"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,12 +40,15 @@ class StyleJudge:
     info: dict = dataclasses.field(default_factory=dict)
     rows: str = "piece"  # what it was fitted on: "piece" or "segments" (then a piece is judged by its segments)
     align: str = "off"  # "auto": performances off their own grid are re-timed to tracked beats first
+    features: str = "notes"  # the feature set it reads (feature_sets.py): "notes" or "arrangement"
 
     def __post_init__(self) -> None:
         f, c = len(self.feature_names), len(self.genres)
         shapes = {"mean": (f,), "scale": (f,), "coef": (c, f), "intercept": (c,)}
         if self.align not in ("off", "auto"):
             raise ModelError(None, f"style judge align must be 'off' or 'auto', not {self.align!r}")
+        if self.features not in FEATURE_SETS:
+            raise ModelError(None, f"style judge features must be one of {', '.join(FEATURE_SETS)}, not {self.features!r}")
         if self.rows not in ("piece", "segments"):
             raise ModelError(None, f"style judge rows must be 'piece' or 'segments', not {self.rows!r}")
         for name, shape in shapes.items():
@@ -81,12 +86,15 @@ class StyleJudge:
         if missing:
             raise ModelError(path, f"{WEIGHTS_NAME} lacks {', '.join(sorted(missing))}")
         names = tuple(config.get("feature_names", ()))
-        if names != tuple(FEATURE_NAMES):
+        kind = config.get("features", "notes")
+        if kind not in FEATURE_SETS:
+            raise ModelError(path, f"this judge reads feature set {kind!r}; this midistyle knows {', '.join(FEATURE_SETS)}")
+        if names != feature_set(kind).names:
             raise ModelError(path, "this style judge was fitted on other features than this midistyle computes; refit it")
         return cls(tuple(config["genres"]), names, *(arrays[k].astype(np.float64) for k in
                                                       ("mean", "scale", "coef", "intercept")),
                    info=config.get("info", {}), rows=config.get("rows", "piece"),
-                   align=config.get("align", "off"))
+                   align=config.get("align", "off"), features=kind)
 
     def save(self, directory: str | os.PathLike) -> Path:
         """Write ``config.json`` + ``model.safetensors`` into ``directory`` (replaced whole, atomically)."""
@@ -97,7 +105,7 @@ class StyleJudge:
         directory = Path(directory)
         config = {"format": FORMAT, "version": VERSION, "genres": list(self.genres),
                   "feature_names": list(self.feature_names), "rows": self.rows, "align": self.align,
-                  "info": self.info}
+                  "features": self.features, "info": self.info}
         with atomic_dir(directory) as tmp:
             (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
             save_file({k: np.ascontiguousarray(getattr(self, k), np.float64)
@@ -121,17 +129,39 @@ class StyleJudge:
         """Genre probabilities ``[n_genres]`` of one Song, by whole piece or by its segments
         (``prepared``: the song already went through :meth:`prepared`)."""
         song = song if prepared else self.prepared(song)
+        features = feature_set(self.features)
         if self.rows == "segments":
-            segs = segment_features(song)
+            segs = features.segments(song)
             if len(segs):
                 logp = np.log(self.predict_proba(segs) + 1e-12).mean(axis=0)
                 p = np.exp(logp - logp.max())
                 return p / p.sum()
-        return self.predict_proba(song_features(song))
+        return self.predict_proba(features.piece(song))
 
     def classify(self, source, *, tune: int | None = None) -> dict[str, float]:
         """``{genre: probability}`` for one piece (any input :func:`piece_features` takes)."""
         return dict(zip(self.genres, map(float, self.song_proba(as_song(source, tune=tune)))))
 
 
-__all__ = ["SHIPPED", "StyleJudge"]
+def judge_arrangement(source, judge: "StyleJudge | str | os.PathLike | None" = None, *,
+                      tune: int | None = None) -> tuple[str, dict[str, float]]:
+    """Genre of a song by its arrangement (drums, feel, bass, harmony colour, instruments).
+
+    Parameters
+    ----------
+    source : a Song, a path (``book.abc#12`` for one tune), or a ``pretty_midi.PrettyMIDI``.
+    judge : an arrangement judge or its folder (default: the one shipped with midistyle).
+
+    Returns
+    -------
+    (genre, {genre: probability})
+        The most probable genre and every genre's probability. For evaluation only: no generator
+        may train against it.
+    """
+    if not isinstance(judge, StyleJudge):
+        judge = StyleJudge.load(SHIPPED_ARRANGEMENT if judge is None else judge)
+    probs = judge.classify(source, tune=tune)
+    return max(probs, key=probs.get), probs
+
+
+__all__ = ["SHIPPED", "SHIPPED_ARRANGEMENT", "StyleJudge", "judge_arrangement"]

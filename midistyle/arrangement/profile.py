@@ -1,0 +1,198 @@
+"""A genre's arrangement profile, learned from a folder of its songs and saved as JSON (data, not code).
+
+Per role: the GM programs it is played on (each song's vote split by its parts' notes), how often
+the genre has it, its density; for drums the kit's lane use and hits per bar; for comping its
+polyphony; for the genre the swing ratio of its 8th-note pairs, read only from songs whose own
+beat grid is reliable (their onsets gather on beats; a recording with a nominal 120 qpm grid does
+not). Decoding takes its instruments and feel from here, so a genre is what its folder says.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from ..analysis.leadsheet import LeadSheet
+from ..atomic import write_text
+from ..config import RollConfig, to_dict
+from ..errors import InputError
+from ..representation.drums import LANES
+from .encode import PITCHED_TARGETS, encode, lead_voices
+from .feel import RELIABLE_ON_BEAT, STRAIGHT, on_beat_share, pair_phases
+
+FORMAT, VERSION = "midistyle-genre-profile", 1
+ROLE_ORDER = ("melody", *PITCHED_TARGETS, "drums")
+MIN_PAIRS = 8  # 8th pairs a song needs before its swing ratio counts
+
+
+def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
+    """One song's measurements, as plain JSON values (what :func:`combine` pools)."""
+    arr = encode(lead, cfg, straighten=False)  # densities as played
+    n_bars = max(arr.n_bars, 1)
+    stats: dict = {"source": lead.song.source, "bars": arr.n_bars, "roles": {}}
+    for role in ROLE_ORDER:
+        parts = [t for t in lead.part(role) if t.n_notes]
+        if not parts:
+            continue
+        total = sum(t.n_notes for t in parts)
+        # instruments: only tracks of their own vote (a line split out of a piano says nothing of
+        # what plays the role in a band); programs stay empty when the role is only split out
+        own = [t for t in parts if any(t is s for s in lead.song.tracks)]
+        programs: dict[str, float] = {}
+        for t in own:
+            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / sum(o.n_notes for o in own)
+        vel = np.concatenate([t.velocity for t in parts])
+        entry = {"programs": programs, "notes_per_bar": total / n_bars, "velocity": float(np.median(vel))}
+        if role in PITCHED_TARGETS:
+            roll = arr.roll(role)
+            sounding = roll[1].sum(axis=1)
+            entry["polyphony"] = float(sounding[sounding > 0].mean()) if (sounding > 0).any() else 0.0
+            pitches = np.concatenate([t.pitch for t in parts])
+            entry["pitch"] = float(np.median(pitches))
+        if role == "drums":
+            hits = arr.drums.sum(axis=0)
+            entry["lanes"] = {lane: int(n) for lane, n in zip(LANES, hits)}
+            entry["hits_per_bar"] = float(hits.sum() / n_bars)
+        stats["roles"][role] = entry
+    onsets = np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)])
+    stats["on_beat"] = on_beat_share(onsets)
+    phases = np.concatenate([pair_phases(v) for v in lead_voices(lead)] or [np.zeros(0)])
+    stats["pairs"] = int(phases.size)
+    stats["swing"] = float(np.median(phases)) if phases.size >= MIN_PAIRS else None
+    return stats
+
+
+@dataclasses.dataclass
+class GenreProfile:
+    """What a genre's songs do, role by role (see the module docstring). ``roles``: role ->
+    ``{"share": songs with the role / songs, "programs": {program: share among the songs where a
+    track of its own plays the role}, ...medians}``;
+    ``swing``: median 8th-pair ratio of the songs with a reliable grid (None when none had one),
+    with its quartiles and count in ``feel``."""
+
+    genre: str
+    songs: int
+    roles: dict
+    swing: float | None
+    feel: dict
+    roll: dict
+    sources: list[str] = dataclasses.field(default_factory=list)
+
+    def program(self, role: str, default: int | None = None) -> int | None:
+        """The role's most used GM program (``default`` when the genre has no such part)."""
+        programs = self.roles.get(role, {}).get("programs") or {}
+        return int(max(programs, key=programs.get)) if programs else default
+
+    def programs(self) -> dict[str, int]:
+        """Role -> most used program, for every role the genre plays."""
+        return {r: p for r in ROLE_ORDER if (p := self.program(r)) is not None}
+
+    def has(self, role: str, at_least: float = 0.5) -> bool:
+        """Whether at least ``at_least`` of the genre's songs play the role."""
+        return self.roles.get(role, {}).get("share", 0.0) >= at_least
+
+    def to_dict(self) -> dict:
+        return {"format": FORMAT, "version": VERSION, **dataclasses.asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GenreProfile":
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not a genre profile (format {data.get('format')!r}, expected {FORMAT!r})")
+        if data.get("version", 0) > VERSION:
+            raise ValueError(f"genre profile version {data['version']} is newer than this code's {VERSION}")
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in fields})
+
+
+def combine(stats: list[dict], genre: str, cfg: RollConfig = RollConfig()) -> GenreProfile:
+    """Pool per-song measurements (:func:`song_stats`) into a genre's profile."""
+    n = len(stats)
+    roles: dict = {}
+    for role in ROLE_ORDER:
+        with_role = [s["roles"][role] for s in stats if role in s["roles"]]
+        if not with_role:
+            continue
+        programs: dict[str, float] = {}
+        voters = [e for e in with_role if e["programs"]]
+        for entry in voters:
+            for p, w in entry["programs"].items():
+                programs[p] = programs.get(p, 0.0) + w / len(voters)
+        top = dict(sorted(programs.items(), key=lambda kv: -kv[1]))
+        out = {"share": round(len(with_role) / n, 4), "songs": len(with_role), "own_tracks": len(voters),
+               "programs": {p: round(w, 4) for p, w in top.items()}}
+        for key in ("notes_per_bar", "velocity", "polyphony", "pitch", "hits_per_bar"):
+            values = [e[key] for e in with_role if key in e]
+            if values:
+                out[key] = round(float(np.median(values)), 3)
+        if role == "drums":
+            lanes = np.sum([[e["lanes"][lane] for lane in LANES] for e in with_role], axis=0)
+            out["lanes"] = {lane: round(float(x), 4) for lane, x in zip(LANES, lanes / max(lanes.sum(), 1))}
+        roles[role] = out
+    reliable = [s for s in stats if s["on_beat"] >= RELIABLE_ON_BEAT]
+    ratios = [s["swing"] for s in reliable if s["swing"] is not None]
+    feel = {"reliable_songs": len(reliable), "measured_songs": len(ratios)}
+    if ratios:
+        q1, q3 = np.percentile(ratios, [25, 75])
+        feel.update(q1=round(float(q1), 4), q3=round(float(q3), 4),
+                    swung_share=round(float(np.mean(np.asarray(ratios) > 0.58)), 4))
+    swing = round(float(np.median(ratios)), 4) if ratios else None
+    return GenreProfile(genre, n, roles, swing, feel, to_dict(cfg), sorted(s["source"] for s in stats))
+
+
+def learn_profile(leads: Iterable[LeadSheet], genre: str, cfg: RollConfig = RollConfig()) -> GenreProfile:
+    """A genre's profile from its songs read as lead sheets."""
+    return combine([song_stats(lead, cfg) for lead in leads], genre, cfg)
+
+
+def profile_folder(folder: str | os.PathLike, genre: str | None = None, *,
+                   reader: Callable[[str], LeadSheet] | None = None, cfg: RollConfig = RollConfig(),
+                   limit: int | None = None) -> tuple[GenreProfile, dict]:
+    """Learn the profile of the MIDI files under ``folder`` (recursively, sorted; the first
+    ``limit`` when given). ``reader`` turns a path into a lead sheet (default
+    :func:`midistyle.analysis.leadsheet.read_lead_sheet`). Returns the profile and a report:
+    files, songs used, skipped (path -> reason), seconds per song. InputError when none is usable."""
+    from ..representation.files import MIDI_SUFFIXES
+
+    if reader is None:
+        from ..analysis.leadsheet import read_lead_sheet as reader  # type: ignore[attr-defined,no-redef]
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(root, "no such folder")
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in MIDI_SUFFIXES and p.is_file())
+    files = files[:limit] if limit else files
+    stats, skipped, t0 = [], {}, time.perf_counter()
+    for path in files:
+        try:
+            stats.append(song_stats(reader(str(path)), cfg))
+        except InputError as exc:
+            skipped[str(path)] = exc.reason
+    if not stats:
+        raise InputError(root, f"no usable song among {len(files)} MIDI files")
+    wall = time.perf_counter() - t0
+    report = {"files": len(files), "songs": len(stats), "skipped": skipped,
+              "seconds_per_song": round(wall / max(len(files), 1), 4)}
+    return combine(stats, genre or root.name, cfg), report
+
+
+def save_profile(profile: GenreProfile, path: str | os.PathLike) -> Path:
+    """Write the profile as JSON, atomically."""
+    write_text(path, json.dumps(profile.to_dict(), indent=1, sort_keys=True) + "\n")
+    return Path(path)
+
+
+def load_profile(path: str | os.PathLike) -> GenreProfile:
+    """Read a profile written by :func:`save_profile` (InputError when it is not one)."""
+    try:
+        return GenreProfile.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(path, f"not a readable genre profile: {exc}") from None
+
+
+def swing_or_straight(profile: GenreProfile) -> float:
+    """The profile's swing ratio, straight when it measured none."""
+    return profile.swing if profile.swing is not None else STRAIGHT

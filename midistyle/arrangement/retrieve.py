@@ -1,0 +1,226 @@
+"""Retrieval arranger: a genre's own bars, picked to fit the song's chords and transposed to them.
+
+A :class:`Bank` holds real bars of one genre's songs: each bar's chord chroma per beat, its bass
+and comping rolls and its drum lanes. To arrange a song, each of its bars takes the bank bar whose
+chroma, transposed by ``k`` semitones (-5..6), best matches the song's chord chroma beat by beat;
+the bar's bass and comping are transposed by the same ``k`` and its drums are copied. Continuing
+the previous pick's source bar scores a bonus, so phrases of the real songs are kept together.
+Nothing in here knows a genre: a bank is whatever its folder's songs play. Numpy only.
+
+A bank is stored as data: ``bank.safetensors`` (bit-packed arrays) + ``bank.json``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..atomic import write_bytes, write_text
+from ..config import RollConfig, from_dict, to_dict
+from ..errors import InputError
+from ..representation.drums import LANES
+from .encode import Arrangement
+
+FORMAT, VERSION = "midistyle-arrangement-bank", 1
+SHIFTS = np.arange(-5, 7)
+"""Transpositions tried, in semitones: every pitch class once, the smaller moves first."""
+CONTINUITY_BONUS = 0.15
+"""Score added for the bar that follows the previous pick in its own song, at the same shift."""
+
+
+@dataclasses.dataclass
+class Bank:
+    """Real bars of one genre on one grid.
+
+    ``chroma``: float32 ``[N, B, 12]`` chord chroma per beat (B = beats of the longest bar, unit
+    norm per bar); ``length``: int32 ``[N]`` steps per bar; ``bass``/``comp``: bool
+    ``[N, 2, S, P]`` (onset, sustain); ``drums``: bool ``[N, S, L]``; ``song``/``bar``: int32
+    ``[N]``, which song of the bank and which of its bars (for continuity).
+    """
+
+    genre: str
+    cfg: RollConfig
+    chroma: np.ndarray
+    length: np.ndarray
+    bass: np.ndarray
+    comp: np.ndarray
+    drums: np.ndarray
+    song: np.ndarray
+    bar: np.ndarray
+
+    @property
+    def n_bars(self) -> int:
+        return int(self.length.shape[0])
+
+
+def beat_chroma(chroma: np.ndarray, steps_per_beat: int, n_beats: int) -> np.ndarray:
+    """Per-step chroma ``[S, 12]`` -> mean per beat ``[n_beats, 12]`` (zero-padded)."""
+    out = np.zeros((n_beats, 12), np.float32)
+    for b in range(min(n_beats, -(-chroma.shape[0] // steps_per_beat))):
+        out[b] = chroma[b * steps_per_beat:(b + 1) * steps_per_beat].mean(axis=0)
+    return out
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norm = np.sqrt((x ** 2).reshape(x.shape[0], -1).sum(axis=1)) if x.size else np.zeros(x.shape[0])
+    return x / np.maximum(norm, 1e-6).reshape(-1, *([1] * (x.ndim - 1)))
+
+
+@dataclasses.dataclass(frozen=True)
+class BarRecord:
+    """One real bar for a bank: its song and index there, chord chroma ``[S, 12]``, bass and
+    comping ``[2, S, P]``, drum lanes ``[S, L]``."""
+
+    song: int
+    bar: int
+    chroma: np.ndarray
+    bass: np.ndarray
+    comp: np.ndarray
+    drums: np.ndarray
+
+    @property
+    def length(self) -> int:
+        return int(self.chroma.shape[0])
+
+
+def bars_of(arr: Arrangement):
+    """``(start, length)`` of each bar of an arrangement."""
+    starts = np.asarray(arr.bar_starts)
+    return list(zip(starts[:-1].tolist(), np.diff(starts).tolist()))
+
+
+def arrangement_bars(arr: Arrangement, song_id: int = 0) -> Iterator[BarRecord]:
+    """An arrangement's bars as bank records (every bar, silent ones too)."""
+    for i, (a, n) in enumerate(bars_of(arr)):
+        yield BarRecord(song_id, i, arr.chroma[a:a + n], arr.bass[:, a:a + n], arr.comp[:, a:a + n],
+                        arr.drums[a:a + n])
+
+
+def build_bank(bars: Iterable[BarRecord], genre: str, cfg: RollConfig = RollConfig(), *,
+               max_bars: int | None = None, seed: int = 0) -> Bank:
+    """A bank from bar records (:func:`arrangement_bars`, or a prepared corpus': see
+    :func:`midistyle.data.banks.corpus_bank`): every bar that plays bass, comping or drums.
+
+    ``max_bars``: keep a seeded random draw of at most this many bars (in their order).
+    """
+    rows = [r for r in bars if r.bass[0].any() or r.comp[0].any() or r.drums.any()]
+    if max_bars is not None and len(rows) > max_bars:
+        keep = np.sort(np.random.default_rng(seed).choice(len(rows), max_bars, replace=False))
+        rows = [rows[i] for i in keep]
+    width = max((r.length for r in rows), default=cfg.steps_per_beat * 4)
+    n_beats = -(-width // cfg.steps_per_beat)
+    n, p, lanes = len(rows), cfg.n_pitches, len(LANES)
+    bank = Bank(genre, cfg, np.zeros((n, n_beats, 12), np.float32), np.zeros(n, np.int32),
+                np.zeros((n, 2, width, p), bool), np.zeros((n, 2, width, p), bool),
+                np.zeros((n, width, lanes), bool), np.zeros(n, np.int32), np.zeros(n, np.int32))
+    for j, r in enumerate(rows):
+        bank.chroma[j] = beat_chroma(r.chroma, cfg.steps_per_beat, n_beats)
+        bank.length[j], bank.song[j], bank.bar[j] = r.length, r.song, r.bar
+        bank.bass[j, :, :r.length], bank.comp[j, :, :r.length], bank.drums[j, :r.length] = r.bass, r.comp, r.drums
+    bank.chroma[:] = _unit(bank.chroma)
+    return bank
+
+
+def shift_roll(roll: np.ndarray, k: int) -> np.ndarray:
+    """Move a ``[..., P]`` roll ``k`` pitches up (down when negative); notes pushed off the edge drop."""
+    out = np.zeros_like(roll)
+    if k >= 0:
+        out[..., k:] = roll[..., :roll.shape[-1] - k]
+    else:
+        out[..., :k] = roll[..., -k:]
+    return out
+
+
+def _scores(bank: Bank, query: np.ndarray) -> np.ndarray:
+    """Cosine of the query ``[B, 12]`` with every bank bar at every shift: ``[N, len(SHIFTS)]``."""
+    q = query / max(float(np.sqrt((query ** 2).sum())), 1e-6)
+    # bank chroma rolled by k pitch classes == the bar transposed k semitones up
+    return np.stack([np.einsum("nbc,bc->n", np.roll(bank.chroma, k, axis=2), q) for k in SHIFTS], axis=1)
+
+
+def plays(bank: Bank, roles: Iterable[str]) -> np.ndarray:
+    """Bool ``[N]``: bank bars in which every role of ``roles`` (bass, comp, drums) plays."""
+    ok = np.ones(bank.n_bars, bool)
+    for role in roles:
+        x = bank.drums if role == "drums" else getattr(bank, role)[:, 0]
+        ok &= x.reshape(bank.n_bars, -1).any(axis=1)
+    return ok
+
+
+def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed: int = 0) -> dict[str, np.ndarray]:
+    """Bass, comping and drums for ``arr``'s bars from ``bank``: role -> tensor over the song's grid.
+
+    Each bar takes the best-scoring bank bar of the same length (any length when none matches:
+    the bank bar is cut or its pattern repeated to fit). A bar with no chord chroma (silence in
+    the chart) matches on rhythm alone. ``require``: roles a bank bar must play to be taken (the
+    roles its genre plays), when any bar plays them all. ``seed`` breaks ties between equal scores.
+    """
+    if bank.n_bars == 0:
+        raise InputError(bank.genre, "the arrangement bank holds no bars")
+    if bank.cfg != arr.cfg:
+        raise ValueError(f"bank grid {bank.cfg} differs from the song's {arr.cfg}")
+    rng = np.random.default_rng(seed)
+    jitter = rng.random((bank.n_bars, len(SHIFTS))) * 1e-4
+    t = arr.n_steps
+    out = {"bass": np.zeros((2, t, arr.cfg.n_pitches), bool), "comp": np.zeros((2, t, arr.cfg.n_pitches), bool),
+           "drums": np.zeros((t, len(LANES)), bool)}
+    n_beats = bank.chroma.shape[1]
+    full = plays(bank, require)
+    if full.any():
+        jitter[~full] = -np.inf
+    prev: tuple[int, int] | None = None
+    for a, n in bars_of(arr):
+        scores = _scores(bank, beat_chroma(arr.chroma[a:a + n], arr.cfg.steps_per_beat, n_beats)) + jitter
+        same = bank.length == n
+        if (same & full).any() or not full.any():
+            scores[~same] = -np.inf
+        if prev is not None:
+            j, k = prev
+            nxt = np.flatnonzero((bank.song == bank.song[j]) & (bank.bar == bank.bar[j] + 1))
+            scores[nxt, k] += CONTINUITY_BONUS
+        j, k = np.unravel_index(int(np.argmax(scores)), scores.shape)
+        prev = (int(j), int(k))
+        length = int(bank.length[j])
+        reps = np.arange(n) % length  # repeat a shorter bar's pattern, cut a longer one
+        out["bass"][:, a:a + n] = shift_roll(bank.bass[j][:, reps], int(SHIFTS[k]))
+        out["comp"][:, a:a + n] = shift_roll(bank.comp[j][:, reps], int(SHIFTS[k]))
+        out["drums"][a:a + n] = bank.drums[j][reps]
+    return out
+
+
+def save_bank(bank: Bank, directory: str | os.PathLike) -> Path:
+    """Write ``bank.safetensors`` and ``bank.json`` into ``directory`` (atomically, each)."""
+    from safetensors.numpy import save
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {"chroma": bank.chroma, "length": bank.length, "song": bank.song, "bar": bank.bar,
+               "bass": np.packbits(bank.bass, axis=-1), "comp": np.packbits(bank.comp, axis=-1),
+               "drums": np.packbits(bank.drums, axis=-1)}
+    write_bytes(directory / "bank.safetensors", save(tensors))
+    meta = {"format": FORMAT, "version": VERSION, "genre": bank.genre, "roll": to_dict(bank.cfg),
+            "bars": bank.n_bars, "width": int(bank.bass.shape[2])}
+    write_text(directory / "bank.json", json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    return directory
+
+
+def load_bank(directory: str | os.PathLike) -> Bank:
+    """Read a bank written by :func:`save_bank` (InputError when it is not one)."""
+    from safetensors.numpy import load_file
+
+    directory = Path(directory)
+    try:
+        meta = json.loads((directory / "bank.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or meta.get("version", 0) > VERSION:
+            raise ValueError(f"format {meta.get('format')!r} version {meta.get('version')!r}")
+        raw = load_file(str(directory / "bank.safetensors"))
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(directory, f"not a readable arrangement bank: {exc}") from None
+    cfg = from_dict(RollConfig, meta["roll"])
+    unpack = lambda x, n: np.unpackbits(x, axis=-1, count=n).astype(bool)  # noqa: E731
+    return Bank(meta["genre"], cfg, raw["chroma"], raw["length"], unpack(raw["bass"], cfg.n_pitches),
+                unpack(raw["comp"], cfg.n_pitches), unpack(raw["drums"], len(LANES)), raw["song"], raw["bar"])

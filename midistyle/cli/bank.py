@@ -1,0 +1,26 @@
+"""``train bank``: a genre's arrangement assets (profile + retrieval bank) from a prepared corpus."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("bank")
+@click.option("--data", type=click.Path(path_type=Path), required=True,
+              help="Folder made by `midistyle prepare --content arrangement`.")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+              help="Assets folder (arrangement.json, <genre>/profile.json and bank); genres already there are kept.")
+@click.option("--genres", default=None, help="Comma-separated genres (default: all of the corpus).")
+@click.option("--max-bars", type=click.IntRange(min=1), default=4000, show_default=True,
+              help="Real bars kept per genre (a seeded draw).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draw.")
+def bank(data, out, genres, max_bars, seed):
+    """Retrieval arranger: each genre's instruments, kit and feel (profile.json) and a bank of its real
+    bars, for `convert --arrange --model OUT` (no gradient steps: minutes on a CPU)."""
+    from ..data.banks import write_genre_assets
+
+    names = [g.strip() for g in genres.split(",") if g.strip()] if genres else None
+    for genre, folder in write_genre_assets(data, out, names, max_bars=max_bars, seed=seed).items():
+        click.echo(f"{genre}: {folder}")
+    click.echo(f"wrote {out} (convert --arrange --model {out} --to GENRE)")

@@ -1,0 +1,73 @@
+"""A genre's retrieval bank read from a prepared arrangement corpus equals the one built from its songs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from midistyle.analysis.leadsheet import read_lead_sheet
+from midistyle.arrangement.encode import encode
+from midistyle.arrangement.retrieve import arrangement_bars
+from midistyle.data.banks import corpus_bank, corpus_bars
+from midistyle.data.corpus import prepare
+from midistyle.errors import InputError
+from midistyle.representation import read, write_midi
+
+from tests.arrangement_fixtures import band_song
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bank")
+    write_midi(band_song(), root / "band" / "band.mid")
+    out = root / "prepared"
+    prepare({"band": [root / "band"]}, out, workers=1, progress=False, content="arrangement", val_fraction=0.0,
+            align_beats="off")
+    return root, out
+
+
+def test_corpus_bars_are_the_songs_own_bars(corpus):
+    root, out = corpus
+    own = list(arrangement_bars(encode(read_lead_sheet(read(root / "band" / "band.mid")))))
+    got = list(corpus_bars(out, "band"))
+    assert [b.bar for b in got] == [0, 1, 2, 3]  # one 4-bar phrase; the 3/4 tail fills no phrase
+    for mine, theirs in zip(own, got):
+        for name in ("chroma", "bass", "comp", "drums"):
+            np.testing.assert_array_equal(getattr(theirs, name), getattr(mine, name) > 0)
+
+
+def test_corpus_bank_names_its_genre_and_refuses_others(corpus):
+    _, out = corpus
+    bank = corpus_bank(out, "band")
+    assert bank.genre == "band" and bank.n_bars == 4 and bank.drums.any()
+    with pytest.raises(InputError, match="no genre 'jazz'"):
+        corpus_bank(out, "jazz")
+
+
+def test_a_merged_roll_corpus_is_not_a_bank(tmp_path, corpus):
+    root, _ = corpus
+    prepare({"band": [root / "band"]}, tmp_path / "rolls", workers=1, progress=False, val_fraction=0.0)
+    with pytest.raises(InputError, match="not an arrangement corpus"):
+        corpus_bank(tmp_path / "rolls", "band")
+
+
+def test_the_profile_comes_from_the_index_as_from_the_songs(corpus):
+    from midistyle.arrangement.profile import learn_profile
+    from midistyle.data.banks import corpus_profile
+
+    root, out = corpus
+    from_index = corpus_profile(out, "band")
+    from_songs = learn_profile([read_lead_sheet(read(root / "band" / "band.mid"))], "band")
+    assert from_index.programs() == from_songs.programs() == {"melody": 73, "bass": 33, "comp": 0, "drums": 0}
+    assert from_index.roles == from_songs.roles and from_index.swing == from_songs.swing
+
+
+def test_genre_assets_are_written_for_every_genre_and_load_back(corpus, tmp_path):
+    from midistyle.arrangement.profile import load_profile
+    from midistyle.arrangement.retrieve import load_bank
+    from midistyle.data.banks import write_genre_assets
+
+    _, out = corpus
+    folders = write_genre_assets(out, tmp_path / "assets")
+    assert list(folders) == ["band"]
+    assert load_bank(folders["band"]).n_bars == 4
+    assert load_profile(folders["band"] / "profile.json").program("bass") == 33

@@ -1,4 +1,4 @@
-"""Prepare the arrangement corpus of examples/recipes/arrangement_data.toml and write each genre's
+"""Prepare the arrangement corpus of examples/arrangement_data.toml and write each genre's
 profile and retrieval bank.
 
     python examples/prepare_arrangements.py [--data ../shared/data] [--out runs/arrangements]
@@ -33,7 +33,7 @@ def drawn(data: Path, spec: dict, seed: int) -> list[Path]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--recipe", type=Path, default=HERE / "recipes" / "arrangement_data.toml")
+    ap.add_argument("--recipe", type=Path, default=HERE / "arrangement_data.toml")
     ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=Path("runs/arrangements"))
     ap.add_argument("--assets", type=Path, default=Path("runs/arrangement_assets"))

@@ -104,3 +104,12 @@ def test_parts_split_out_of_a_piano_do_not_vote_for_instruments():
     assert bass["share"] == 1.0 and bass["own_tracks"] == 1 and bass["programs"] == {"32": 1.0}
     only_split = learn_profile([split], "solo")
     assert only_split.roles["bass"]["programs"] == {} and only_split.program("bass") is None
+
+
+def test_a_genre_split_between_straight_and_swung_songs_plays_its_swung_songs_feel():
+    mixed = _swing_genre()[:2] + _straight_genre()  # 2 of 5 songs swing: the median is straight
+    prof = learn_profile(mixed, "mixed")
+    assert prof.swing == pytest.approx(0.5, abs=0.01) and prof.feel["swung_share"] == pytest.approx(0.4)
+    assert swing_or_straight(prof) == pytest.approx(2 / 3, abs=0.02)  # the swung songs' ratio, not 0.5-0.6
+    mostly_straight = learn_profile(_swing_genre()[:1] + _straight_genre(), "straightish")  # 1 of 4
+    assert swing_or_straight(mostly_straight) == 0.5

@@ -15,9 +15,9 @@ def test_file_settings_come_from_prepares_signature():
     allowed = file_settings()
     assert allowed <= set(params) and not allowed & CALLER_ARGUMENTS
     assert CALLER_ARGUMENTS <= set(params)  # a renamed caller argument must not become a file setting
-    # the set the CLI kept by hand before it was derived
+    # the set the CLI kept by hand before it was derived, and prepare's later content="arrangement"
     assert allowed == {"phrase_bars", "hop", "phrase_steps", "workers", "val_fraction", "shard_size", "time_limit",
-                       "align_beats", "source_options"}
+                       "align_beats", "source_options", "content"}
 
 
 def _sources_file(tmp_path, **settings):

@@ -28,6 +28,8 @@ from .feel import RELIABLE_ON_BEAT, STRAIGHT, on_beat_share, pair_phases
 FORMAT, VERSION = "midistyle-genre-profile", 1
 ROLE_ORDER = ("melody", *PITCHED_TARGETS, "drums")
 MIN_PAIRS = 8  # 8th pairs a song needs before its swing ratio counts
+SWUNG = 0.58  # a song whose 8th pairs split later than this swings (straight 0.5, triplets 0.667)
+SWING_SHARE = 0.4  # a genre swings when at least this share of its measured songs swing
 
 
 def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
@@ -139,7 +141,10 @@ def combine(stats: list[dict], genre: str, cfg: RollConfig = RollConfig()) -> Ge
     if ratios:
         q1, q3 = np.percentile(ratios, [25, 75])
         feel.update(q1=round(float(q1), 4), q3=round(float(q3), 4),
-                    swung_share=round(float(np.mean(np.asarray(ratios) > 0.58)), 4))
+                    swung_share=round(float(np.mean(np.asarray(ratios) > SWUNG)), 4))
+        swung = [r for r in ratios if r > SWUNG]
+        if swung:
+            feel["swung_ratio"] = round(float(np.median(swung)), 4)
     swing = round(float(np.median(ratios)), 4) if ratios else None
     return GenreProfile(genre, n, roles, swing, feel, to_dict(cfg), sorted(s["source"] for s in stats))
 
@@ -194,5 +199,14 @@ def load_profile(path: str | os.PathLike) -> GenreProfile:
 
 
 def swing_or_straight(profile: GenreProfile) -> float:
-    """The profile's swing ratio, straight when it measured none."""
-    return profile.swing if profile.swing is not None else STRAIGHT
+    """The ratio the genre's new parts and melody are played at: the median of its swung songs
+    when at least :data:`SWING_SHARE` of its measured songs swing, else straight (or its median
+    when that is swung). A genre whose songs split between straight and swung medians out at a
+    ratio nobody plays (about 0.57: neither straight 8ths nor triplets), so the feel is chosen
+    between the two, by the data."""
+    feel = profile.feel or {}
+    if feel.get("swung_share", 0.0) >= SWING_SHARE and "swung_ratio" in feel:
+        return float(feel["swung_ratio"])
+    if profile.swing is None or profile.swing <= SWUNG:
+        return STRAIGHT
+    return profile.swing

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_output, parse_bars, roll_config, steps_option
+from .common import check_output, fitted_steps_option, parse_bars, plural, roll_config
 
 
 @click.command("compare")
@@ -13,11 +13,14 @@ from .common import check_output, parse_bars, roll_config, steps_option
 @click.argument("b", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
 @click.option("--bars", help="Bars A:B of the first song to draw (0-based, end exclusive), e.g. 0:8.")
-@steps_option
+@fitted_steps_option
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 def compare_cmd(a, b, output, bars, steps_per_beat, force):
     """Draw A above B (e.g. a song and its conversion), aligned bar by bar on A's bars."""
     from ..evaluate.report import compare
     check_output(output, [a, b], force)
-    info = compare(a, b, output, bars=parse_bars(bars), cfg=roll_config(steps_per_beat))
-    click.echo(f"wrote {output} ({info['bars']} bars)")
+    cfg = None if steps_per_beat is None else roll_config(steps_per_beat)
+    info = compare(a, b, output, bars=parse_bars(bars), cfg=cfg)
+    first, end = info["drawn"]
+    shown = f"bars {first}:{end} of {info['bars']}" if end - first < info["bars"] else plural(info["bars"], "bar")
+    click.echo(f"wrote {output} ({shown}, {info['steps_per_beat']} steps per quarter)")

@@ -4,7 +4,7 @@
         [--judge midistyle/pretrained/arrangement_judge] [--out docs/results] \\
         [--fit-command "..."] [--fit-wall-s 1234] [--to-jazz-songs 20]
 
-Reads the judge fitted by ``python -m midistyle.style.fit --features arrangement ...`` and the
+Reads the judge fitted by ``midistyle judge fit --features arrangement ...`` and the
 feature cache that fit wrote (nothing is re-extracted when the cache is complete), rebuilds the
 same seeded subsample from the judge's own record (genres, caps, seed), and writes
 ``arrangement_judge.md`` (its hand-written notes below the notes marker are kept) and

@@ -43,6 +43,27 @@ def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterato
         raise
 
 
+def check_writable(target: str | os.PathLike, *, folder: bool = False) -> None:
+    """Raise OutputError unless a file can be written at ``target`` (inside it when ``folder``),
+    found by creating and removing a temporary file in the nearest folder that exists, so that a
+    long job fails before its work rather than after (``os.access`` says yes to root in /proc).
+    """
+    target = Path(target)
+    where = target if folder else target.parent
+    where = where if str(where) else Path(".")
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    if not where.is_dir():
+        raise OutputError(target, f"{where} is not a folder")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".midistyle-probe.", suffix=".part", dir=where)
+    except OSError as exc:
+        raise OutputError(target, f"cannot write in {where}: {exc.strerror or exc}") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
 def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)

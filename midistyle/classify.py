@@ -93,25 +93,27 @@ def table(verdicts: list[Verdict]) -> str:
     width = min(max(len("piece"), *map(len, names)), 60)
     short = [g[:5] for g in genres]
     cols = " ".join(f"{s:>5}" for s in short)
-    head = f"{'piece':<{width}}  style judge: {cols}  verdict"
+    verdict = max(map(len, genres + cnn_genres)) + 5  # "classical 0.96" keeps the columns after it in place
+    head = f"{'piece':<{width}}  style judge: {cols}  {'verdict':<{verdict}}"
     if cnn_genres:
-        head += f"   | cnn: {' '.join(f'{g[:5]:>5}' for g in cnn_genres)}  verdict"
-    lines = [head, "-" * len(head)]
+        head += f" | cnn: {' '.join(f'{g[:5]:>5}' for g in cnn_genres)}  verdict"
+    lines = [head.rstrip(), "-" * len(head.rstrip())]
     for name, v in zip(names, ok):
         name = name if len(name) <= width else "..." + name[-(width - 3):]
-        line = f"{name:<{width}}  {'':13}" + " ".join(f"{v.style[g]:5.2f}" for g in genres) + f"  {_top(v.style)}"
+        line = f"{name:<{width}}  {'':13}" + " ".join(f"{v.style[g]:5.2f}" for g in genres) + \
+            f"  {_top(v.style):<{verdict}}"
         if cnn_genres:
             line += f" | {'':4} " + " ".join(f"{v.cnn[g]:5.2f}" for g in cnn_genres) + f"  {_top(v.cnn)}"
-        lines.append(line)
+        lines.append(line.rstrip())
     return "\n".join(lines)
 
 
 def _top(probs: dict[str, float]) -> str:
     finite = {g: p for g, p in probs.items() if p == p}
     if not finite:
-        return "-".ljust(9)
+        return "-"
     g = max(finite, key=finite.get)
-    return f"{g} {finite[g]:.2f}".ljust(9)
+    return f"{g} {finite[g]:.2f}"
 
 
 __all__ = ["Verdict", "classify", "pieces_of", "table"]

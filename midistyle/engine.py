@@ -60,6 +60,24 @@ def threads(client: Any) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
+def host_of(address: str) -> str:
+    """``tcp://10.0.0.5:40123`` -> ``10.0.0.5``."""
+    from distributed.comm.addressing import get_address_host
+
+    return get_address_host(address)
+
+
+def host_slots(client: Any) -> dict[str, int]:
+    """Task slots (worker threads) per host of the cluster: a worker shares its host's cores among
+    them. Torch's default of all cores per worker process made a one-machine LocalCluster of N
+    workers run N x cores threads, 2.3x slower than the local pool (issue 29)."""
+    slots: dict[str, int] = {}
+    for address, nthreads in client.nthreads().items():
+        host = host_of(address)
+        slots[host] = slots.get(host, 0) + int(nthreads)
+    return slots
+
+
 def run_chunks(client: Any, fn: Callable[..., list], chunks: Sequence[list], **kwargs: Any) -> Iterator[Any]:
     """Run ``fn(chunk, **kwargs)`` for every chunk on the cluster; yield each result list's items
     as chunks finish. A chunk whose task raises stops the run with an EngineError naming the

@@ -15,7 +15,7 @@ code  name         meaning
 5     MODEL        a model checkpoint cannot be used (:class:`ModelError`)
 6     RENDER       rendering audio failed (:class:`RenderError`)
 7     ENGINE       the cluster engine failed (:class:`EngineError`)
-130   INTERRUPTED  Ctrl-C
+130   INTERRUPTED  Ctrl-C (:class:`Interrupted` says how far a batch got and how to go on)
 ====  ===========  ==========================================================================
 """
 from __future__ import annotations
@@ -121,3 +121,14 @@ class EngineError(_PathError):
     """A cluster engine is not installed, cannot be reached, or a task failed on it."""
 
     exit_code = ExitCode.ENGINE
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a batch, stopped at once: how far it got and how to go on. A KeyboardInterrupt,
+    so code that stops on Ctrl-C still does; the CLI prints it and exits 130."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, done: int, total: int, unit: str, then: str):
+        self.done, self.total = done, total
+        super().__init__(f"{done} of {total} {unit} done; {then}")

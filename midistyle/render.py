@@ -29,7 +29,7 @@ with contextlib.redirect_stdout(io.StringIO()):
     import pretty_midi  # it imports pyfluidsynth, which prints a line when $CI is set
 
 from midistyle.atomic import atomic_path
-from midistyle.errors import InputError, OutputError, RenderError
+from midistyle.errors import InputError, OutputError, RenderError, one_line
 
 __all__ = ["assign_channels", "find_soundfont", "fluidsynth_available", "load_fluidsynth", "render", "render_compare"]
 
@@ -160,12 +160,15 @@ def _load_midi(midi: str | os.PathLike | pretty_midi.PrettyMIDI) -> pretty_midi.
         return to_pretty_midi(read(midi, require_pitched=False))
     if not path.is_file():
         raise InputError(path, "no such file")
+    with open(path, "rb") as f:  # the reader's words for a file that is no MIDI (an empty one too)
+        if f.read(4) != b"MThd":
+            raise InputError(path, "not a MIDI file (no MThd header)")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return pretty_midi.PrettyMIDI(str(path))
     except Exception as exc:  # mido/pretty_midi raise a zoo: KeyError, ValueError, EOFError, OSError...
-        raise InputError(path, f"not a readable MIDI file ({type(exc).__name__}: {exc})") from None
+        raise InputError(path, f"malformed MIDI: {one_line(exc, limit=160)}") from None
 
 
 def assign_channels(instruments: list[pretty_midi.Instrument]) -> list[int]:

@@ -10,17 +10,15 @@ from __future__ import annotations
 import dataclasses
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from .atomic import remove_leftovers
 from .config import RollConfig
-from .errors import ConfigError, ModelError, one_line
+from .errors import ConfigError, ModelError
 from .genre_classifier import PRETRAINED, GenreClassifier, shipped_classifier
 from .kinds import registry as kinds
 from .representation import Song, quantize, read, roll_to_notes, song_to_roll
-from .representation.files import find_pieces
 from .representation.song import GENRES
 from .representation.beats import aligned_song  # noqa: F401  (the song convert transforms; re-exported)
 from .representation.windows import overlap_add, windows
@@ -34,6 +32,20 @@ def shipped_model(genre: str) -> Path:
     if not (path / "config.json").exists():
         raise ModelError(path, f"the shipped model for {genre!r} is missing from this installation")
     return path
+
+
+def shipped_grids() -> dict[str, int]:
+    """Steps per quarter of each shipped model (genre -> grid), from its config.json (no torch)."""
+    import json
+
+    grids = {}
+    for genre in GENRES:
+        try:
+            roll = json.loads((PRETRAINED / f"to_{genre}" / "config.json").read_text(encoding="utf-8"))["roll"]
+            grids[genre] = int(roll["steps_per_beat"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return grids
 
 
 @dataclasses.dataclass
@@ -255,126 +267,3 @@ def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = No
     song, _ = conv.convert_song(read(source, tune=tune), seed=seed, threshold=threshold, from_genre=from_genre,
                                 align_beats=align_beats)
     return to_pretty_midi(song)
-
-
-@dataclasses.dataclass
-class BatchReport:
-    """What a batch conversion did: written outputs and failures with their reasons."""
-
-    written: list[tuple[str, str]] = dataclasses.field(default_factory=list)
-    failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
-    skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # output already there
-    aligned: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (source, what alignment found)
-
-
-def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
-    """``(source, output)`` for every piece under ``folder`` (see
-    :func:`~midistyle.representation.files.find_pieces`), mirrored under ``output``: each tune of
-    an ABC book on its own, ``book.abc#12`` -> ``book.12.<to>.mid``."""
-    return [(p.source, output / p.path.relative_to(folder).parent / p.output_name(to)) for p in find_pieces(folder)]
-
-
-_WORKER: dict = {}
-
-
-def _init_worker(to, model, device, threads, arrange=False, keep=()) -> None:
-    conv = load_converter(to, model, arrange=arrange, keep=keep, device=device)
-    if conv.uses_torch:  # a retrieval arranger's worker never starts torch (about 1.5 s each)
-        import torch
-
-        torch.set_num_threads(threads)
-    _WORKER["conv"] = conv
-
-
-def _engine_convert(jobs, to, model, device) -> list:
-    """(On a Dask worker.) Convert a chunk of jobs with the local pool's per-file function; the
-    model is loaded once per worker process."""
-    key = (to, None if model is None else str(model), device)
-    if _WORKER.get("key") != key:
-        from dask.distributed import get_worker
-
-        _init_worker(to, model, device, max(1, (os.cpu_count() or 1) // get_worker().state.nthreads))
-        _WORKER["key"] = key
-    return [_convert_one(job) for job in jobs]
-
-
-def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
-    """Convert ``src`` to ``dst`` in a worker; returns (src, dst, error, info)."""
-    from .representation import write_midi
-
-    src, dst, seed, threshold, from_genre, force, wav, align_beats = job
-    try:
-        if Path(dst).exists() and not force:  # done by an earlier (perhaps interrupted) run
-            return src, dst, None, {"skipped": True}
-        for target in (dst, Path(dst).with_suffix(".wav")):  # temp files of a run killed mid-write
-            remove_leftovers(target)
-        song, info = _WORKER["conv"].convert_song(read(src), seed=seed, threshold=threshold,
-                                                  from_genre=from_genre, align_beats=align_beats)
-        write_midi(song, dst)
-        if wav:
-            from .render import render
-            render(dst, Path(dst).with_suffix(".wav"))
-        return src, dst, None, info
-    except Exception as exc:  # one bad file must not stop a batch
-        return src, None, one_line(exc), None
-
-
-def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers: int | None = None,
-                 seed: int = 0, threshold: float = 0.5, from_genre: str | None = None, force: bool = False,
-                 wav: bool = False, device: str | None = None,
-                 progress: Callable[[int], None] | None = None, engine: str = "local",
-                 engine_address: str | None = None, align_beats: str = "auto", arrange: bool = False,
-                 keep: tuple[str, ...] = ()) -> BatchReport:
-    """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised.
-
-    Outputs that already exist are kept and counted as skipped unless ``force``, so re-running an
-    interrupted batch finishes the rest. ``engine="dask"`` runs the same per-file work on the
-    Dask cluster at ``engine_address`` (a local one of ``workers`` processes when None); its
-    workers must see the model, inputs and outputs at the same paths. ``align_beats``: see
-    :meth:`Converter.convert_song`; ``report.aligned`` lists the pieces it re-timed. ``arrange``,
-    ``keep``: the arrangement-level transfer (:func:`load_converter`).
-    """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    import multiprocessing as mp
-    from .engine import check_engine
-
-    check_engine(engine, engine_address)
-    report = BatchReport()
-    args = [(str(s), str(d), seed, threshold, from_genre, force, wav, align_beats) for s, d in jobs]
-    if engine == "dask":
-        from .engine import dask_client, run_chunks, threads
-
-        with dask_client(engine_address, workers) as client:
-            size = max(1, min(16, len(args) // (4 * threads(client))))  # >= 4 tasks per slot, <= 16 files each
-            chunks = [args[i:i + size] for i in range(0, len(args), size)]
-            _collect(run_chunks(client, _engine_convert, chunks, to=to, model=model, device=device), report, progress)
-        return report
-    workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
-    if workers == 1:
-        _init_worker(to, model, device, max(1, os.cpu_count() or 1), arrange, keep)
-        results = (_convert_one(a) for a in args)
-        _collect(results, report, progress)
-        return report
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(to, model, device, threads, arrange, keep)) as pool:
-        futures = [pool.submit(_convert_one, a) for a in args]
-        _collect((f.result() for f in as_completed(futures)), report, progress)
-    return report
-
-
-def _collect(results, report: BatchReport, progress) -> None:
-    for src, dst, err, info in results:
-        if err is None and info and info.get("skipped"):
-            report.skipped.append((src, dst))
-        elif err is None:
-            report.written.append((src, dst))
-            if info and info.get("aligned"):
-                report.aligned.append((src, info["aligned"]))
-        else:
-            report.failed.append((src, err))
-        if progress:
-            progress(1)
-    for part in (report.written, report.failed, report.skipped, report.aligned):
-        part.sort()

@@ -65,14 +65,14 @@ def test_json_lines_for_every_format_in_a_folder(folder):
 def test_file_as_given_book_tune_and_failures(folder, tmp_path):
     bad = tmp_path / "broken.mid"
     bad.write_bytes(b"MThd garbage")
-    result, rows = run("--json", folder / "chords.mid", f"{folder / 'book.abc'}#2", bad, tmp_path / "missing.mid")
+    result, rows = run("--json", folder / "chords.mid", f"{folder / 'book.abc'}#2", bad)
     assert result.exit_code == 1
-    assert [r["file"] for r in rows] == [str(folder / "chords.mid"), str(folder / "book.abc"), str(bad),
-                                         str(tmp_path / "missing.mid")]
+    assert [r["file"] for r in rows] == [str(folder / "chords.mid"), str(folder / "book.abc"), str(bad)]
     assert rows[1]["tune"] == 2
-    assert set(rows[2]) == set(rows[3]) == {"file", "error"}
-    assert "no such file" in rows[3]["error"]
-    assert "2 failed" in result.stderr
+    assert set(rows[2]) == {"file", "error"}
+    assert "1 failed" in result.stderr
+    result, rows = run("--json", folder / "chords.mid", tmp_path / "missing.mid")  # a missing path: bad input,
+    assert result.exit_code == 3 and rows == [] and "no such file" in result.stderr  # rc 3 as in every command
 
 
 def test_readable_table(folder):
@@ -83,9 +83,9 @@ def test_readable_table(folder):
     assert len(lines) == 4 and "chords.mid" in lines[2] and "waltz.mid" in lines[3]
 
 
-def test_empty_folder_is_a_usage_error(tmp_path):
+def test_empty_folder_is_bad_input(tmp_path):
     result, _ = run(tmp_path)
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # as in convert, prepare and evaluate (issue 29 item 10)
 
 
 def two_genres(data, n: int) -> None:

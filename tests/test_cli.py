@@ -125,7 +125,7 @@ def test_roll_bars_that_select_nothing_are_one_line(cli, long_song, tmp_path, ba
 
 def test_roll_says_which_bars_it_drew_and_suggests_bars_for_a_long_song(cli, long_song, tmp_path):
     res = cli("roll", long_song, "-o", tmp_path / "part.png", "--bars", "0:8")
-    assert res.exit_code == 0 and "(bars 0:8 of 60, 1 instruments)" in res.output
+    assert res.exit_code == 0 and "(bars 0:8 of 60, 1 instrument, 4 steps per quarter)" in res.output
     res = cli("roll", long_song, "-o", tmp_path / "all.png")
     assert res.exit_code == 0 and "(60 bars" in res.output and "--bars" in res.output
 

@@ -225,7 +225,7 @@ def test_compare_aligns_a_shorter_b_on_a_bars(tmp_path):
     write_midi(scale_song(0, bars=8), a)
     write_midi(scale_song(5, bars=3), b)
     info = compare(a, b, tmp_path / "c.png", bars=(1, 6))
-    assert info == {"bars": 8, "steps_a": 128, "steps_b": 48}
+    assert info == {"bars": 8, "drawn": (1, 6), "steps_per_beat": 4, "steps_a": 128, "steps_b": 48}
     read_png(tmp_path / "c.png")
     with pytest.raises(InputError, match="select none"):
         compare(a, b, tmp_path / "d.png", bars=(9, 12))
@@ -242,7 +242,7 @@ def test_cli_compare_writes_png_and_refuses_overwrite(cli, tmp_path):
     write_midi(scale_song(2, bars=2), b)
     res = cli("compare", a, b, "-o", tmp_path / "c.png", "--bars", "0:4")
     assert res.exit_code == 0, res.output
-    assert "7 bars" in res.output
+    assert "(bars 0:4 of 7, 4 steps per quarter)" in res.output  # what was drawn, of how many
     read_png(tmp_path / "c.png")
     again = cli("compare", a, b, "-o", tmp_path / "c.png")
     assert again.exit_code == 4 and len(again.output.strip().splitlines()) == 1

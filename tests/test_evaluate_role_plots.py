@@ -8,9 +8,9 @@ from midistyle.analysis.leadsheet import LeadSheet
 from midistyle.config import RollConfig
 from midistyle.errors import InputError
 from midistyle.evaluate.role_plots import compare_roles, plot_roles, role_lanes
-from midistyle.representation import write_midi
+from midistyle.representation import read, write_midi
 from midistyle.representation.drums import LANES
-from midistyle.representation.roll import bar_lines, to_steps
+from midistyle.representation.roll import bar_lines, fitting_grid, to_steps
 
 from tests.arrangement_fixtures import band_song, lead_sheet
 
@@ -78,7 +78,10 @@ def test_compare_roles_reads_both_songs_as_lead_sheets(tmp_path, cli):
     write_midi(other.with_tracks([t for t in other.tracks if not t.is_drum]), b)
     out = tmp_path / "pic.png"
     info = compare_roles(a, b, out, cfg=CFG)
-    assert info["bars"] == 6
+    assert info["bars"] == 6 and info["drawn"] == (0, 6) and info["steps_per_beat"] == 4
+    fitted = compare_roles(a, b, tmp_path / "fitted.png", bars=(1, 3))  # the grid the files' onsets need
+    assert fitted["drawn"] == (1, 3)
+    assert fitted["steps_per_beat"] == max(fitting_grid(read(a)), fitting_grid(read(b)))
     assert info["instruments"]["bass"] == [["Bass: Electric Bass (finger) (33)"], ["Bass: Acoustic Bass (32)"]]
     assert info["instruments"]["comp"][1] == ["Piano: Acoustic Guitar (nylon) (24)"]
     assert info["instruments"]["drums"][1] == []
@@ -87,7 +90,7 @@ def test_compare_roles_reads_both_songs_as_lead_sheets(tmp_path, cli):
         compare_roles(a, b, tmp_path / "none.png", bars=(7, 9), cfg=CFG)
     assert not (tmp_path / "none.png").exists()
 
-    r = cli("compare", a, b, "-o", tmp_path / "cli.png", "--roles", "--bars", "0:2")
+    r = cli("compare", a, b, "-o", tmp_path / "cli.png", "--roles", "--bars", "0:2", "--steps-per-beat", "12")
     assert r.exit_code == 0, r.output
-    assert "lanes: melody, bass, comp, drums" in r.output
+    assert "bars 0:2 of 6, 12 steps per quarter; lanes: melody, bass, comp, drums" in r.output
     assert _png_shape(tmp_path / "cli.png")[0] > 400

@@ -15,7 +15,7 @@ def test_convert_evaluate_and_prepare_list_the_same_pieces(tmp_path):
     """convert used to take .hidden.mid and skip .rmi; prepare did the opposite."""
     from midistyle.data.units import discover
     from midistyle.evaluate.report import input_files
-    from midistyle.transfer import folder_jobs
+    from midistyle.batch import folder_jobs
 
     root = tmp_path / "in"
     (root / "sub").mkdir(parents=True)

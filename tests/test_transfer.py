@@ -183,7 +183,7 @@ def test_batch_converts_every_tune_of_an_abc_book(cli, tmp_path, tiny_model, mon
     assert "book.abc#12: absurd meter" in res.output
     assert sorted(p.name for p in out.iterdir()) == ["book.3.jazz.mid", "book.9.jazz.mid", "single.jazz.mid"]
     assert read(out / "book.9.jazz.mid").time_signatures == [(0.0, 3, 4)]
-    from midistyle.transfer import folder_jobs
+    from midistyle.batch import folder_jobs
     jobs = folder_jobs(root, out, "jazz")
     assert [(src.rpartition("/")[2], dst.name) for src, dst in jobs] == [
         ("book.abc#3", "book.3.jazz.mid"), ("book.abc#9", "book.9.jazz.mid"),

@@ -15,14 +15,18 @@ from ..errors import ExitCode, MidistyleError, printable
 class _Group(click.Group):
     """Runs a command; a MidistyleError becomes ``Error: <file>: <reason>`` and its exit code."""
 
+    def parse_args(self, ctx, args):
+        from .common import legacy_align_args
+        return super().parse_args(ctx, legacy_align_args(list(args)))
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except MidistyleError as exc:
             click.echo(f"Error: {printable(str(exc), limit=400)}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
+        except KeyboardInterrupt as exc:  # a batch's Interrupted says how far it got and how to go on
+            click.echo(f"Interrupted: {exc}." if str(exc) else "Interrupted.", err=True)
             ctx.exit(ExitCode.INTERRUPTED)
 
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import ExitCode
+from ..errors import ExitCode, InputError
+from .common import NO_MUSIC
+
 
 @click.command("classify")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -22,7 +24,11 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
     from ..classify import classify, pieces_of, table
     from ..genre_classifier import GenreClassifier
     from ..models.device import resolve_device
+    from ..representation.midi_io import split_tune
     from ..style import StyleJudge
+    for item in inputs:  # a missing path is bad input (rc 3), as in every command, not a failed piece
+        if not split_tune(item)[0].exists():
+            raise InputError(item, "no such file or folder")
     style = StyleJudge.load(judge)
     cnn = GenreClassifier.load(classifier, device=str(resolve_device(device, default="cpu")))
     verdicts = []
@@ -36,7 +42,7 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
         click.echo(table(verdicts))
     failed = [v for v in verdicts if v.error is not None]
     if not verdicts:
-        raise click.UsageError("no MIDI or score files in " + ", ".join(map(str, inputs)))
+        raise InputError(", ".join(map(str, inputs)), NO_MUSIC)
     if failed:
         click.echo(f"{len(failed)} failed:", err=True)
         for v in failed:

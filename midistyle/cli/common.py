@@ -1,15 +1,18 @@
 """Options and helpers that several commands share."""
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 import click
 
+from ..atomic import check_writable
 from ..errors import OutputError
 from ..representation.song import GENRES
 
 GENRE_LIST = ", ".join(GENRES[:-1]) + f" or {GENRES[-1]}"
+NO_MUSIC = "no MIDI, MusicXML, kern or ABC files here"  # a folder with no music: InputError, rc 3 everywhere
 
 
 def check_output(out: Path, inputs: list[Path], force: bool) -> Path:
@@ -23,13 +26,7 @@ def check_output(out: Path, inputs: list[Path], force: bool) -> Path:
         raise OutputError(out, "already exists (use --force to replace it)")
     if out.exists() and out.is_dir():
         raise OutputError(out, "is a folder")
-    parent = out.resolve().parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise OutputError(out, f"{parent} is not a folder")
-    if parent.exists() and not os.access(parent, os.W_OK):
-        raise OutputError(out, "folder is not writable")
+    check_writable(out)  # before the work: a file is really made there (os.access says yes to root in /proc)
     return out
 
 
@@ -44,6 +41,10 @@ def roll_config(steps_per_beat: int):
 
 steps_option = click.option("--steps-per-beat", "steps_per_beat", type=int, default=4, show_default=True,
                             help="Grid steps per quarter note (4 = 16th notes; 12 for triplets/swing).")
+fitted_steps_option = click.option(
+    "--steps-per-beat", "steps_per_beat", type=int, default=None,
+    help="Grid steps per quarter note (default: fitted to the file: 4 for 16th notes, 12 when its onsets "
+         "need triplets, as the shipped to_jazz model's outputs do).")
 tune_option = click.option("--tune", type=int, default=None,
                            help="Tune number in an ABC book (X: number); same as FILE#N.")
 
@@ -51,14 +52,51 @@ tune_option = click.option("--tune", type=int, default=None,
 ALIGN_MODES = ("off", "auto", "on")  # representation.beats.MODES, without importing numpy here
 
 
-def align_option(default: str):
-    """``--align-beats`` with its default for this command."""
-    return click.option(
-        "--align-beats", "align_beats", type=click.Choice(ALIGN_MODES), default=default, show_default=True,
-        is_flag=False, flag_value="on",
-        help="Re-time the song to beats estimated from its notes (librosa's beat tracker; notes keep their "
-             "times in seconds): on; auto = only when its onsets miss the grid of its own tempo map and its "
-             "own beats disagree with the estimate; off. Given alone (after FILE): on.")
+ALIGN_HELP = ("Re-time the song to beats estimated from its notes (librosa's beat tracker; notes keep their "
+              "times in seconds)")
+
+
+def align_option(default: str | None, help_default: str | None = None):
+    """``--align-beats`` (a plain flag: on) and ``--align-beats-mode off|auto|on``, merged into the
+    command's ``align_beats`` argument (``default`` when neither is given). A flag cannot swallow
+    the next word: ``quantize --align-beats FILE`` reads FILE as the file."""
+    def decorate(f):
+        @functools.wraps(f)
+        def command(*args, align_beats_flag: bool = False, **kwargs):
+            mode = kwargs.pop("align_beats")
+            if align_beats_flag and mode not in (None, "on"):
+                raise click.UsageError(f"--align-beats (on) and --align-beats-mode {mode} disagree; give one")
+            kwargs["align_beats"] = "on" if align_beats_flag else mode if mode is not None else default
+            return f(*args, **kwargs)
+
+        command = click.option(
+            "--align-beats-mode", "align_beats", type=click.Choice(ALIGN_MODES), default=None,
+            help=f"{ALIGN_HELP}: on; auto = only when its onsets miss the grid of its own tempo map and its own "
+                 f"beats disagree with the estimate; off. Default: {help_default or default}.")(command)
+        return click.option("--align-beats", "align_beats_flag", is_flag=True,
+                            help="Re-time to beats estimated from the notes (same as --align-beats-mode on).")(command)
+    return decorate
+
+
+def legacy_align_args(args: list[str]) -> list[str]:
+    """Old spellings of ``--align-beats MODE`` (the option used to take an optional value):
+    ``--align-beats=auto`` and ``--align-beats auto`` (a mode word that is not a file here) become
+    ``--align-beats-mode auto``."""
+    out, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            return out + args[i:]
+        if arg.startswith("--align-beats="):
+            out += ["--align-beats-mode", arg.partition("=")[2]]
+        elif arg == "--align-beats" and i + 1 < len(args) and args[i + 1] in ALIGN_MODES \
+                and not os.path.exists(args[i + 1]):
+            out += ["--align-beats-mode", args[i + 1]]
+            i += 1
+        else:
+            out.append(arg)
+        i += 1
+    return out
 
 
 def aligned(song, mode: str, cfg, say: bool = True):
@@ -99,3 +137,8 @@ def parse_bars(text: str | None):
         return (int(a) if a else None, int(b) if b else None)
     except ValueError:
         raise click.BadParameter(f"expected A:B (bar numbers from 0), got {text!r}", param_hint="--bars")
+
+
+def plural(n: int, word: str) -> str:
+    """``1 instrument``, ``3 instruments``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_output, parse_bars, roll_config, steps_option
+from .common import check_output, fitted_steps_option, parse_bars, plural, roll_config
 
 
 @click.command("compare")
@@ -16,16 +16,18 @@ from .common import check_output, parse_bars, roll_config, steps_option
 @click.option("--roles", is_flag=True,
               help="One lane per role (melody, bass, comp, drums, as `inspect --roles` reads them), A beside B, "
                    "each lane naming its instruments.")
-@steps_option
+@fitted_steps_option
 @click.option("--force", is_flag=True, help="Replace an existing output.")
 def compare_cmd(a, b, output, bars, roles, steps_per_beat, force):
     """Draw A above B (e.g. a song and its conversion), aligned bar by bar on A's bars."""
-    check_output(output, [a, b], force)
     if roles:
-        from ..evaluate.role_plots import compare_roles
-        info = compare_roles(a, b, output, bars=parse_bars(bars), cfg=roll_config(steps_per_beat))
-        click.echo(f"wrote {output} ({info['bars']} bars; lanes: {', '.join(info['lanes'])})")
-        return
-    from ..evaluate.report import compare
-    info = compare(a, b, output, bars=parse_bars(bars), cfg=roll_config(steps_per_beat))
-    click.echo(f"wrote {output} ({info['bars']} bars)")
+        from ..evaluate.role_plots import compare_roles as compare
+    else:
+        from ..evaluate.report import compare
+    check_output(output, [a, b], force)
+    cfg = None if steps_per_beat is None else roll_config(steps_per_beat)
+    info = compare(a, b, output, bars=parse_bars(bars), cfg=cfg)
+    first, end = info["drawn"]
+    shown = f"bars {first}:{end} of {info['bars']}" if end - first < info["bars"] else plural(info["bars"], "bar")
+    lanes = f"; lanes: {', '.join(info['lanes'])}" if roles else ""
+    click.echo(f"wrote {output} ({shown}, {info['steps_per_beat']} steps per quarter{lanes})")

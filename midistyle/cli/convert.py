@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import ExitCode, OutputError
+from ..errors import ExitCode, InputError, OutputError
 from ..representation.song import GENRES
-from .common import GENRE_LIST, align_option, check_output, engine_options, tune_option, tunes_of
+from .common import GENRE_LIST, NO_MUSIC, align_option, check_output, engine_options, tune_option, tunes_of
 
 
 @click.command()
@@ -38,6 +38,7 @@ from .common import GENRE_LIST, align_option, check_output, engine_options, tune
 def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, arrange, keep,
             force, tune, align_beats, engine, engine_address):
     """Convert a whole song (or every file under a folder) to another genre."""
+    to = to.lower() if to.lower() in GENRES else to  # --to JAZZ
     keep = _keep_list(keep, arrange)
     if model is None and to not in GENRES:
         raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
@@ -54,6 +55,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     if engine != "local" or engine_address:
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from ..representation import read, write_midi
+    from ..style.verdict import style_verdict
     from ..transfer import load_converter
     from ..representation.files import Piece
     from ..representation.midi_io import split_tune
@@ -76,6 +78,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         click.echo(f"source genre: {info['detected']} (detected, p={info['detected_p']:.2f})")
     write_midi(result, out)
     click.echo(f"wrote {out}: {info['bars']} bars, {info['notes_in']} notes in, {info['notes_out']} out ({conv.target})")
+    _say_verdict(style_verdict(result, conv.target), out)
     if wav or compare:
         from ..render import render, render_compare
         if wav:
@@ -86,6 +89,20 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
             c = check_output(out.with_name(out.stem + ".compare.wav"), [], force)
             render_compare(piece.source, out, c)
             click.echo(f"wrote {c} (original, then {to})")
+
+
+OFF_TARGET_HINT = ("the model moved the notes but not far enough for the tool's referee "
+                   "(`midistyle evaluate` measures a model on many songs)")
+
+
+def _say_verdict(verdict: dict | None, out: Path) -> None:
+    """The style judge's verdict on one output, and a warning when it is not the target."""
+    from ..style.verdict import describe_verdict
+    if verdict is None:
+        return
+    click.echo(describe_verdict(verdict))
+    if not verdict["matches"]:
+        click.echo(f"warning: the style judge does not call {out} {verdict['to']}; {OFF_TARGET_HINT}", err=True)
 
 
 def _check_from(from_genre: str | None, model: Path | None) -> None:
@@ -122,14 +139,15 @@ def _keep_list(text: str, arrange: bool) -> tuple[str, ...]:
 def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
                     engine="local", engine_address=None, align_beats="auto", arrange=False, keep=()):
     from tqdm import tqdm
-    from ..transfer import convert_many, folder_jobs
+    from ..batch import convert_many, folder_jobs
+    from ..style.verdict import describe_verdict
     if output is None:
         raise click.UsageError("a folder input needs -o OUTPUT_FOLDER")
     if output.exists() and not output.is_dir():
         raise OutputError(output, "is a file; a folder input needs an output folder")
     jobs = folder_jobs(source, output, to)
     if not jobs:
-        raise click.UsageError(f"no MIDI or score files under {source}")
+        raise InputError(source, NO_MUSIC)
     with tqdm(total=len(jobs), unit="file", desc=f"to {to}", disable=None) as bar:
         report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
                               from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update,
@@ -139,8 +157,16 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
     if report.skipped:
         done += f" ({len(report.skipped)} already there, kept; --force redoes them)"
     click.echo(done)
+    if report.verdicts:
+        off = report.off_target()
+        click.echo(f"style judge: {len(report.verdicts) - len(off)} of {len(report.verdicts)} outputs judged {to}")
+        if off:
+            dst, v = off[0]
+            click.echo(f"warning: {len(off)} output(s) not judged {to} by the style judge, e.g. {dst}: "
+                       f"{describe_verdict(v).removeprefix('style judge: ')}; {OFF_TARGET_HINT}", err=True)
     if report.aligned:
-        click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes (--align-beats {align_beats}):")
+        click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes "
+                   f"(--align-beats-mode {align_beats}):")
         for src, what in report.aligned:
             click.echo(f"  {src}: {what}")
     if report.failed:

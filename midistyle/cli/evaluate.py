@@ -36,6 +36,7 @@ def evaluate_cmd(files, data, to, model, classifier, style_judge, converted, tar
     """Measure a conversion (style strength, content kept, musicality) against baselines; write a report."""
     from tqdm import tqdm
     from ..evaluate.report import evaluate, input_files
+    to = to.lower() if to.lower() in GENRES else to  # --to JAZZ
     if bool(files) == (data is not None):
         raise click.UsageError("give either FILES or --data DIR")
     if model is None and classifier is None and to not in GENRES:
@@ -48,13 +49,8 @@ def evaluate_cmd(files, data, to, model, classifier, style_judge, converted, tar
         rep = evaluate(inputs, to, out_dir=out, model=model, classifier=classifier, converted_dir=converted,
                        target_real=target_data, seed=seed, threshold=threshold, max_files=max_files, force=force,
                        device=device, progress=bar.update, style_judge=style_judge)
-    counts, strength, style = rep["counts"], rep.get("strength"), rep.get("style_judge") or {}
-    rate = style.get("target_rate") or {}
-    click.echo(f"wrote {out / 'report.md'}: {counts['songs']} songs"
-               + (f"; style judge: outputs judged {to} {rate['outputs']:.0%} of songs (inputs {rate['inputs']:.0%})"
-                  if rate.get("outputs") is not None and rate.get("inputs") is not None else "")
-               + (f"; CNN: {strength['model']['target_rate_windows']:.0%} of windows "
-                  f"(inputs {strength['identity']['target_rate_windows']:.0%})" if strength else ""))
+    from ..evaluate.writeup import headline
+    click.echo(f"wrote {out / 'report.md'}: {headline(rep)}")
     if rep["failed"]:
         click.echo(f"{len(rep['failed'])} failed:", err=True)
         for item in rep["failed"]:

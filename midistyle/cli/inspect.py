@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from .common import aligned, align_option, check_output, parse_bars, roll_config, steps_option, tune_option, tunes_of
+from .common import (aligned, align_option, check_output, fitted_steps_option, parse_bars, plural, roll_config,
+                     steps_option, tune_option, tunes_of)
 
 LONG_ROLL_BARS = 48  # more bars than this draw too small to read on one picture
 
@@ -22,10 +23,11 @@ def inspect(file, steps_per_beat, tune, align_beats, roles):
     beats estimated from its notes, with the estimated tempo, meter and first downbeat)."""
     from ..summary import describe
     from ..representation import read
+    from ..transfer import shipped_grids
     song = read(file, tune=tune, require_pitched=False)
     cfg = roll_config(steps_per_beat)
     song, al = aligned(song, align_beats, cfg, say=False)
-    click.echo(describe(song, cfg))
+    click.echo(describe(song, cfg, model_grids=shipped_grids()))
     if al is not None:
         click.echo(f"  beats    {al.summary()}")
     book = tunes_of(file)
@@ -42,7 +44,7 @@ def inspect(file, steps_per_beat, tune, align_beats, roles):
 @click.argument("file")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="PNG to write.")
 @click.option("--bars", help="Bars A:B to draw (0-based, end exclusive), e.g. 0:8.")
-@steps_option
+@fitted_steps_option
 @tune_option
 @align_option("auto")
 @click.option("--force", is_flag=True, help="Replace an existing output.")
@@ -52,6 +54,9 @@ def roll(file, output, bars, steps_per_beat, tune, align_beats, force):
     from ..representation import read, song_to_roll
     song = read(file, tune=tune)
     check_output(output, [Path(file)], force)
+    if steps_per_beat is None:  # the grid the file's onsets need: a jazz output's triplets stay triplets
+        from ..representation.roll import fitting_grid
+        steps_per_beat = fitting_grid(song)
     cfg = roll_config(steps_per_beat)
     song, _ = aligned(song, align_beats, cfg)
     r = song_to_roll(song, cfg)
@@ -60,7 +65,7 @@ def roll(file, output, bars, steps_per_beat, tune, align_beats, force):
     plot_roll(r.sustain, r.onset, r.bar_starts, r.cfg, output, track_names=names,
               bars=(chosen.start, chosen.stop), title=Path(song.source).name)
     shown = f"bars {chosen.start}:{chosen.stop} of {r.n_bars}" if len(chosen) < r.n_bars else f"{r.n_bars} bars"
-    click.echo(f"wrote {output} ({shown}, {len(names)} instruments)")
+    click.echo(f"wrote {output} ({shown}, {plural(len(names), 'instrument')}, {cfg.steps_per_beat} steps per quarter)")
     if len(chosen) > LONG_ROLL_BARS:
         click.echo(f"{len(chosen)} bars make a crowded picture: pick some with --bars, e.g. --bars 0:16")
 

@@ -1,11 +1,12 @@
 """``prepare`` and ``subset``: build a training corpus."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from .common import ALIGN_MODES, engine_options
+from .common import align_option, engine_options
 
 
 @click.command()
@@ -18,10 +19,8 @@ from .common import ALIGN_MODES, engine_options
 @click.option("--bars", type=int, default=None, help="Bars per phrase (default 4).")
 @click.option("--hop", type=int, default=None, help="Bars between phrase starts (default: --bars).")
 @click.option("--steps-per-beat", "steps_per_beat", type=int, default=None, help="Grid steps per quarter (default 4).")
-@click.option("--align-beats", "align_beats", type=click.Choice(ALIGN_MODES), default=None,
-              help="Re-time pieces to beats estimated from their notes before cutting bars: auto (the default: "
-                   "pieces whose onsets miss their own grid), on, off. Overrides the config file's settings, "
-                   "per-source ones included.")
+@align_option(None, help_default="auto (pieces whose onsets miss their own grid); given, it overrides the config "
+                                  "file's settings, per-source ones included")
 @click.option("--content", type=click.Choice(["roll", "arrangement"]), default=None,
               help="What a phrase holds: roll (all pitched notes merged; the edit models') or arrangement "
                    "(melody, chords, bass, comping and drum lanes by role, drum-only files too; for "
@@ -32,7 +31,7 @@ def prepare(sources, genre, out, config, workers, bars, hop, steps_per_beat, ali
     """Turn folders of MIDI/MusicXML/kern/ABC into a training set of phrase tensors."""
     from ..data.settings import prepare_from_settings
     report = prepare_from_settings([str(s) for s in sources], genre, out, config=config, workers=workers, hop=hop,
-                                   bars=bars, steps_per_beat=steps_per_beat, progress=True, engine=engine,
+                                   bars=bars, steps_per_beat=steps_per_beat, progress=sys.stderr.isatty(), engine=engine,
                                    engine_address=engine_address, align_beats=align_beats,
                                    content=content)
     for line in report.summary_lines():

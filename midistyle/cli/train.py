@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import sys
 import typing
 import warnings
 from pathlib import Path
@@ -160,7 +161,8 @@ def _train(kind: str, data: Path, out: Path, *, preset: str | None, device: str 
 
     preset = _pick_preset(preset, device, resume, out)
     with warnings_as_lines():
-        result = train_kind(kind, data, out, preset=preset, device=device, resume=resume, **kwargs)
+        result = train_kind(kind, data, out, preset=preset, device=device, resume=resume,
+                            progress=sys.stderr.isatty(), **kwargs)  # no progress bar into a log
     from ..training.distributed import is_main_process
     if not is_main_process():
         return

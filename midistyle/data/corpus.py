@@ -22,7 +22,7 @@ import numpy as np
 
 from ..atomic import atomic_path, write_text
 from ..config import RollConfig, to_dict
-from ..errors import InputError, OutputError
+from ..errors import InputError, Interrupted, OutputError
 from . import index as layout
 from .phrases import PhraseSpec
 from .pool import run_units
@@ -152,9 +152,11 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
     spec = PhraseSpec(cfg, phrase_bars, hop, phrase_steps or phrase_bars * 4 * cfg.steps_per_beat, content)
     workers = max(1, workers or os.cpu_count() or 1)
     sources, kept, replaced = merge_sources(Path(out_dir), sources) if keep_genres else (sources, (), ())
-    out = _claim(Path(out_dir), sources)
     _check_options(align_beats, source_options)
+    # every source is checked (found, holding music) before the folder records it: a failed call
+    # must not leave a genre behind that later runs would have to keep
     found = discover(sources, align=align_beats, source_options=source_options)
+    out = _claim(Path(out_dir), sources)
     cache = out / layout.CACHE_DIR / spec.key()
     _tidy_cache(out / layout.CACHE_DIR, keep=cache)
 
@@ -180,6 +182,9 @@ def prepare(sources: Mapping[str, Sequence[str | os.PathLike]], out_dir: str | o
             run_units_on_engine(todo, spec, str(cache), workers, time_limit, on_result, engine_address)
         else:
             run_units(todo, spec, str(cache), workers, time_limit, on_result)
+    except KeyboardInterrupt:
+        raise Interrupted(len(items) - len(todo) + len(seen), len(items), "pieces",
+                          "run the same command again to go on (finished pieces are cached)") from None
     finally:
         bar.close()
     report = _assemble(out, sources, found, spec, cache, transient, val_fraction, shard_size, progress)
@@ -256,7 +261,9 @@ def merge_sources(out: Path, sources: Mapping[str, Sequence[str | os.PathLike]])
         for entry in _entries(old[genre]):
             if not os.path.exists(entry):
                 raise InputError(entry, f"genre {genre!r} already in {out} was prepared from here, which is gone: "
-                                        f"give its folders again (--config), or prepare into a new folder")
+                                        f"point it elsewhere (prepare FOLDER --genre {genre} -o {out}), drop it "
+                                        f"(remove {genre!r} from {out / layout.SOURCES_NAME}), or prepare into "
+                                        f"a new folder")
     merged = {g: (sources[g] if g in sources else _entries(old[g])) for g in old}
     merged.update({g: v for g, v in sources.items() if g not in old})
     absolute = lambda v: sorted(os.path.abspath(p) for p in _entries(v))  # noqa: E731

@@ -32,6 +32,7 @@ import numpy as np
 from ..analysis.leadsheet import read_lead_sheet
 from ..representation.roll import bar_lines
 from ..representation.song import Song, Track
+from .metrics import match_count
 from ..style.arrangement import ARRANGEMENT_NAMES, FAMILIES, arrangement_features
 
 TOLERANCE = 0.5  # quarters: an onset less than an 8th note away matches
@@ -90,18 +91,8 @@ def matched(ref: tuple[np.ndarray, np.ndarray], est: tuple[np.ndarray, np.ndarra
             tol: float = TOLERANCE) -> int:
     """Most pairs of (reference, estimate) notes with equal pitch and onsets less than ``tol`` apart,
     each note used once (per pitch, greedy in time order is a maximum matching on a line)."""
-    count = 0
-    for p in np.intersect1d(ref[1], est[1]):
-        a, b = np.sort(ref[0][ref[1] == p]), np.sort(est[0][est[1] == p])
-        i = j = 0
-        while i < a.size and j < b.size:
-            if abs(a[i] - b[j]) < tol:
-                count, i, j = count + 1, i + 1, j + 1
-            elif a[i] < b[j]:
-                i += 1
-            else:
-                j += 1
-    return count
+    return sum(match_count(np.sort(ref[0][ref[1] == p]), np.sort(est[0][est[1] == p]), tol, strict=True)
+               for p in np.intersect1d(ref[1], est[1]))
 
 
 def note_f1(ref, est, tol: float = TOLERANCE) -> float:

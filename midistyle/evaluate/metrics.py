@@ -217,15 +217,17 @@ def pitch_class_overlap(src_onset, src_sustain, out_onset, out_sustain, cfg: Rol
     return float(np.minimum(a / a.sum(), b / b.sum()).sum())
 
 
-def match_count(src: np.ndarray, out: np.ndarray, tolerance: int) -> int:
-    """Largest one-to-one matching of two sorted 1-D time lists within ``tolerance`` steps.
+def match_count(src: np.ndarray, out: np.ndarray, tolerance: float, strict: bool = False) -> int:
+    """Largest one-to-one matching of two sorted 1-D time lists within ``tolerance`` (steps or any
+    unit; ``strict``: closer than ``tolerance``, not at it).
 
     On a line, walking both lists and pairing whenever the heads are close enough is optimal:
     the earlier head that cannot match its counterpart cannot match anything later either.
     """
     i = j = matched = 0
     while i < len(src) and j < len(out):
-        if abs(int(src[i]) - int(out[j])) <= tolerance:
+        gap = abs(float(src[i]) - float(out[j]))
+        if gap < tolerance or (gap == tolerance and not strict):
             matched, i, j = matched + 1, i + 1, j + 1
         elif src[i] < out[j]:
             i += 1

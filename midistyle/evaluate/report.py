@@ -17,6 +17,7 @@ run leaves no half report. :func:`compare` draws two songs bar by bar on the fir
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -26,9 +27,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..atomic import atomic_dir
+from ..atomic import atomic_dir, check_writable
 from ..config import RollConfig, to_dict
-from ..errors import InputError, ModelError, OutputError, one_line
+from ..errors import InputError, Interrupted, ModelError, OutputError, one_line
 from ..representation import read, song_to_roll, write_midi
 from ..representation.beats import on_grid
 from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_pieces
@@ -112,8 +113,8 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     style_rows: list[dict] = []
     failed: list[dict] = []
     first = None
-    with atomic_dir(out_dir) as tmp:
-        for piece in files:
+    with atomic_dir(out_dir) as tmp, _interruptible(files, scores, failed) as todo:
+        for piece in todo:
             try:
                 song = read(piece.source)
                 src = song_to_roll(song, cfg)
@@ -157,6 +158,16 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     return report
 
 
+@contextlib.contextmanager
+def _interruptible(files: list, scores: list, failed: list):
+    """Ctrl-C while songs are evaluated: say how many were done, and that nothing was written."""
+    try:
+        yield files
+    except KeyboardInterrupt:
+        raise Interrupted(len(scores) + len(failed), len(files), "songs",
+                          "no report was written (it is written whole at the end); run it again") from None
+
+
 # --------------------------------------------------------------------------- inputs and models
 def input_files(inputs, max_files: int | None = None, seed: int = 0) -> list[Piece]:
     """The pieces of ``inputs`` (a list of files, or a folder searched recursively; each tune of an
@@ -191,6 +202,7 @@ def check_report_dir(out_dir: str | os.PathLike, force: bool) -> Path:
             raise OutputError(out, "already exists (use --force to replace it)")
         if not (out / REPORT_JSON).is_file():
             raise OutputError(out, "is not a midistyle report folder; refusing to replace it")
+    check_writable(out)  # the report is built beside it, at the end: refuse now, not after the work
     return out
 
 
@@ -339,8 +351,10 @@ def _plots(folder: Path, scores, real_mus, cnn, first, cfg: RollConfig, to: str,
               "outputs": _per_song([s.musicality_output for s in scores], MUSICALITY_KEYS)}
     if real_mus:
         groups[f"real {to}"] = _per_song(real_mus, MUSICALITY_KEYS)
+    title = (f"Musicality: sources, outputs (to {to}) and real {to}" if real_mus else
+             f"Musicality: sources and outputs (to {to}); no real {to} given (--target-data)")
     plot_metrics_bars(groups, folder / PLOT_FILES["musicality"], keys=MUSICALITY_KEYS, unit_keys=UNIT_KEYS,
-                      title=f"Musicality: sources, outputs (to {to}) and real {to}")
+                      title=title)
     drawn["musicality"] = PLOT_FILES["musicality"]
     names = {"model": "model", "identity": "identity", "random_target": f"random real {to}"}
     groups = {names[g]: _per_song([s.content[g] for s in scores if g in s.content], CONTENT_KEYS)
@@ -370,7 +384,7 @@ def _track_names(song, roll) -> list[str]:
 
 
 def compare(a_path: str | os.PathLike, b_path: str | os.PathLike, out_png: str | os.PathLike, *,
-            bars: tuple[int | None, int | None] | None = None, cfg: RollConfig = RollConfig()) -> dict:
+            bars: tuple[int | None, int | None] | None = None, cfg: RollConfig | None = None) -> dict:
     """Draw song A above song B, aligned bar by bar on A's bar grid, to ``out_png`` (atomically).
 
     B is cropped to A's length or padded with silence (a converted song shares A's bars).
@@ -379,11 +393,13 @@ def compare(a_path: str | os.PathLike, b_path: str | os.PathLike, out_png: str |
     ----------
     a_path, b_path : MIDI or score files (B may hold no notes)
     bars : (first, end) bars of A to draw, 0-based, end exclusive, like Python slicing
-    cfg : grid
+    cfg : grid (None: the finest that either file's onsets need, see
+        :func:`~midistyle.representation.roll.fitting_grid`)
 
     Returns
     -------
-    dict : ``bars`` (A's bar count), ``steps_a``, ``steps_b`` (B's length before fitting).
+    dict : ``bars`` (A's bar count), ``drawn`` (first, end) bars drawn, ``steps_per_beat`` (the
+    grid drawn), ``steps_a``, ``steps_b`` (B's length before fitting).
 
     Raises
     ------
@@ -391,10 +407,15 @@ def compare(a_path: str | os.PathLike, b_path: str | os.PathLike, out_png: str |
     """
     from .plots import plot_compare, select_bars
 
+    from ..representation.roll import fitting_grid
+
     song_a, song_b = read(a_path), _read_output(b_path) if Path(b_path).exists() else read(b_path)
+    if cfg is None:
+        cfg = RollConfig(steps_per_beat=max(fitting_grid(song_a), fitting_grid(song_b)))
     a, b = song_to_roll(song_a, cfg), song_to_roll(song_b, cfg)
-    select_bars(bars, a.n_bars, a_path)
+    chosen = select_bars(bars, a.n_bars, a_path)
     plot_compare((a.onset, a.sustain), (fit_steps(b.onset, a.n_steps), fit_steps(b.sustain, a.n_steps)),
                  a.bar_starts, cfg, out_png, names=(Path(a_path).name, Path(b_path).name), bars=bars,
                  track_names=(_track_names(song_a, a), _track_names(song_b, b)))
-    return {"bars": a.n_bars, "steps_a": a.n_steps, "steps_b": b.n_steps}
+    return {"bars": a.n_bars, "drawn": (chosen.start, chosen.stop), "steps_per_beat": cfg.steps_per_beat,
+            "steps_a": a.n_steps, "steps_b": b.n_steps}

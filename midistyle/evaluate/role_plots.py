@@ -117,22 +117,27 @@ def plot_roles(before: Mapping[str, Lane], after: Mapping[str, Lane], bar_starts
 
 
 def compare_roles(a_path: str | os.PathLike, b_path: str | os.PathLike, out_png: str | os.PathLike, *,
-                  bars: tuple[int | None, int | None] | None = None, cfg: RollConfig = RollConfig()) -> dict:
+                  bars: tuple[int | None, int | None] | None = None, cfg: RollConfig | None = None) -> dict:
     """Read A and B as lead sheets and draw them role by role, side by side, on A's bars.
 
-    Returns :func:`plot_roles`' dict plus ``bars`` (A's bar count). InputError: unreadable input,
-    or ``bars`` selecting none of A's bars.
+    ``cfg``: the grid (None: the finest either file's onsets need, as
+    :func:`midistyle.evaluate.report.compare` picks it). Returns :func:`plot_roles`' dict plus
+    ``bars`` (A's bar count), ``drawn`` (first, end) and ``steps_per_beat``. InputError:
+    unreadable input, or ``bars`` selecting none of A's bars.
     """
     from ..analysis.leadsheet import read_lead_sheet
     from ..representation import read
-    from ..representation.roll import bar_lines, to_steps
+    from ..representation.roll import bar_lines, fitting_grid, to_steps
     from .report import _read_output
 
     song_a = read(a_path)
     song_b = _read_output(b_path) if Path(b_path).exists() else read(b_path)
+    if cfg is None:
+        cfg = RollConfig(steps_per_beat=max(fitting_grid(song_a), fitting_grid(song_b)))
     bar_starts = to_steps(bar_lines(song_a), cfg)
-    select_bars(bars, len(bar_starts) - 1, a_path)
+    chosen = select_bars(bars, len(bar_starts) - 1, a_path)
     n_steps = int(bar_starts[-1])
     lanes = [role_lanes(read_lead_sheet(s), n_steps, cfg) for s in (song_a, song_b)]
     info = plot_roles(*lanes, bar_starts, cfg, out_png, names=(Path(a_path).name, Path(b_path).name), bars=bars)
-    return {**info, "bars": len(bar_starts) - 1}
+    return {**info, "bars": len(bar_starts) - 1, "drawn": (chosen.start, chosen.stop),
+            "steps_per_beat": cfg.steps_per_beat}

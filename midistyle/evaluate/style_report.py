@@ -140,6 +140,19 @@ def trained_against(conv) -> str:
     return train.genre_loss if train is not None else "unknown (the checkpoint records no training config)"
 
 
+# what a generator's TrainConfig.genre_loss means, in words
+TRAINED_AGAINST = {
+    "none": "no genre classifier (only its discriminator and content losses)",
+    "cnn": "the shipped CNN genre classifier, so the CNN's numbers may flatter it",
+    "aux": "a genre classifier head of its own discriminator (neither the style judge nor the CNN)",
+}
+
+
+def trained_against_words(key: str) -> str:
+    """``"aux"`` -> what that means; other text (``"unknown (...)"``) as it is."""
+    return TRAINED_AGAINST.get(key, key)
+
+
 def profile(sources: list, outputs: list, reference: np.ndarray, scale: np.ndarray,
             feature_groups: dict = FEATURE_GROUPS) -> dict:
     """Per group: each feature's mean for sources, outputs and the reference; distances; the verdict."""
@@ -206,7 +219,7 @@ def markdown(st: dict, to: str, cnn: dict | None) -> list[str]:
     lines = [f"## Style judge (headline)\n",
              f"The style judge reads musical features of the pitched notes (chords per beat, where onsets fall in "
              f"the beat, lines, register, key) and was trained on a corpus, never against a generator. The generator "
-             f"was trained against: **{st['trained_against']}** (a generator trained against a classifier can fool "
+             f"was trained against: **{trained_against_words(st['trained_against'])}** (a generator trained against a classifier can fool "
              f"that classifier without changing the music). The CNN is the shipped piano-roll classifier, shown as a "
              f"second opinion (per song: mean over its phrase windows; P per window).\n",
              "| | style judge | CNN |", "|---|---|---|"] + [f"| {a} | {b} | {c} |" for a, b, c in rows]
@@ -271,4 +284,5 @@ def arrangement_markdown(at: dict, to: str) -> list[str]:
     return lines + _profile_lines(at, to, "Arrangement profile")
 
 
-__all__ = ["StyleRecorder", "arrangement_markdown", "load_recorder", "markdown", "profile", "trained_against"]
+__all__ = ["StyleRecorder", "arrangement_markdown", "load_recorder", "markdown", "profile", "trained_against",
+           "trained_against_words"]

@@ -6,10 +6,32 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, metrics_table
+from .style_report import trained_against_words
 
 STRENGTH_KEYS = ("target_rate_windows", "target_rate_songs", "p_target", "gain_windows", "gain_songs", "strength")
 MAX_SONG_ROWS = 50
 _CLOSE = 0.05  # rates or F1 this close count as "about the same"
+
+
+def headline(report: dict) -> str:
+    """The one-line summary for the terminal, every number named by its classifier, with the
+    content numbers beside the verdicts (a 100% verdict on outputs that keep none of the source's
+    notes is no success)."""
+    to, counts = report["to"], report["counts"]
+    parts = [f"{counts['songs']} songs"]
+    rate = (report.get("style_judge") or {}).get("target_rate") or {}
+    if rate.get("outputs") is not None and rate.get("inputs") is not None:
+        parts.append(f"style judge: outputs judged {to} {_pct(rate['outputs'])} of songs "
+                     f"(inputs {_pct(rate['inputs'])})")
+    strength = report.get("strength")
+    if strength:
+        parts.append(f"CNN classifier: outputs {to} in {_pct(strength['model']['target_rate_windows'])} of windows "
+                     f"(inputs {_pct(strength['identity']['target_rate_windows'])})")
+    m = (report.get("content") or {}).get("model")
+    if m:
+        parts.append(f"content kept: onset F1 {_num(m['onset_f1']):.2f}, {_num(m['note_count_ratio']):.2f} output "
+                     "notes per source note (unchanged input: 1.00 and 1.00)")
+    return "; ".join(parts)
 
 
 def _num(v) -> float:
@@ -42,7 +64,7 @@ def _judge(report: dict) -> list[str]:
             f"{_pct(rate['inputs'])} of the unchanged inputs"
             + (f" and {_pct(rate['target_real'])} of real {to} songs" if rate.get("target_real") is not None else "")
             + f"; mean P({to}) {_num(p['inputs']):.3f} -> {_num(p['outputs']):.3f} (gain {_num(st['gain']):+.3f}). "
-            f"The generator trained against: {st['trained_against']}.")
+            f"The generator trained against: {trained_against_words(st['trained_against'])}.")
     out = [text]
     prof = st.get("profile")
     if prof:
@@ -70,13 +92,13 @@ def _style(report: dict) -> list[str]:
         text += f" The outputs are judged {to} about as often as real {to} music."
     else:
         text += f" The outputs move toward {to}, though less often judged {to} than real {to} music."
-    out = [text, f"Mean P({to}) per window: {_num(i['p_target']):.3f} before, {_num(m['p_target']):.3f} after "
+    out = [text, f"CNN mean P({to}) per window: {_num(i['p_target']):.3f} before, {_num(m['p_target']):.3f} after "
                  f"(gain {_num(m['gain_windows']):+.3f}; per song {_num(m['gain_songs']):+.3f})."]
     if "strength" in m:
         src = "+".join(report["classifier"]["source"]) or "?"
-        out.append(f"Strength S(A->B) (Brunner et al. 2018) = {_num(m['strength']):.3f}, with A = {src} "
-                   f"(0: the classifier hears no change; identity scores 0)." if m["strength"] is not None else
-                   "S(A->B) could not be measured: the classifier does not know the model's source genres.")
+        out.append(f"CNN strength S(A->B) (Brunner et al. 2018) = {_num(m['strength']):.3f}, with A = {src} "
+                   f"(0: the CNN hears no change; identity scores 0)." if m["strength"] is not None else
+                   "CNN strength S(A->B) could not be measured: the CNN does not know the model's source genres.")
     return out
 
 
@@ -120,7 +142,7 @@ def _caveats(report: dict) -> list[str]:
     out = [f"Based on {c['songs']} songs ({c['windows']} phrase windows)"
            + ("; with so few songs the numbers are rough." if c["songs"] < 20 else ".")]
     if report.get("strength"):
-        out.append("The classifier is itself a trained model: its verdicts are evidence, not ground truth"
+        out.append("The CNN classifier is itself a trained model: its verdicts are evidence, not ground truth"
                    + (f"; it recognises real {report['to']} in {_pct(report['strength']['random_target']['target_rate_windows'])}"
                       " of windows." if "random_target" in report["strength"] else "."))
     if c.get("failed"):
@@ -139,7 +161,7 @@ def _setup(report: dict) -> str:
         parts.append(f"Outputs read from `{s['converted_dir']}`.")
     else:
         parts.append(f"Outputs converted here (seed {s['seed']}, threshold {s['threshold']}), saved in `converted/`.")
-    parts.append(f"Classifier: `{clf['path']}` ({', '.join(clf['genres'])})." if clf else "Classifier: none.")
+    parts.append(f"CNN classifier: `{clf['path']}` ({', '.join(clf['genres'])})." if clf else "CNN classifier: none.")
     parts.append(f"Grid: {s['grid']['steps_per_beat']} steps per beat; phrase windows of {s['window']} steps.")
     return " ".join(parts)
 
@@ -147,13 +169,15 @@ def _setup(report: dict) -> str:
 def song_table(report: dict) -> str:
     """The per-song Markdown table (at most MAX_SONG_ROWS rows), each output linked by its quoted path."""
     to = report["to"]
-    lines = [f"| song | bars | notes in -> out | P({to}) before -> after | onset F1 | output |", "|---" * 6 + "|"]
+    lines = [f"| song | bars | notes in -> out | style judge P({to}) before -> after | CNN P({to}) before -> after "
+             "| onset F1 | output |", "|---" * 7 + "|"]
     for rec in report["songs"][:MAX_SONG_ROWS]:
-        p = rec.get("p_target") or {}
+        p, st = rec.get("p_target") or {}, rec.get("style_p_target") or {}
         prob = f"{_num(p['source']):.2f} -> {_num(p['model']):.2f}" if p else "n/a"
+        style = f"{_num(st['source']):.2f} -> {_num(st['output']):.2f}" if st.get("source") is not None else "n/a"
         out = f"[{Path(rec['output']).name}]({quote(rec['output'])})" if rec.get("output") else ""
-        lines.append(f"| {Path(rec['source']).name} | {rec['bars']} | {rec['notes_in']} -> {rec['notes_out']} | {prob} "
-                     f"| {_num(rec['content']['model']['onset_f1']):.2f} | {out} |")
+        lines.append(f"| {Path(rec['source']).name} | {rec['bars']} | {rec['notes_in']} -> {rec['notes_out']} | {style} "
+                     f"| {prob} | {_num(rec['content']['model']['onset_f1']):.2f} | {out} |")
     if len(report["songs"]) > MAX_SONG_ROWS:
         lines.append(f"\n({len(report['songs']) - MAX_SONG_ROWS} more in report.json)")
     return "\n".join(lines) + "\n"
@@ -175,7 +199,7 @@ def markdown(report: dict) -> str:
                   _table(report["strength"], names, STRENGTH_KEYS)]
     parts += ["## Content kept (against the source)\n", _table(report["content"], names, CONTENT_KEYS),
               "## Musicality\n", _table(report["musicality"], names, list(MUSICALITY_KEYS) + ["n_notes"])]
-    titles = {"style_profile": "Style profile (style judge's feature groups)", "musicality": "Musicality", "content": "Content kept", "target_hist": f"P({to}) per window",
+    titles = {"style_profile": "Style profile (style judge's feature groups)", "musicality": "Musicality", "content": "Content kept", "target_hist": f"CNN P({to}) per window",
               "compare": "First song, before and after"}
     parts += ["## Pictures\n", "In the bar charts a bar is the mean over songs and its error bar one standard "
               "deviation across songs (kept within 0-1 for rates); the mean is written under each bar.\n"]

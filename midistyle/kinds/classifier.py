@@ -12,12 +12,12 @@ def _task() -> type:
 
 
 def _data(data_dir, cfg: TrainConfig, genres=None):
-    """Phrases of ``genres`` (default: the shipped genres), labelled in that order (= logit order)."""
-    from midistyle.representation.song import GENRES
-    from midistyle.training.inputs import first_steps, genre_list, optional, phrases
+    """Phrases of ``genres`` (default: every genre of the corpus, as a StarGAN's), labelled in that
+    order (= logit order)."""
+    from midistyle.training.inputs import corpus_genres, first_steps, genre_list, optional, phrases
     from midistyle.training.task import TaskInfo
 
-    genres = genre_list(list(GENRES) if genres is None else genres, "genres")
+    genres = genre_list(corpus_genres(data_dir) if genres is None else genres, "genres")
     train = phrases(data_dir, genres, "train", cfg)
     val = optional(lambda: phrases(data_dir, genres, "val", cfg))
     return train, val, TaskInfo(roll=train.roll_config, genres=tuple(train.genres),
@@ -28,5 +28,5 @@ KIND = register(Kind(
     name="classifier", config=TrainConfig, modules=("C",), generators={},
     help="Genre classifier: measures how well a transfer worked and detects source genres.",
     task=_task, data=_data,
-    args=(GenreArg("genres", "Comma-separated classes (default: the shipped genres)."),),
+    args=(GenreArg("genres", "Comma-separated classes (default: every genre of the corpus)."),),
 ))

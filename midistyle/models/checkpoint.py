@@ -264,6 +264,9 @@ def read_meta(directory: str | os.PathLike) -> CheckpointMeta:
         raise ModelError(directory, "no checkpoint folder here")
     path = directory / CONFIG_NAME
     if not path.is_file():
+        if (directory / "best" / CONFIG_NAME).is_file():  # `--model RUN` for `--model RUN/best`
+            raise ModelError(directory, f"a training run folder, not a checkpoint: give {directory / 'best'} "
+                                        f"(the best validated) or {directory / 'last'}")
         raise ModelError(directory, f"missing {CONFIG_NAME}")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))

@@ -18,6 +18,7 @@ from ..atomic import write_bytes
 from ..errors import InputError, OutputError, one_line, printable
 from .basics import START_SLACK, changes, check_tempo, key_fields, key_number
 from .files import MIDI_SUFFIXES, SCORE_SUFFIXES
+from .programs import borrowed_programs
 from .song import Song, Track
 
 MAX_TICKS_PER_QUARTER = 32_767
@@ -117,10 +118,10 @@ def from_midi_bytes(data: bytes, source: str = "<bytes>") -> Song:
         score = symusic.Score.from_midi(data)
     except Exception as exc:  # symusic raises bare RuntimeError/ValueError on corrupt data
         raise InputError(source, f"malformed MIDI: {one_line(exc, limit=160, typed=False)}") from None
-    return _from_symusic(score, source)
+    return _from_symusic(score, source, data)
 
 
-def _from_symusic(score, source: str) -> Song:
+def _from_symusic(score, source: str, data: bytes = b"") -> Song:
     tpq = int(score.ticks_per_quarter)
     # All tracks at once: per-call numpy overhead dominates on small files.
     arrays = [tr.notes.numpy() for tr in score.tracks]
@@ -135,16 +136,31 @@ def _from_symusic(score, source: str) -> Song:
             raise InputError(source, _OVERFLOW)
         tid = np.repeat(np.arange(counts.size), counts)
         end = _pretty_midi_offsets(start, start + dur, tid * 128 + pitch)
+        borrowed = borrowed_programs(data, score, [a["time"] for a in arrays]) if data else [None] * counts.size
+        prog = None
+        if any(p is not None for p in borrowed):  # a set-up track chose some tracks' programs
+            prog = np.concatenate([np.full(c, int(tr.program) & 127, np.int64) if p is None else p
+                                   for c, tr, p in zip(counts, score.tracks, borrowed)])
         ok = (pitch >= 0) & (vel > 0) & (dur > 0)  # pretty_midi drops zero-length notes
         if not ok.all():
             start, end, pitch, vel, tid = start[ok], end[ok], pitch[ok], vel[ok], tid[ok]
+            prog = None if prog is None else prog[ok]
         start_q, end_q, pitch16 = start / tpq, end / tpq, pitch.astype(np.int16)
         edges = np.searchsorted(tid, np.arange(counts.size + 1)).tolist()
         for j, tr in enumerate(score.tracks):
             a, b = edges[j], edges[j + 1]
-            if b > a:
-                tracks.append(Track(printable(str(tr.name), 128), int(tr.program) & 127, bool(tr.is_drum),
+            if b <= a:
+                continue
+            name = printable(str(tr.name), 128)
+            if borrowed[j] is None:
+                tracks.append(Track(name, int(tr.program) & 127, bool(tr.is_drum),
                                     start_q[a:b], end_q[a:b], pitch16[a:b], vel[a:b]))
+                continue
+            part = prog[a:b]  # one track per program, as a sequencer would switch sounds
+            for p in dict.fromkeys(part.tolist()):
+                m = part == p
+                tracks.append(Track(name, int(p), bool(tr.is_drum), start_q[a:b][m], end_q[a:b][m],
+                                    pitch16[a:b][m], vel[a:b][m]))
     tempos = _tempos(score.tempos.numpy(), tpq, source)
     ts = score.time_signatures.numpy()
     if ts["time"].size and ts["time"].min() < 0:

@@ -181,6 +181,29 @@ def quantize(song: Song, cfg: RollConfig = RollConfig()) -> Song:
     return roll_to_song(song_to_roll(song, cfg), song)
 
 
+GRID_CHOICES = (4, 12)  # 16th notes; 16ths and triplets (the shipped to_jazz model's grid)
+_ON_GRID_TOL = 0.05  # a twentieth of a step counts as on the grid
+
+
+def _off_grid(times: np.ndarray, spb: int) -> np.ndarray:
+    return np.abs(times * spb - np.rint(times * spb)) > _ON_GRID_TOL
+
+
+def fitting_grid(song: Song, choices=GRID_CHOICES, share: float = 0.05) -> int:
+    """Steps per quarter to draw or read ``song`` at: the coarsest of ``choices`` that puts all but
+    ``share`` of its pitched onsets on the grid, else the one that misses fewest (a converted jazz
+    output written at 12 steps is not drawn as 16ths)."""
+    pitched = song.pitched
+    if not pitched:
+        return choices[0]
+    start = np.concatenate([t.start for t in pitched])
+    missed = [int(_off_grid(start, spb).sum()) for spb in choices]
+    for spb, n in zip(choices, missed):
+        if n <= share * start.size:
+            return spb
+    return choices[int(np.argmin(missed))]
+
+
 def grid_report(song: Song, cfg: RollConfig = RollConfig()) -> dict:
     """What quantising to ``cfg`` will lose, counted over pitched notes."""
     pitched = song.pitched
@@ -191,14 +214,13 @@ def grid_report(song: Song, cfg: RollConfig = RollConfig()) -> dict:
     end = np.concatenate([t.end for t in pitched])
     pitch = np.concatenate([t.pitch for t in pitched])
     spb = cfg.steps_per_beat
-    tol = 0.05  # a twentieth of a step counts as on the grid
     in_range = (pitch >= cfg.low_pitch) & (pitch <= cfg.high_pitch)
     roll = song_to_roll(song, cfg)
     kept = int(roll.onset.sum())
     return {
         "pitched_notes": int(start.size),
-        "off_grid_onsets": int((np.abs(start * spb - np.rint(start * spb)) > tol).sum()),
-        "off_grid_offsets": int((np.abs(end * spb - np.rint(end * spb)) > tol).sum()),
+        "off_grid_onsets": int(_off_grid(start, spb).sum()),
+        "off_grid_offsets": int(_off_grid(end, spb).sum()),
         "out_of_range": int((~in_range).sum()),
         "shorter_than_step": int(((end - start) * spb < 0.5).sum()),
         "merged": int(in_range.sum()) - kept,

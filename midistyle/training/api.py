@@ -41,7 +41,7 @@ def train(kind: str, data_dir: str | os.PathLike, out_dir: str | os.PathLike, *,
     return run_task(spec.task(), preset, cfg, info, train_data, val, out_dir, device, resume, progress)
 
 
-def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir: str | os.PathLike, *,
+def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str] | None, out_dir: str | os.PathLike, *,
                      preset: str | None = None, device: str | torch.device | None = None,
                      max_steps: int | None = None, epochs: int | None = None, batch_size: int | None = None,
                      resume: bool = False, seed: int = 0, phrase_steps: int | None = None,
@@ -53,7 +53,8 @@ def train_classifier(data_dir: str | os.PathLike, genres: Sequence[str], out_dir
     data_dir
         A corpus prepared by ``midistyle prepare`` (read with ``midistyle.data.dataset.PhraseDataset``).
     genres
-        Two or more genre names; the checkpoint's ``meta["genres"]`` keeps this order (= logit order).
+        Two or more genre names (None: every genre of the corpus, in its order); the checkpoint's
+        ``meta["genres"]`` keeps this order (= logit order).
     out_dir
         Run folder: ``best/`` (load with :func:`midistyle.models.checkpoint.load_classifier`), ``last/``,
         ``metrics.jsonl``, ``loss_curve.png``, ``run.json``.

@@ -49,7 +49,17 @@ def plot_curves(metrics_path: str | os.PathLike, png_path: str | os.PathLike) ->
     One panel per split and scale (losses, shares in 0-1, note densities), each y axis labelled;
     a run without validation data gets no empty validation panel.
     """
-    records = read_metrics(metrics_path)
+    fig = loss_figure(read_metrics(metrics_path))
+    if fig is None:
+        return None
+    png_path = Path(png_path)
+    with atomic_path(png_path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    return png_path
+
+
+def loss_figure(records: list[dict]):
+    """The curves' matplotlib Figure, or None without records."""
     panels = curve_panels(records)
     if not panels:
         return None
@@ -57,6 +67,7 @@ def plot_curves(metrics_path: str | os.PathLike, png_path: str | os.PathLike) ->
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure  # no pyplot: no global state, no GUI backend
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(9, 1.2 + 2.6 * len(panels)), tight_layout=True)
     axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
@@ -72,9 +83,7 @@ def plot_curves(metrics_path: str | os.PathLike, png_path: str | os.PathLike) ->
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, ncol=4)
     axes[-1].set_xlabel("step")
+    axes[-1].xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole: no tick at 2.5
     if not any(split == "val" for split, _, _ in panels):
         fig.suptitle("no validation data in this run: training losses only", fontsize="small")
-    png_path = Path(png_path)
-    with atomic_path(png_path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    return png_path
+    return fig

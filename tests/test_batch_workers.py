@@ -14,7 +14,7 @@ def test_an_arrangement_worker_converts_without_importing_torch(tmp_path):
     src, dst = tmp_path / "in.mid", tmp_path / "out.mid"
     write_midi(band_song(), src)
     code = ("import sys\n"
-            "from midistyle.transfer import _init_worker, _convert_one\n"
+            "from midistyle.batch import _init_worker, _convert_one\n"
             "_init_worker('jazz', None, None, 1, arrange=True)\n"
             f"src, dst, err, info = _convert_one(({str(src)!r}, {str(dst)!r}, 0, 0.5, None, True, False, 'off'))\n"
             "assert err is None, err\n"

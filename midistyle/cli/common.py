@@ -87,7 +87,7 @@ def legacy_align_args(args: list[str]) -> list[str]:
         arg = args[i]
         if arg == "--":
             return out + args[i:]
-        if arg.startswith("--align-beats="):
+        if isinstance(arg, str) and arg.startswith("--align-beats="):  # callers may pass paths
             out += ["--align-beats-mode", arg.partition("=")[2]]
         elif arg == "--align-beats" and i + 1 < len(args) and args[i + 1] in ALIGN_MODES \
                 and not os.path.exists(args[i + 1]):

@@ -138,8 +138,7 @@ class Methods:
     def arranger(self, song, target):
         from midistyle.kinds.arranger import arrange
 
-        return arrange(self.lead(song), target, self.arranger_model, profile=self.assets_of(target)[1],
-                       swing_melody=True)
+        return arrange(self.lead(song), target, self.arranger_model, profile=self.assets_of(target)[1])
 
 
 def _exists(fn, genre) -> bool:

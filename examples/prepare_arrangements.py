@@ -5,7 +5,10 @@ profile and retrieval bank.
         [--assets runs/arrangement_assets] [--workers N]
 
 Resumable (prepare caches every piece). Prints prepare's report; the assets folder then holds
-<genre>/profile.json, bank.json and bank.safetensors for every genre of the recipe.
+<genre>/profile.json, bank.json and bank.safetensors for every genre of the recipe. The shipped
+assets (midistyle/pretrained/arrangement) are its five genres but country:
+`midistyle train bank --data runs/arrangements -o midistyle/pretrained/arrangement
+--genres jazz,classical,pop,folk,rock --max-bars 1500`.
 """
 from __future__ import annotations
 
@@ -38,13 +41,14 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("runs/arrangements"))
     ap.add_argument("--assets", type=Path, default=Path("runs/arrangement_assets"))
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--max-bars", type=int, default=1500, help="real bars kept per genre (the shipped assets: 1,500)")
     args = ap.parse_args()
     recipe = tomllib.loads(args.recipe.read_text())
     sources = {g: drawn(args.data, spec, recipe["seed"]) for g, spec in recipe["genres"].items()}
     report = prepare(sources, args.out, cfg=RollConfig(steps_per_beat=recipe["steps_per_beat"]),
                      workers=args.workers, content="arrangement")
     print(report)
-    for genre, folder in write_genre_assets(args.out, args.assets).items():
+    for genre, folder in write_genre_assets(args.out, args.assets, max_bars=args.max_bars).items():
         print(f"{genre}: {folder}")
 
 

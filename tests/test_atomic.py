@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -35,7 +36,8 @@ def test_check_writable(tmp_path):
 def test_convert_many_refuses_an_unwritable_destination_before_converting(tmp_path, monkeypatch):
     """`convert folder --to jazz -o /proc/x` used to convert every file, then fail each write."""
     loads = []
-    monkeypatch.setattr(batch, "load_converter", lambda *a, **k: loads.append(a) or object())
+    # a converter that says it needs no torch and cannot convert: each file fails, none is written
+    monkeypatch.setattr(batch, "load_converter", lambda *a, **k: loads.append(a) or SimpleNamespace(uses_torch=False))
     for bad in _unwritable(tmp_path):
         with pytest.raises(OutputError):
             batch.convert_many([(tmp_path / "a.mid", bad / "a.jazz.mid")], "jazz", workers=1)

@@ -45,3 +45,20 @@ def tiny_cyclegan(tmp_path_factory) -> Path:
     save_checkpoint(path, nets, {"kind": "cyclegan", "roll": RollConfig(), "source": ["pop"], "target": ["jazz"],
                                  "genres": ["pop", "jazz"], "phrase_steps": 64})
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """An untrained pop -> jazz GAN checkpoint (4 base channels, 1 residual block), seed 0."""
+    import torch
+
+    from midistyle.config import ModelConfig, RollConfig
+    from midistyle.models.checkpoint import save_checkpoint
+    from midistyle.models.registry import build_model
+
+    torch.manual_seed(0)
+    g = build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1))
+    path = tmp_path_factory.mktemp("model") / "tiny"
+    save_checkpoint(path, {"G": g}, {"kind": "gan", "roll": RollConfig(), "source": ["pop"], "target": ["jazz"],
+                                     "genres": ["pop", "jazz"], "phrase_steps": 64})
+    return path

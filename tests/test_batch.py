@@ -3,28 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from tests.midi_fixtures import rich_song
 
 from midistyle.batch import convert_many
-from midistyle.config import ModelConfig, RollConfig
-from midistyle.models.checkpoint import save_checkpoint
-from midistyle.models.registry import build_model
 from midistyle.representation import read, write_midi
 from midistyle.style import StyleJudge
 from midistyle.style.verdict import describe_verdict, style_verdict
 
 pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    torch.manual_seed(0)
-    g = build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1))
-    path = tmp_path_factory.mktemp("model") / "tiny"
-    save_checkpoint(path, {"G": g}, {"kind": "gan", "roll": RollConfig(), "source": ["pop"], "target": ["jazz"],
-                                     "genres": ["pop", "jazz"], "phrase_steps": 64})
-    return path
 
 
 def test_style_verdict_is_the_shipped_judges(tmp_path):

@@ -4,16 +4,12 @@ from __future__ import annotations
 import os
 
 import pytest
-import torch
 from click.testing import CliRunner
 from tests.midi_fixtures import rich_song
 
 from midistyle import transfer
 from midistyle.style.verdict import describe_verdict, style_verdict
 from midistyle.cli import main
-from midistyle.config import ModelConfig, RollConfig
-from midistyle.models.checkpoint import save_checkpoint
-from midistyle.models.registry import build_model
 from midistyle.representation import read, write_midi
 
 pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds each
@@ -21,16 +17,6 @@ pytestmark = pytest.mark.slow  # subprocesses, models or training runs: seconds 
 
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    torch.manual_seed(0)
-    g = build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1))
-    path = tmp_path_factory.mktemp("model") / "tiny"
-    save_checkpoint(path, {"G": g}, {"kind": "gan", "roll": RollConfig(), "source": ["pop"], "target": ["jazz"],
-                                     "genres": ["pop", "jazz"], "phrase_steps": 64})
-    return path
 
 
 def test_convert_prints_the_style_judges_verdict_and_warns_off_target(tmp_path, tiny_model):

@@ -7,16 +7,12 @@ import os
 
 import pretty_midi
 import pytest
-import torch
 from tests.corpus_fixtures import ABC_BOOK, make_sources
 from tests.midi_fixtures import rich_song
 
-from midistyle.config import ModelConfig, RollConfig
 from midistyle.data.corpus import prepare
 from midistyle.data.index import read_index
 from midistyle.errors import EngineError
-from midistyle.models.checkpoint import save_checkpoint
-from midistyle.models.registry import build_model
 from midistyle.representation import write_midi
 
 pytest.importorskip("dask.distributed")
@@ -59,16 +55,6 @@ def test_engine_choices_are_checked_before_any_work(cli, tmp_path):
         prepare({"x": [tmp_path]}, tmp_path / "o", engine="ray")
     res = cli("prepare", tmp_path, "--genre", "x", "-o", tmp_path / "o", "--engine-address", "tcp://127.0.0.1:1")
     assert res.exit_code == 7 and "needs --engine dask" in res.output
-
-
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    torch.manual_seed(0)
-    g = build_model(ModelConfig(kind="generator", base_channels=4, n_res_blocks=1))
-    path = tmp_path_factory.mktemp("model") / "tiny"
-    save_checkpoint(path, {"G": g}, {"kind": "gan", "roll": RollConfig(), "source": ["pop"], "target": ["jazz"],
-                                     "genres": ["pop", "jazz"], "phrase_steps": 64})
-    return path
 
 
 @pytest.mark.slow

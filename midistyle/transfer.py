@@ -234,13 +234,15 @@ def load_converter(to: str, model: str | os.PathLike | None = None, *, arrange: 
     (:class:`midistyle.transfer.Converter`)."""
     from .arrangement.assets import is_assets
 
-    if model is not None and not is_assets(model):
+    if is_assets(model):
+        arrange = True
+    elif model is not None and not arrange:
         from .models.checkpoint import read_meta
 
-        arrange = arrange or read_meta(model).kind == "arranger"
-    from .rearrange import ArrangementConverter
+        arrange = read_meta(model).kind == "arranger"
+    if arrange:
+        from .rearrange import ArrangementConverter
 
-    if arrange or is_assets(model):
         return ArrangementConverter.load(to, model, keep=keep, device=device)
     if keep:
         raise ModelError(model, "--keep works with the arrangement transfer (--arrange), not an edit model")

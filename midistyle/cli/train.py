@@ -101,8 +101,9 @@ def field_option(field: dataclasses.Field, annotation: typing.Any, default: str 
     is said in the help."""
     meta = field.metadata
     flag = "--" + meta.get("flag", field.name.replace("_", "-"))
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    base = args[0] if type(None) in typing.get_args(annotation) and len(args) == 1 else annotation
+    from ..kinds.recipe import unwrap_optional
+
+    base = unwrap_optional(annotation)[0]
     text = f"{meta.get('help', '')}{default}"
     if base is bool:
         return click.Option([f"{flag}/--no-{flag[2:]}", field.name], default=None, help=text)

@@ -75,6 +75,14 @@ def field_types(cls: type) -> dict[str, Any]:
     return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
 
+def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
+    """``(base type, whether None is allowed)``: ``int | None`` -> ``(int, True)``; other
+    annotations as they are (a union of several types stays the union)."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    optional = type(None) in typing.get_args(annotation)
+    return (args[0] if optional and len(args) == 1 else annotation), optional
+
+
 def parse_value(cls: type, key: str, text: str) -> Any:
     """``text`` as a value of ``cls``'s field ``key``: "none" for an optional field, true/false/1/0/yes/no
     for a flag, comma-separated for a tuple. ConfigError for an unknown key (listing the valid ones) or a
@@ -83,11 +91,9 @@ def parse_value(cls: type, key: str, text: str) -> Any:
     if key not in types or key == "task":
         raise ConfigError(f"unknown {cls.__name__} field {key!r}; valid: {sorted(set(types) - {'task'})}")
     kind = types[key]
-    args = [a for a in typing.get_args(kind) if a is not type(None)]
-    optional = type(None) in typing.get_args(kind)
+    base, optional = unwrap_optional(kind)
     if optional and text.strip().lower() in ("none", "null", ""):
         return None
-    base = args[0] if optional and len(args) == 1 else kind
     try:
         if typing.get_origin(base) is tuple:
             return tuple(p.strip() for p in text.split(",") if p.strip())

@@ -18,9 +18,9 @@ from .config import RollConfig
 from .errors import ConfigError, ModelError
 from .genre_classifier import PRETRAINED, GenreClassifier, shipped_classifier
 from .kinds import registry as kinds
-from .representation import Song, quantize, read, roll_to_notes, song_to_roll
+from .representation import Song, read, roll_to_notes, song_to_roll
 from .representation.song import GENRES
-from .representation.beats import aligned_song  # noqa: F401  (the song convert transforms; re-exported)
+from .representation.beats import aligned_song
 from .representation.windows import overlap_add, windows
 
 

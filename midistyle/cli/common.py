@@ -30,6 +30,16 @@ def check_output(out: Path, inputs: list[Path], force: bool) -> Path:
     return out
 
 
+def target_genre(to: str, own_model: bool) -> str:
+    """``--to``: a shipped genre in any case (``--to JAZZ``); any other name only with a model of
+    one's own (``own_model``), else a usage error listing the shipped genres."""
+    to = to.lower() if to.lower() in GENRES else to
+    if not own_model and to not in GENRES:
+        raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
+                                 param_hint="--to")
+    return to
+
+
 def roll_config(steps_per_beat: int):
     """The RollConfig of ``--steps-per-beat``; a bad value is a usage error."""
     from ..config import RollConfig

@@ -8,7 +8,8 @@ import click
 
 from ..errors import ExitCode, InputError, OutputError
 from ..representation.song import GENRES
-from .common import GENRE_LIST, NO_MUSIC, align_option, check_output, engine_options, tune_option, tunes_of
+from .common import (GENRE_LIST, NO_MUSIC, align_option, check_output, engine_options, target_genre, tune_option,
+                     tunes_of)
 
 
 @click.command()
@@ -38,11 +39,8 @@ from .common import GENRE_LIST, NO_MUSIC, align_option, check_output, engine_opt
 def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, arrange, keep,
             force, tune, align_beats, engine, engine_address):
     """Convert a whole song (or every file under a folder) to another genre."""
-    to = to.lower() if to.lower() in GENRES else to  # --to JAZZ
     keep = _keep_list(keep, arrange)
-    if model is None and to not in GENRES:
-        raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
-                                 param_hint="--to")
+    to = target_genre(to, own_model=model is not None)
     _check_from(from_genre, model)
     if source.is_dir():
         if compare:

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import ExitCode
-from ..representation.song import GENRES
-from .common import GENRE_LIST
+from .common import GENRE_LIST, target_genre
 
 
 @click.command("evaluate")
@@ -36,12 +35,9 @@ def evaluate_cmd(files, data, to, model, classifier, style_judge, converted, tar
     """Measure a conversion (style strength, content kept, musicality) against baselines; write a report."""
     from tqdm import tqdm
     from ..evaluate.report import evaluate, input_files
-    to = to.lower() if to.lower() in GENRES else to  # --to JAZZ
     if bool(files) == (data is not None):
         raise click.UsageError("give either FILES or --data DIR")
-    if model is None and classifier is None and to not in GENRES:
-        raise click.BadParameter(f"{to!r} is not a shipped genre; choose from {', '.join(GENRES)}",
-                                 param_hint="--to")
+    to = target_genre(to, own_model=model is not None or classifier is not None)
     inputs = list(files) if files else data
     out = output or Path(f"eval-{to}")
     with tqdm(total=len(input_files(inputs, max_files, seed)), unit="song", desc=f"evaluate to {to}",

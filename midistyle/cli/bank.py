@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from .common import comma_list
+
 
 @click.command("bank")
 @click.option("--data", type=click.Path(path_type=Path), required=True,
@@ -20,7 +22,7 @@ def bank(data, out, genres, max_bars, seed):
     bars, for `convert --arrange --model OUT` (no gradient steps: minutes on a CPU)."""
     from ..data.banks import write_genre_assets
 
-    names = [g.strip() for g in genres.split(",") if g.strip()] if genres else None
+    names = comma_list(genres) if genres else None
     for genre, folder in write_genre_assets(data, out, names, max_bars=max_bars, seed=seed).items():
         click.echo(f"{genre}: {folder}")
     click.echo(f"wrote {out} (convert --arrange --model {out} --to GENRE)")

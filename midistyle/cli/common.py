@@ -138,6 +138,11 @@ def tunes_of(file) -> list:
     return book_tunes(decode(path.read_bytes()))
 
 
+def comma_list(text: str) -> list[str]:
+    """``"pop, rock,"`` -> ``["pop", "rock"]``: the non-empty items of a comma-separated option."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def parse_bars(text: str | None):
     """``--bars A:B`` -> ``(A, B)`` (either may be None); None when not given."""
     if not text:

@@ -8,8 +8,8 @@ import click
 
 from ..errors import ExitCode, InputError, OutputError
 from ..representation.song import GENRES
-from .common import (GENRE_LIST, NO_MUSIC, align_option, check_output, engine_options, target_genre, tune_option,
-                     tunes_of)
+from .common import (GENRE_LIST, NO_MUSIC, align_option, check_output, comma_list, engine_options, target_genre,
+                     tune_option, tunes_of)
 
 
 @click.command()
@@ -124,7 +124,7 @@ def _keep_list(text: str, arrange: bool) -> tuple[str, ...]:
     """``--keep a,b`` as a tuple of known part names (a usage error names the valid ones)."""
     from ..arrangement.arrange import KEEPABLE
 
-    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    parts = tuple(comma_list(text))
     unknown = [p for p in parts if p not in KEEPABLE]
     if unknown:
         raise click.BadParameter(f"cannot keep {', '.join(unknown)}; choose from {', '.join(KEEPABLE)}",

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from .common import comma_list
+
 
 @click.group("judge")
 def judge():
@@ -54,7 +56,7 @@ def fit(data, cache, out, workers, how, c, exclude, balance, align, augment, gri
         cap_table = {k: tuple(int(n) for n in v.split(",")) for k, v in (cap.split("=") for cap in caps)}
     except ValueError:
         raise click.BadParameter("give GENRE/COLLECTION=TRAIN,VAL", param_hint="--cap") from None
-    names = [g.strip() for g in genres.split(",") if g.strip()] if genres else None
+    names = comma_list(genres) if genres else None
     fitted, result, on_grid = fit_style_judge(data, cache, workers=workers, how=how, c=c, exclude=exclude,
                                               balance=balance, align=align, augment=augment, grid=grid,
                                               features=features, genres=names, per_source=per_source,

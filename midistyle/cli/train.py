@@ -15,6 +15,7 @@ import click
 from ..config import PRESETS
 from ..errors import ConfigError, printable
 from ..kinds import registry as kinds
+from .common import comma_list
 
 NOT_FLAGS = ("task", "preset")  # the command names the kind; the preset has an option of its own
 
@@ -115,7 +116,7 @@ def field_option(field: dataclasses.Field, annotation: typing.Any, default: str 
 
 
 def _comma_list(ctx, param, value):
-    return None if value is None else tuple(g.strip() for g in value.split(",") if g.strip())
+    return None if value is None else tuple(comma_list(value))
 
 
 def _genres(text: str, other: str | None = None, data: Path | None = None) -> list[str]:
@@ -124,7 +125,7 @@ def _genres(text: str, other: str | None = None, data: Path | None = None) -> li
         from ..data.index import read_index
         exclude = set(_genres(other)) if other else set()
         return [g for g in read_index(data)["genres"] if g not in exclude]
-    return [g.strip() for g in text.split(",") if g.strip()]
+    return comma_list(text)
 
 
 @contextlib.contextmanager

@@ -61,13 +61,12 @@ class ArrangementConverter:
              device: str | None = None) -> "ArrangementConverter":
         """The shipped assets for ``to``; ``model`` an assets folder, or an arranger checkpoint
         whose run folder holds assets (its ``assets/``; else the shipped ones give the feel)."""
-        if model is None:
-            return cls(SHIPPED_ASSETS, to, tuple(keep), device=device or "cpu")
+        keep, device = tuple(keep), device or "cpu"
+        if model is None or is_assets(model):
+            return cls(SHIPPED_ASSETS if model is None else Path(model), to, keep, device=device)
         model = Path(model)
-        if is_assets(model):
-            return cls(model, to, tuple(keep), device=device or "cpu")
         assets = next((p for p in (model / "assets", model.parent / "assets") if is_assets(p)), SHIPPED_ASSETS)
-        return cls(assets, to, tuple(keep), model=model, device=device or "cpu")
+        return cls(assets, to, keep, model=model, device=device)
 
     def convert_song(self, song: Song, *, seed: int = 0, threshold: float = 0.5, from_genre: str | None = None,
                      align_beats: str = "auto") -> tuple[Song, dict]:

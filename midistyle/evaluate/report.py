@@ -279,6 +279,17 @@ def _read_output(path: str | os.PathLike):
     return from_midi_bytes(data, source=str(path))
 
 
+def read_pair(a_path: str | os.PathLike, b_path: str | os.PathLike, cfg: RollConfig | None = None):
+    """``(song A, song B, grid)`` of a drawing of A beside B: B read as an output (it may hold no
+    notes) when it exists; the grid ``cfg``, else the finest either's onsets need."""
+    from ..representation.roll import fitting_grid
+
+    song_a, song_b = read(a_path), _read_output(b_path) if Path(b_path).exists() else read(b_path)
+    if cfg is None:
+        cfg = RollConfig(steps_per_beat=max(fitting_grid(song_a), fitting_grid(song_b)))
+    return song_a, song_b, cfg
+
+
 def _unique(folder: Path, name: str) -> str:
     """``converted/<name>`` relative to the report, numbered when several inputs share a stem."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -407,11 +418,7 @@ def compare(a_path: str | os.PathLike, b_path: str | os.PathLike, out_png: str |
     """
     from .plots import plot_compare, select_bars
 
-    from ..representation.roll import fitting_grid
-
-    song_a, song_b = read(a_path), _read_output(b_path) if Path(b_path).exists() else read(b_path)
-    if cfg is None:
-        cfg = RollConfig(steps_per_beat=max(fitting_grid(song_a), fitting_grid(song_b)))
+    song_a, song_b, cfg = read_pair(a_path, b_path, cfg)
     a, b = song_to_roll(song_a, cfg), song_to_roll(song_b, cfg)
     chosen = select_bars(bars, a.n_bars, a_path)
     plot_compare((a.onset, a.sustain), (fit_steps(b.onset, a.n_steps), fit_steps(b.sustain, a.n_steps)),

@@ -126,14 +126,10 @@ def compare_roles(a_path: str | os.PathLike, b_path: str | os.PathLike, out_png:
     unreadable input, or ``bars`` selecting none of A's bars.
     """
     from ..analysis.leadsheet import read_lead_sheet
-    from ..representation import read
-    from ..representation.roll import bar_lines, fitting_grid, to_steps
-    from .report import _read_output
+    from ..representation.roll import bar_lines, to_steps
+    from .report import read_pair
 
-    song_a = read(a_path)
-    song_b = _read_output(b_path) if Path(b_path).exists() else read(b_path)
-    if cfg is None:
-        cfg = RollConfig(steps_per_beat=max(fitting_grid(song_a), fitting_grid(song_b)))
+    song_a, song_b, cfg = read_pair(a_path, b_path, cfg)
     bar_starts = to_steps(bar_lines(song_a), cfg)
     chosen = select_bars(bars, len(bar_starts) - 1, a_path)
     n_steps = int(bar_starts[-1])

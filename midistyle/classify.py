@@ -62,6 +62,12 @@ def classify(inputs: list[str | os.PathLike], *, judge=None, cnn: GenreClassifie
     none. A piece that cannot be read gives a Verdict with ``error`` set; models that cannot be
     loaded raise ModelError.
     """
+    yield from classify_pieces(pieces_of(inputs), judge=judge, cnn=cnn, progress=progress)
+
+
+def classify_pieces(pieces: list[tuple[str, Piece]], *, judge=None, cnn: GenreClassifier | None | bool = True,
+                    progress=None) -> Iterator[Verdict]:
+    """:func:`classify` of pieces already found by :func:`pieces_of` (a folder walked once)."""
     from .representation import read
     from .style import StyleJudge
     from .style.feature_sets import feature_set
@@ -69,7 +75,7 @@ def classify(inputs: list[str | os.PathLike], *, judge=None, cnn: GenreClassifie
     judge = judge or StyleJudge.load()
     features = feature_set(judge.features).piece  # the arrangement judge (--judge) reads other features
     cnn = GenreClassifier.load() if cnn is True else (cnn or None)
-    for name, piece in pieces_of(inputs):
+    for name, piece in pieces:
         try:
             song = read(piece.source)
             style = dict(zip(judge.genres, map(float, judge.predict_proba(features(judge.prepared(song))))))
@@ -116,4 +122,4 @@ def _top(probs: dict[str, float]) -> str:
     return f"{g} {finite[g]:.2f}"
 
 
-__all__ = ["Verdict", "classify", "pieces_of", "table"]
+__all__ = ["Verdict", "classify", "classify_pieces", "pieces_of", "table"]

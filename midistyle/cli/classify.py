@@ -21,7 +21,7 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
     """Genre probabilities of each piece (files, folders, book.abc#N) from the style judge and the CNN."""
     import json
     from tqdm import tqdm
-    from ..classify import classify, pieces_of, table
+    from ..classify import classify_pieces, pieces_of, table
     from ..genre_classifier import GenreClassifier
     from ..models.device import resolve_device
     from ..representation.midi_io import split_tune
@@ -32,8 +32,9 @@ def classify_cmd(inputs, as_json, judge, classifier, device):
     style = StyleJudge.load(judge)
     cnn = GenreClassifier.load(classifier, device=str(resolve_device(device, default="cpu")))
     verdicts = []
-    with tqdm(total=len(pieces_of(list(inputs))), unit="piece", desc="classify", disable=None) as bar:
-        for v in classify(list(inputs), judge=style, cnn=cnn, progress=bar.update):
+    pieces = pieces_of(list(inputs))
+    with tqdm(total=len(pieces), unit="piece", desc="classify", disable=None) as bar:
+        for v in classify_pieces(pieces, judge=style, cnn=cnn, progress=bar.update):
             verdicts.append(v)
             if as_json:
                 bar.clear()

@@ -124,6 +124,12 @@ def main_program(tracks: list[Track]) -> int | None:
     return max(tracks, key=lambda t: t.n_notes).program if tracks else None
 
 
+def lead_programs(lead: LeadSheet) -> dict[str, int]:
+    """Role -> GM program of the source's main part of that role (absent for a role it lacks)."""
+    return {role: p for role in ("melody", *PITCHED_TARGETS, "drums")
+            if (p := main_program(lead.part(role))) is not None}
+
+
 SWUNG = 0.55  # an 8th-pair ratio above this is swing, straightened before quantising
 
 
@@ -176,8 +182,6 @@ def encode(lead: LeadSheet, cfg: RollConfig = RollConfig(), *, straighten: bool 
         chroma, source = chord_chroma(lead.chords, n_steps, cfg), "chords"
     else:
         chroma, source = notes_chroma(rolls["bass"][1] | rolls["comp"][1], cfg), "notes"
-    programs = {role: p for role in ("melody", *PITCHED_TARGETS, "drums")
-                if (p := main_program(lead.part(role))) is not None}
     return Arrangement(cfg, bar_starts, melody, chroma, bar_positions(bar_starts), drums, drum_velocity,
-                       rolls["bass"], rolls["comp"], velocity, programs, source, swing)
+                       rolls["bass"], rolls["comp"], velocity, lead_programs(lead), source, swing)
 

@@ -142,11 +142,15 @@ def lead_voices(lead: LeadSheet) -> list[np.ndarray]:
     return [v for v in out if v.size]
 
 
+def source_on_beat(lead: LeadSheet) -> float:
+    """Share of the source's onsets (every track, drums too) on its quarter-note beats."""
+    return on_beat_share(np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)]))
+
+
 def source_swing(lead: LeadSheet) -> float:
     """The swing the source is played with: its 8th-pair ratio when its grid is reliable and the
     ratio is above :data:`SWUNG`, else straight."""
-    onsets = np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)])
-    if on_beat_share(onsets) < RELIABLE_ON_BEAT:
+    if source_on_beat(lead) < RELIABLE_ON_BEAT:
         return STRAIGHT
     ratio = swing_ratio(lead_voices(lead))
     return ratio if ratio is not None and ratio > SWUNG else STRAIGHT

@@ -46,8 +46,9 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
         # what plays the role in a band); programs stay empty when the role is only split out
         own = [t for t in parts if any(t is s for s in lead.song.tracks)]
         programs: dict[str, float] = {}
+        own_notes = sum(o.n_notes for o in own)
         for t in own:
-            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / sum(o.n_notes for o in own)
+            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / own_notes
         vel = np.concatenate([t.velocity for t in parts])
         entry = {"programs": programs, "notes_per_bar": total / n_bars, "velocity": float(np.median(vel))}
         if role in PITCHED_TARGETS:

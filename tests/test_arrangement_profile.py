@@ -8,9 +8,9 @@ import pytest
 
 from midistyle.errors import InputError
 from midistyle.representation import read, write_midi
+from midistyle.arrangement.feel import on_beat_share
 from midistyle.arrangement.profile import (
-    combine, learn_profile, load_profile, on_beat_share, profile_folder, save_profile, song_stats,
-    swing_or_straight)
+    combine, learn_profile, load_profile, profile_folder, save_profile, song_stats, swing_or_straight)
 
 from tests.arrangement_fixtures import band_song, lead_sheet
 from tests.midi_fixtures import song

@@ -12,6 +12,7 @@ The weights were tuned on POP909 songs 001-100 (``benchmarks/leadsheet.py`` scor
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -88,8 +89,9 @@ def estimate_key(chroma: np.ndarray) -> int:
     return int(np.argmax(key_correlations(np.asarray(chroma, np.float64).reshape(-1, 12).sum(axis=0))))
 
 
+@functools.lru_cache(maxsize=25)  # 24 keys and None: built once, not on every chord_scores call
 def _templates(key: int | None):
-    """(labels [(root, quality)], templates [m, 12] unit-norm, tones [m, 12] 0/1, in_key [m])."""
+    """(labels [(root, quality)], templates [m, 12] unit-norm, tones [m, 12] 0/1, in_key [m]); read-only."""
     labels, tones = [], []
     for quality, intervals in QUALITIES.items():
         for root in range(12):
@@ -104,7 +106,10 @@ def _templates(key: int | None):
         tonic, minor = key % 12, key >= 12
         scale[[(tonic + i) % 12 for i in (_MINOR_SCALE if minor else _MAJOR_SCALE)]] = 1.0
         in_key = (tones @ scale == tones.sum(axis=1)).astype(float)
-    return labels, tones / np.linalg.norm(tones, axis=1, keepdims=True), tones, in_key
+    templates = tones / np.linalg.norm(tones, axis=1, keepdims=True)
+    for a in (templates, tones, in_key):
+        a.setflags(write=False)
+    return tuple(labels), templates, tones, in_key
 
 
 def chord_scores(chroma: np.ndarray, bass: np.ndarray, key: int | None,

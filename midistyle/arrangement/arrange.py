@@ -15,7 +15,7 @@ from ..analysis.leadsheet import LeadSheet
 from ..config import RollConfig
 from ..representation.song import Song
 from .decode import decode
-from .encode import PITCHED_TARGETS, encode, main_program
+from .encode import PITCHED_TARGETS, encode, lead_programs
 from .feel import STRAIGHT
 from .profile import GenreProfile, swing_or_straight
 from .retrieve import Bank, retrieve
@@ -45,17 +45,11 @@ def finish(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig,
             if not profile.has(role):
                 parts.pop(role, None)
     if "instruments" in keep:
-        programs = {**programs, **encode_programs(lead)}  # the source's programs win
+        programs = {**programs, **lead_programs(lead)}  # the source's programs win
     if "feel" in keep:
         swing = STRAIGHT
     roles = tuple(r for r in keep if r in ("bass", "comp", "drums"))
     return decode(lead, parts, cfg, programs=programs, swing=swing, swing_melody=swing != STRAIGHT, keep=roles)
-
-
-def encode_programs(lead: LeadSheet) -> dict[str, int]:
-    """Role -> GM program of the source's main part of that role."""
-    return {role: p for role in ("melody", *PITCHED_TARGETS, "drums")
-            if (p := main_program(lead.part(role))) is not None}
 
 
 def arrange_by_retrieval(lead: LeadSheet, bank: Bank, profile: GenreProfile | None = None, *,

@@ -124,6 +124,12 @@ def main_program(tracks: list[Track]) -> int | None:
     return max(tracks, key=lambda t: t.n_notes).program if tracks else None
 
 
+def lead_programs(lead: LeadSheet) -> dict[str, int]:
+    """Role -> GM program of the source's main part of that role (absent for a role it lacks)."""
+    return {role: p for role in ("melody", *PITCHED_TARGETS, "drums")
+            if (p := main_program(lead.part(role))) is not None}
+
+
 SWUNG = 0.55  # an 8th-pair ratio above this is swing, straightened before quantising
 
 
@@ -136,11 +142,15 @@ def lead_voices(lead: LeadSheet) -> list[np.ndarray]:
     return [v for v in out if v.size]
 
 
+def source_on_beat(lead: LeadSheet) -> float:
+    """Share of the source's onsets (every track, drums too) on its quarter-note beats."""
+    return on_beat_share(np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)]))
+
+
 def source_swing(lead: LeadSheet) -> float:
     """The swing the source is played with: its 8th-pair ratio when its grid is reliable and the
     ratio is above :data:`SWUNG`, else straight."""
-    onsets = np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)])
-    if on_beat_share(onsets) < RELIABLE_ON_BEAT:
+    if source_on_beat(lead) < RELIABLE_ON_BEAT:
         return STRAIGHT
     ratio = swing_ratio(lead_voices(lead))
     return ratio if ratio is not None and ratio > SWUNG else STRAIGHT
@@ -176,8 +186,6 @@ def encode(lead: LeadSheet, cfg: RollConfig = RollConfig(), *, straighten: bool 
         chroma, source = chord_chroma(lead.chords, n_steps, cfg), "chords"
     else:
         chroma, source = notes_chroma(rolls["bass"][1] | rolls["comp"][1], cfg), "notes"
-    programs = {role: p for role in ("melody", *PITCHED_TARGETS, "drums")
-                if (p := main_program(lead.part(role))) is not None}
     return Arrangement(cfg, bar_starts, melody, chroma, bar_positions(bar_starts), drums, drum_velocity,
-                       rolls["bass"], rolls["comp"], velocity, programs, source, swing)
+                       rolls["bass"], rolls["comp"], velocity, lead_programs(lead), source, swing)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 STRAIGHT = 0.5
 OFFBEAT = (0.40, 0.73)  # beat fractions where the second 8th of a pair may fall, straight to past triplet
-_ON = 0.08  # an onset this close to the beat (either side) is on it
+ON_BEAT = 0.08  # beat fraction either side of a beat that counts as on it
 
 
 def pair_phases(onsets_q: np.ndarray) -> np.ndarray:
@@ -26,14 +26,14 @@ def pair_phases(onsets_q: np.ndarray) -> np.ndarray:
     t = t[np.r_[True, np.diff(t) > 0.03]] if t.size else t  # a chord or a flam is one onset
     if t.size < 2:
         return np.zeros(0)
-    beat = np.floor(t + _ON).astype(np.int64)  # an onset just before the beat belongs to it
+    beat = np.floor(t + ON_BEAT).astype(np.int64)  # an onset just before the beat belongs to it
     phase = t - beat
     first = np.r_[True, beat[1:] != beat[:-1]]
     starts = np.flatnonzero(first)
     counts = np.diff(np.r_[starts, t.size])
     two = starts[counts == 2]
     on, off = phase[two], phase[two + 1]
-    ok = (np.abs(on) <= _ON) & (off >= OFFBEAT[0]) & (off <= OFFBEAT[1])
+    ok = (np.abs(on) <= ON_BEAT) & (off >= OFFBEAT[0]) & (off <= OFFBEAT[1])
     return off[ok] - on[ok]
 
 
@@ -61,7 +61,6 @@ def apply_swing(times_q: np.ndarray, ratio: float, from_ratio: float = STRAIGHT)
     return beat + warped
 
 
-ON_BEAT = 0.08  # beat fraction either side of a beat that counts as on it
 RELIABLE_ON_BEAT = 0.35  # share of onsets on beats above which a song's own grid is trusted (uniform: 0.16)
 
 

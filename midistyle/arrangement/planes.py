@@ -50,8 +50,3 @@ def has_notes(planes: np.ndarray) -> np.ndarray:
     ctx = planes[6][:, DRUM_COLS].any(axis=1)
     return planes[0].any(axis=1) | planes[2].any(axis=1) | planes[4].any(axis=1) | ctx
 
-
-def chroma_plane(chroma: np.ndarray, low_pitch: int, n_pitches: int) -> np.ndarray:
-    """Chroma ``[..., T, 12]`` spread over the pitch axis: ``[..., T, P]``, each pitch its class's value."""
-    classes = (np.arange(n_pitches) + low_pitch) % 12
-    return np.asarray(chroma)[..., classes]

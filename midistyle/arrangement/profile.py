@@ -22,8 +22,8 @@ from ..atomic import write_text
 from ..config import RollConfig, to_dict
 from ..errors import InputError
 from ..representation.drums import LANES
-from .encode import PITCHED_TARGETS, encode, lead_voices
-from .feel import RELIABLE_ON_BEAT, STRAIGHT, on_beat_share, pair_phases
+from .encode import PITCHED_TARGETS, encode, lead_voices, source_on_beat
+from .feel import RELIABLE_ON_BEAT, STRAIGHT, pair_phases
 
 FORMAT, VERSION = "midistyle-genre-profile", 1
 ROLE_ORDER = ("melody", *PITCHED_TARGETS, "drums")
@@ -46,8 +46,9 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
         # what plays the role in a band); programs stay empty when the role is only split out
         own = [t for t in parts if any(t is s for s in lead.song.tracks)]
         programs: dict[str, float] = {}
+        own_notes = sum(o.n_notes for o in own)
         for t in own:
-            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / sum(o.n_notes for o in own)
+            programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / own_notes
         vel = np.concatenate([t.velocity for t in parts])
         entry = {"programs": programs, "notes_per_bar": total / n_bars, "velocity": float(np.median(vel))}
         if role in PITCHED_TARGETS:
@@ -61,8 +62,7 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
             entry["lanes"] = {lane: int(n) for lane, n in zip(LANES, hits)}
             entry["hits_per_bar"] = float(hits.sum() / n_bars)
         stats["roles"][role] = entry
-    onsets = np.concatenate([t.start for t in lead.song.tracks if t.n_notes] or [np.zeros(0)])
-    stats["on_beat"] = on_beat_share(onsets)
+    stats["on_beat"] = source_on_beat(lead)
     phases = np.concatenate([pair_phases(v) for v in lead_voices(lead)] or [np.zeros(0)])
     stats["pairs"] = int(phases.size)
     stats["swing"] = float(np.median(phases)) if phases.size >= MIN_PAIRS else None

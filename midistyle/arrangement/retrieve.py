@@ -24,6 +24,7 @@ from ..config import RollConfig, from_dict, to_dict
 from ..errors import InputError
 from ..representation.drums import LANES
 from .encode import Arrangement
+from .planes import pack, unpack
 
 FORMAT, VERSION = "midistyle-arrangement-bank", 1
 SHIFTS = np.arange(-5, 7)
@@ -206,8 +207,7 @@ def save_bank(bank: Bank, directory: str | os.PathLike) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {"chroma": bank.chroma, "length": bank.length, "song": bank.song, "bar": bank.bar,
-               "bass": np.packbits(bank.bass, axis=-1), "comp": np.packbits(bank.comp, axis=-1),
-               "drums": np.packbits(bank.drums, axis=-1)}
+               "bass": pack(bank.bass), "comp": pack(bank.comp), "drums": pack(bank.drums)}
     write_bytes(directory / "bank.safetensors", save(tensors))
     meta = {"format": FORMAT, "version": VERSION, "genre": bank.genre, "roll": to_dict(bank.cfg),
             "bars": bank.n_bars, "width": int(bank.bass.shape[2])}
@@ -228,6 +228,6 @@ def load_bank(directory: str | os.PathLike) -> Bank:
     except (OSError, ValueError, TypeError) as exc:
         raise InputError(directory, f"not a readable arrangement bank: {exc}") from None
     cfg = from_dict(RollConfig, meta["roll"])
-    unpack = lambda x, n: np.unpackbits(x, axis=-1, count=n).astype(bool)  # noqa: E731
-    return Bank(meta["genre"], cfg, raw["chroma"], raw["length"], unpack(raw["bass"], cfg.n_pitches),
-                unpack(raw["comp"], cfg.n_pitches), unpack(raw["drums"], len(LANES)), raw["song"], raw["bar"])
+    bits = lambda x, n: unpack(x, n).astype(bool)  # noqa: E731
+    return Bank(meta["genre"], cfg, raw["chroma"], raw["length"], bits(raw["bass"], cfg.n_pitches),
+                bits(raw["comp"], cfg.n_pitches), bits(raw["drums"], len(LANES)), raw["song"], raw["bar"])

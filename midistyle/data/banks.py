@@ -17,9 +17,11 @@ from ..errors import InputError
 from .index import iter_phrases, read_index, roll_config
 
 
-def corpus_bars(root: str | os.PathLike, genre: str, split: str = "train") -> Iterator[BarRecord]:
-    """Every bar of ``genre``'s phrases in ``split`` of an arrangement corpus."""
-    index = read_index(root)
+def corpus_bars(root: str | os.PathLike, genre: str, split: str = "train", *,
+                index: dict | None = None) -> Iterator[BarRecord]:
+    """Every bar of ``genre``'s phrases in ``split`` of an arrangement corpus (``index``: its
+    index.json when already read)."""
+    index = read_index(root) if index is None else index
     if index.get("content", "roll") != "arrangement":
         raise InputError(root, "not an arrangement corpus (prepare it with --content arrangement)")
     cfg = roll_config(index)
@@ -39,20 +41,20 @@ def corpus_bars(root: str | os.PathLike, genre: str, split: str = "train") -> It
 
 
 def corpus_bank(root: str | os.PathLike, genre: str, *, split: str = "train", max_bars: int | None = None,
-                seed: int = 0) -> Bank:
+                seed: int = 0, index: dict | None = None) -> Bank:
     """The bank of ``genre`` from a prepared arrangement corpus (InputError when it has no such genre)."""
-    index = read_index(root)
+    index = read_index(root) if index is None else index
     if genre not in index.get("genres", []):
         raise InputError(root, f"no genre {genre!r} in this corpus (it has {', '.join(index.get('genres', []))})")
-    return build_bank(corpus_bars(root, genre, split), genre, roll_config(index), max_bars=max_bars, seed=seed)
+    return build_bank(corpus_bars(root, genre, split, index=index), genre, roll_config(index), max_bars=max_bars, seed=seed)
 
 
-def corpus_profile(root: str | os.PathLike, genre: str, *, split: str = "train"):
+def corpus_profile(root: str | os.PathLike, genre: str, *, split: str = "train", index: dict | None = None):
     """``genre``'s :class:`~midistyle.arrangement.profile.GenreProfile` from the per-song
     measurements an arrangement corpus' index keeps for each piece (no file is read again)."""
     from ..arrangement.profile import combine
 
-    index = read_index(root)
+    index = read_index(root) if index is None else index
     stats = [p["arrangement"] for p in index["pieces"]
              if p["genre"] == genre and p["split"] == split and "arrangement" in p]
     if not stats:
@@ -71,12 +73,13 @@ def write_genre_assets(root: str | os.PathLike, out_dir: str | os.PathLike, genr
     from ..arrangement.profile import save_profile
     from ..arrangement.retrieve import save_bank
 
-    genres = list(genres or read_index(root)["genres"])
+    index = read_index(root)  # read once for every genre
+    genres = list(genres or index["genres"])
     done = {}
     for genre in genres:
         folder = Path(out_dir) / genre
-        save_bank(corpus_bank(root, genre, max_bars=max_bars, seed=seed), folder)
-        save_profile(corpus_profile(root, genre), folder / "profile.json")
+        save_bank(corpus_bank(root, genre, max_bars=max_bars, seed=seed, index=index), folder)
+        save_profile(corpus_profile(root, genre, index=index), folder / "profile.json")
         done[genre] = folder
     before = assets_genres(out_dir) if is_assets(out_dir) else []
     write_assets_index(out_dir, [*[g for g in before if g not in done], *done], corpus=str(Path(root).resolve()),

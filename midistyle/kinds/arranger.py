@@ -22,11 +22,19 @@ class ArrangerConfig(TrainConfig):
 
     pos_weight: float = option(8.0, "Weight of a note cell against a silent one in the cross-entropy "
                                      "(rolls are mostly silence).")
+    adv_weight: float = option(0.0, "Weight of the adversarial loss: per role (bass, comp, drums) a discriminator "
+                                    "judges real vs generated parts given the lead sheet and genre, the generated "
+                                    "ones thresholded as convert plays them (0 = none).")
+    density_weight: float = option(0.0, "Weight of a per-bar note-count match of each role to the real part "
+                                        "(notes counted as convert plays them; 0 = none).")
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.pos_weight > 0:
             raise ConfigError(f"ArrangerConfig.pos_weight must be > 0, got {self.pos_weight!r}")
+        for key in ("adv_weight", "density_weight"):
+            if not getattr(self, key) >= 0:
+                raise ConfigError(f"ArrangerConfig.{key} must be >= 0, got {getattr(self, key)!r}")
         if self.transpose:
             raise ConfigError("an arranger trains untransposed (its chord chroma and drum lanes do not shift)")
 
@@ -96,6 +104,7 @@ KIND = register(Kind(
          "(a corpus prepared with content='arrangement'; midistyle.kinds.arranger.arrange converts).",
     task=_task, data=_data,
     args=(GenreArg("genres", "Comma-separated genres it arranges in (default: all of the corpus)."),),
-    defaults={"lr": 1e-3},
+    # its discriminators see binary parts and a binary lead sheet: a little noise, not Brunner's sigma 1
+    defaults={"lr": 1e-3, "d_input_noise": 0.1},
     collapse_hint="raise --pos-weight so that note cells outweigh the silence around them",
 ))

@@ -37,6 +37,8 @@ class Adversary:
     Brunner et al.'s code: it blurs the binary real rolls towards the soft generated ones so ``D``
     cannot win on value range alone. With ``cfg.d_binary`` every input is first thresholded at 0.5
     (straight-through gradient): D then judges the notes convert would play, not how soft G's values are.
+    A conditional D takes ``cond`` planes (e.g. a lead sheet) beside what it judges: they are
+    appended to its input after the noise and thresholding, so both apply to the judged planes only.
     """
 
     def __init__(self, D: nn.Module, cfg: TrainConfig, runtime: Runtime):
@@ -53,30 +55,34 @@ class Adversary:
             x = x + torch.randn_like(x).abs_() * self.sigma
         return x
 
-    def _score(self, x: torch.Tensor, noisy: bool) -> torch.Tensor:
+    def _score(self, x: torch.Tensor, noisy: bool, cond: torch.Tensor | None = None) -> torch.Tensor:
         x = self._input(x, noisy)
+        if cond is not None:
+            x = torch.cat([x, cond.to(x.dtype)], dim=1)
         with self.rt.autocast():
             return self.D(x).float()
 
-    def generator_loss(self, fake: torch.Tensor, *, noisy: bool = True) -> torch.Tensor:
+    def generator_loss(self, fake: torch.Tensor, *, noisy: bool = True,
+                       cond: torch.Tensor | None = None) -> torch.Tensor:
         """LSGAN generator term: push D's scores of ``fake`` to 1. D's weights get no gradient."""
         with frozen(self.D):
-            score = self._score(fake, noisy)
+            score = self._score(fake, noisy, cond)
         return F.mse_loss(score, torch.ones_like(score))
 
-    def update(self, real: torch.Tensor, fake: torch.Tensor) -> float:
-        """One optimiser step of D on a real and a generated batch; returns its loss."""
+    def update(self, real: torch.Tensor, fake: torch.Tensor, cond: torch.Tensor | None = None) -> float:
+        """One optimiser step of D on a real and a generated batch (both given ``cond``, when
+        conditional); returns its loss."""
         self.opt.zero_grad(set_to_none=True)
-        s_real, s_fake = self._score(real, True), self._score(fake.detach(), True)
+        s_real, s_fake = self._score(real, True, cond), self._score(fake.detach(), True, cond)
         loss = 0.5 * (F.mse_loss(s_real, torch.ones_like(s_real)) + F.mse_loss(s_fake, torch.zeros_like(s_fake)))
         loss.backward()
         self.opt.step()
         return float(loss.detach())
 
     @torch.no_grad()
-    def item_losses(self, x: torch.Tensor, target: float) -> torch.Tensor:
+    def item_losses(self, x: torch.Tensor, target: float, cond: torch.Tensor | None = None) -> torch.Tensor:
         """Noise-free per-item LSGAN loss of D's scores on ``x`` against ``target`` (for validation)."""
-        score = self._score(x, False)
+        score = self._score(x, False, cond)
         return ((score - target) ** 2).flatten(1).mean(1)
 
 

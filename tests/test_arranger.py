@@ -111,3 +111,106 @@ def test_arrange_keeps_the_melody_and_takes_instruments_and_feel_from_the_profil
     assert arrange(lead, "swing", trained.best, profile=profile).drums == []
     with pytest.raises(ModelError, match="not jazz"):
         arrange(lead, "jazz", trained.best)
+
+
+# -- the adversarial option (adv_weight) ---------------------------------------------------------
+ADV = {"adv_weight": 0.1, "density_weight": 1.0, "d_input_noise": 0.0}
+
+
+def _adv_task(corpus, **changes):
+    from midistyle.config import get_preset
+    from midistyle.training.api import train_config
+    from midistyle.training.arranger import ArrangerTask
+    from midistyle.training.runtime import Runtime
+
+    cfg = train_config("arranger", "tiny", 0, None, None, 4, None, {**ADV, **changes})
+    train_data, _, info = get("arranger").data(corpus, cfg, genres=list(GENRES))
+    torch.manual_seed(0)
+    task = ArrangerTask(get_preset("tiny"), cfg, Runtime(torch.device("cpu")), info)
+    batch = next(iter(torch.utils.data.DataLoader(train_data, batch_size=4)))
+    return task, batch
+
+
+@pytest.mark.slow
+def test_each_roles_discriminator_judges_binarised_parts_given_the_lead_sheet_and_trains(corpus):
+    from midistyle.models.blocks import binarize
+    from midistyle.training.arranger import INPUTS, ROLES
+
+    task, batch = _adv_task(corpus)
+    assert set(task.modules()) == {"G", "D_bass", "D_comp", "D_drums"} and set(task.export()) == {"G"}
+    seen = {}
+    for role, adv in task.critics.items():
+        adv.D.register_forward_pre_hook(lambda m, args, role=role: seen.setdefault(role, []).append(args[0]))
+    before = {name: [p.detach().clone() for p in m.parameters()] for name, m in task.modules().items()}
+    losses = task.step(batch)
+    assert set(losses) >= {"bce", "density", "g_adv", "d_bass", "d_comp", "d_drums"}
+    assert all(np.isfinite(v) and v >= 0 for v in losses.values()), losses
+    for name, m in task.modules().items():  # G and every D took a step
+        assert any(not torch.equal(a, b) for a, b in zip(before[name], m.parameters())), name
+    for role, ch in ROLES.items():
+        width = ch.stop - ch.start
+        for x in seen[role]:  # the judged part is 0/1 (as convert plays it), then lead sheet + genre planes
+            assert x.shape[1] == width + len(INPUTS) + len(GENRES)
+            part = x[:, :width]
+            assert torch.allclose(part, part.round(), atol=1e-6) and part.round().unique().tolist() == [0.0, 1.0]
+            assert torch.equal(x[:, width + len(INPUTS):].amax((2, 3)).sum(1), torch.ones(len(x)))
+    # the thresholded part still trains G (straight-through): the adversarial term alone reaches its weights
+    prob, _, mask, cond = task._forward(batch)
+    task.G.zero_grad()
+    task.critics["comp"].D.zero_grad()
+    task.critics["comp"].generator_loss(binarize(prob)[:, ROLES["comp"]] * mask[:, ROLES["comp"]], cond=cond).backward()
+    assert sum(float(p.grad.abs().sum()) for p in task.G.parameters() if p.grad is not None) > 0
+    assert not any(p.grad is not None and p.grad.abs().sum() > 0 for p in task.critics["comp"].D.parameters())
+
+
+def test_density_term_counts_notes_as_played_and_vanishes_on_the_real_parts(corpus):
+    from midistyle.training.arranger import net_targets
+
+    task, batch = _adv_task(corpus, adv_weight=0.0)
+    assert task.critics == {} and set(task.modules()) == {"G"}
+    y = net_targets(batch["planes"].float())
+    mask = loss_mask(y.shape, y.device)
+    assert task._density(y, y).abs().max() < 1e-6
+    doubled = y.clone()
+    doubled[:, 0, :, 1:] = torch.maximum(doubled[:, 0, :, 1:], y[:, 0, :, :-1])  # every bass onset struck twice
+    assert (task._density(doubled * mask, y) > 0).all()
+
+
+def test_config_refuses_negative_adversarial_and_density_weights():
+    cfg = get("arranger").config
+    for key in ("adv_weight", "density_weight"):
+        with pytest.raises(ConfigError, match=key):
+            cfg(task="arranger", **{key: -1.0})
+
+
+@pytest.mark.slow
+def test_adversarial_run_saves_resumes_converts_and_old_configs_load(corpus, tmp_path):
+    from midistyle.training.api import train
+
+    run = tmp_path / "adv"
+    kw = dict(genres=list(GENRES), preset="tiny", device="cpu", batch_size=4, progress=False, seed=0,
+              overrides={"lr": 1e-2, "adv_weight": 0.1, "density_weight": 0.5})
+    train("arranger", corpus, run, max_steps=3, **kw)
+    result = train("arranger", corpus, run, max_steps=5, resume=True, **kw)
+    assert result.step == 5
+    for key in ("d_real_bass", "d_fake_bass", "d_real_comp", "d_fake_drums", "density"):
+        assert np.isfinite(result.metrics[key]), key
+    assert set(json.loads((run / "last" / "config.json").read_text())["modules"]) == {"G", "D_bass", "D_comp",
+                                                                                        "D_drums"}
+    meta = ckpt.read_meta(result.best)
+    assert set(meta.modules) == {"G"} and meta.train.adv_weight == 0.1 and meta.train.density_weight == 0.5
+    lead = lead_sheet(band_song(seed=6))
+    out = arrange(lead, "swing", result.best)
+    assert [t.name for t in out.tracks[1:]] == ["Bass", "Comp", "Drums"]
+    np.testing.assert_array_equal(out.tracks[0].pitch, lead.song.tracks[0].pitch)
+    # a checkpoint written before these options (no adv_weight/density_weight) loads as weight 0
+    old = tmp_path / "old"
+    old.mkdir()
+    for f in result.best.iterdir():
+        (old / f.name).write_bytes(f.read_bytes())
+    raw = json.loads((old / "config.json").read_text())
+    del raw["train"]["adv_weight"], raw["train"]["density_weight"]
+    (old / "config.json").write_text(json.dumps(raw))
+    meta_old = ckpt.read_meta(old)
+    assert meta_old.train.adv_weight == 0.0 and meta_old.train.density_weight == 0.0
+    assert [notes(t) for t in arrange(lead, "swing", old).tracks] == [notes(t) for t in out.tracks]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import math
 import os
 import shutil
@@ -151,10 +152,11 @@ def run_mma(text: str, folder: str | os.PathLike, *, exe: str = "mma", timeout: 
 
 
 def merge(lead: LeadSheet, accompaniment: Song) -> Song:
-    """The source's melody tracks, as they are, over ``accompaniment``'s tracks (named ``MMA <name>``,
+    """The source's melody tracks, note for note (an unnamed one named ``Melody``, so that a reader
+    of roles can tell it from MMA's parts), over ``accompaniment``'s tracks (named ``MMA <name>``,
     notes starting after the song's last bar dropped), in the source's tempo map and meters."""
     end = float(bar_lines(lead.song)[-1])
-    tracks: list[Track] = list(lead.part("melody"))
+    tracks = [t if t.name else dataclasses.replace(t, name="Melody") for t in lead.part("melody")]
     for t in accompaniment.tracks:
         keep = t.start < end - _EPS
         if keep.any():
@@ -195,13 +197,14 @@ def main(argv=None) -> None:
     ap.add_argument("out")
     ap.add_argument("--groove", action="append", required=True, help="NAME or BEATS=NAME (repeatable)")
     ap.add_argument("--mma-file", help="also write the MMA text here")
+    ap.add_argument("--mma", default="mma", help="the mma program (default: mma on PATH)")
     args = ap.parse_args(argv)
     try:
         lead = read_lead_sheet(read(args.source))
         grooves = _grooves(args.groove)
         if args.mma_file:
             Path(args.mma_file).write_text(write_mma(lead, grooves))
-        write_midi(render(lead, grooves), args.out)
+        write_midi(render(lead, grooves, exe=args.mma), args.out)
     except (MidistyleError, ValueError) as exc:
         raise SystemExit(f"Error: {exc}") from None
 

@@ -287,7 +287,7 @@ def main(argv=None) -> None:
         try:
             find_mma()
         except RenderError as exc:
-            ap.error(f"--methods mma: {exc}")
+            sys.exit(f"error: --methods mma: {exc}")
     pieces, split_from = val_pieces(args.corpus)
     reals = read_songs(pieces, max(args.reals, args.per_genre), args.seed)
     targets = args.targets.split(",") if args.targets else list(reals)

@@ -10,7 +10,7 @@ Songs: a seeded draw of ``--n`` from POP909 101-909 (001-100 tuned the chord wei
   from chordify per beat; where music21 names no triad quality, its root with major or minor by
   the third);
 - melody: all tracks merged into one track, read with ``read_lead_sheet`` (it is then a lone
-  piano, split by note), against the MELODY track: mir_eval.transcription onset-only note F1,
+  piano, split by note; the melody is ``analysis.melody.pick_melody``), against the MELODY track: mir_eval.transcription onset-only note F1,
   50 ms onset tolerance, pitch within 50 cents; baseline: a plain skyline (highest note at each
   onset cluster);
 - key: ours (Krumhansl-Schmuckler in numpy) and music21's ``analysis.discrete.KrumhanslSchmuckler``
@@ -301,10 +301,11 @@ def write_docs(name: str, meta: dict, s: dict, rows: list[dict] | None) -> None:
           "reads the same merged track.", "",
           "Timings are wall-clock on a machine shared with other jobs (load average about 12 on 2 cores "
           "while this ran): compare the columns with each other, not with other runs. Chord weights and "
-          "the melody filter were fitted on songs 001-100, which are never scored here. The references "
+          "the melody picker (benchmarks/melody_fit.py) were fitted on songs 001-100, which are never scored "
+          "here. The references "
           "are POP909's extracted annotations (chords by the authors' algorithm, key from the audio), not "
-          "hand labels. Why the melody goal is missed, and the training-song numbers: "
-          "[log.md](log.md), 2026-12-07 entry.", ""]
+          "hand labels. The melody reading, what it loses and the training-song numbers: "
+          "[log.md](log.md), 2026-12-07 entries.", ""]
     write_text(OUT / f"{name}.md", "\n".join(md))
 
 

@@ -68,7 +68,7 @@ def test_stored_picker_is_json_with_its_training_record_not_a_pickle():
     assert doc["trained_on"]["songs"] == list(range(1, 101))  # POP909 001-100; 101-909 are scored
     assert doc["features"] == list(NOTE_FEATURES)
     trees, threshold, _ = load_picker()
-    assert 0 < threshold < 1 and trees.value.shape[0] >= 10
+    assert 0 < threshold < 1 and trees.n_trees >= 10
 
 
 def test_tree_ensemble_walks_splits_and_missing_values():

@@ -159,29 +159,40 @@ class TreeEnsemble:
     """
 
     def __init__(self, trees: list[dict], baseline: float):
-        width = max(len(t["value"]) for t in trees)
+        if not trees:
+            raise ValueError("no trees")
+        sizes = [len(t["value"]) for t in trees]
+        self.roots = np.cumsum([0, *sizes[:-1]])
+        offset = np.repeat(self.roots, sizes)
 
-        def pad(field, fill, dtype):
-            return np.array([list(t[field]) + [fill] * (width - len(t[field])) for t in trees], dtype)
+        def cat(field, dtype):
+            return np.concatenate([np.asarray(t[field], dtype) for t in trees])
 
-        self.feature, self.threshold = pad("feature", 0, np.int64), pad("threshold", 0.0, np.float64)
-        self.left, self.right = pad("left", 0, np.int64), pad("right", 0, np.int64)
-        self.missing_left, self.leaf = pad("missing_left", 0, bool), pad("leaf", 1, bool)
-        self.value, self.baseline = pad("value", 0.0, np.float64), float(baseline)
+        # all trees in flat arrays of global node ids; a leaf is its own child, so every row can
+        # take the same number of steps
+        leaf, own = cat("leaf", bool), np.arange(offset.size)
+        self.feature, self.threshold = cat("feature", np.int64), cat("threshold", np.float64)
+        self.missing_left = cat("missing_left", bool)
+        self.left = np.where(leaf, own, cat("left", np.int64) + offset)
+        self.right = np.where(leaf, own, cat("right", np.int64) + offset)
+        self.value, self.baseline, self.n_trees = np.where(leaf, cat("value", np.float64), 0.0), float(baseline), len(trees)
+        self.depth, frontier = 0, self.roots
+        while not leaf[frontier].all():
+            frontier = np.concatenate([self.left[frontier], self.right[frontier]])
+            self.depth += 1
 
     def raw(self, x: np.ndarray) -> np.ndarray:
-        n, t = x.shape[0], self.value.shape[0]
-        tree = np.arange(t)[None, :]
-        node = np.zeros((n, t), np.int64)
-        rows = np.arange(n)[:, None]
-        while True:
-            leaf = self.leaf[tree, node]
-            if leaf.all():
-                break
-            val = x[rows, self.feature[tree, node]]
-            go_left = np.where(np.isnan(val), self.missing_left[tree, node], val <= self.threshold[tree, node])
-            node = np.where(leaf, node, np.where(go_left, self.left[tree, node], self.right[tree, node]))
-        return self.baseline + self.value[tree, node].sum(axis=1)
+        x = np.ascontiguousarray(x, np.float64)
+        flat, base = x.ravel(), (np.arange(x.shape[0]) * x.shape[1])[:, None]
+        node = np.repeat(self.roots[None, :], x.shape[0], axis=0)
+        for _ in range(self.depth):
+            val = flat[base + self.feature[node]]
+            go_left = val <= self.threshold[node]
+            missing = np.isnan(val)
+            if missing.any():
+                go_left = np.where(missing, self.missing_left[node], go_left)
+            node = np.where(go_left, self.left[node], self.right[node])
+        return self.baseline + self.value[node].sum(axis=1)
 
     def prob(self, x: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.raw(x)))

@@ -34,14 +34,12 @@ def test_articulation_reads_the_share_of_each_gap_a_note_holds():
     assert articulation(detached[:5], detached[:5] + 0.5) is None  # too few notes
 
 
-def test_chord_size_counts_notes_struck_per_step():
-    onset = np.zeros((16, 20), bool)
-    onset[[0, 4, 8, 12], 3] = onset[[0, 4, 8, 12], 7] = onset[[0, 4, 8, 12], 10] = True  # four triads
-    onset[[2, 6, 10], 5] = True  # three single notes: median of (3, 3, 3, 3, 1, 1, 1) is 3
-    assert chord_size(onset) == 3.0
-    onset[[1, 3, 5, 7, 9, 11], 0] = True  # six more single notes: median 1
-    assert chord_size(onset) == 1.0
-    assert chord_size(onset[:4]) is None  # 7 notes
+def test_chord_size_counts_notes_per_onset():
+    # four triads and three single notes: median of (3, 3, 3, 3, 1, 1, 1) is 3
+    start = np.r_[np.repeat([0.0, 1.0, 2.0, 3.0], 3), 4.0, 5.0, 6.0]
+    assert chord_size(start + np.tile([0, 0.001, 0.002], 5)[:start.size] * (start < 4)) == 3.0
+    assert chord_size(np.r_[np.repeat([0.0, 1.0], 2), 2.0, 3.0, 4.0, 5.0]) == 1.0
+    assert chord_size(np.zeros(3)) is None
 
 
 def test_alone_share_is_the_share_of_the_roles_bars_without_melody():

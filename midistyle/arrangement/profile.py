@@ -53,8 +53,7 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
             programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / own_notes
         vel = np.concatenate([t.velocity for t in parts])
         entry = {"programs": programs, "notes_per_bar": total / n_bars, "velocity": float(np.median(vel))}
-        if role in ("melody", *PITCHED_TARGETS):
-            entry.update(_texture(parts, arr.roll(role)[0]))
+        entry.update(_texture(parts))
         if role in PITCHED_TARGETS:
             roll = arr.roll(role)
             sounding = roll[1].sum(axis=1)
@@ -76,15 +75,14 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
     return stats
 
 
-def _texture(parts, onset: np.ndarray) -> dict:
-    """A role's articulation (from its notes) and voicing size (from its grid ``onset`` plane,
-    :mod:`.texture`): the keys it could measure."""
+def _texture(parts) -> dict:
+    """A role's articulation and voicing size (:mod:`.texture`), the keys it could measure."""
     start = np.concatenate([t.start for t in parts])
     end = np.concatenate([t.end for t in parts])
     out = {}
     if (art := articulation(start, end)) is not None:
         out["fill"], out["longest"] = art
-    if (size := chord_size(onset)) is not None:
+    if (size := chord_size(start)) is not None:
         out["chord_size"] = size
     return out
 

@@ -4,8 +4,7 @@ whether a role plays in bars the melody leaves empty. Numpy only.
 - ``fill``: how much of the gap to its next onset a role's note sounds (median over its notes,
   capped at 1: 1 is legato, a fiddle tune; 0.5 half the gap, a detached vocal line);
   ``longest``: the 95th percentile of its note lengths in quarters (how far ``fill`` may stretch one);
-- ``chord_size``: notes struck per grid step that strikes any (median over those steps), how
-  thickly the role is voiced (read on the grid: a strummed or humanised chord is one onset);
+- ``chord_size``: notes per onset (median over its onsets), how thickly the role is voiced;
 - ``alone``: share of the bars a role sounds in where the melody sounds in none of its steps
   (intros, breaks and tails: a genre whose accompaniment never plays alone has about 0).
 
@@ -20,7 +19,7 @@ from ..representation.song import Track
 
 MIN_NOTES = 8  # notes a role needs before its articulation or voicing counts
 SAME_ONSET = 1 / 48  # quarters: onsets closer than this are one chord
-ALONE_MAX = 0.01  # a role the genre plays without its melody in fewer bars than this is left out of such bars
+ALONE_MAX = 0.05  # a role the genre plays without its melody in fewer bars than this is left out of such bars
 
 
 def _onset_groups(start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,13 +51,13 @@ def articulation(start: np.ndarray, end: np.ndarray) -> tuple[float, float] | No
     return float(np.median(fill)), float(np.percentile(end - start, 95))
 
 
-def chord_size(onset: np.ndarray) -> float | None:
-    """Median notes struck per step of a role's onset plane (bool ``[T, P]``), over the steps that
-    strike any; None under :data:`MIN_NOTES` notes."""
-    count = np.asarray(onset).sum(axis=1)
-    if count.sum() < MIN_NOTES:
+def chord_size(start: np.ndarray) -> float | None:
+    """Median notes per onset of one role; None under :data:`MIN_NOTES`."""
+    start = np.asarray(start, np.float64)
+    if start.size < MIN_NOTES:
         return None
-    return float(np.median(count[count > 0]))
+    _, group = _onset_groups(start)
+    return float(np.median(np.bincount(group)))
 
 
 def alone_share(role: np.ndarray, melody: np.ndarray, bar_starts: np.ndarray) -> float | None:

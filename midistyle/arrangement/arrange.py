@@ -7,21 +7,18 @@ have). Numpy only.
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Mapping
 
 import numpy as np
 
 from ..analysis.leadsheet import LeadSheet
 from ..config import RollConfig
-from ..representation.roll import bar_lines, to_steps
 from ..representation.song import Song
 from .decode import decode
-from .encode import PITCHED_TARGETS, encode, lead_programs, part_roll
+from .encode import PITCHED_TARGETS, encode, lead_programs
 from .feel import STRAIGHT
 from .profile import GenreProfile, swing_or_straight
 from .retrieve import Bank, retrieve
-from .texture import ALONE_MAX, cap_voicing, legato, melody_bars, mute_where
 
 KEEPABLE = ("melody", "bass", "comp", "drums", "instruments", "feel")
 """What ``keep`` may name: a role of the source kept as it is, its instruments, or its feel."""
@@ -30,8 +27,7 @@ KEEPABLE = ("melody", "bass", "comp", "drums", "instruments", "feel")
 def finish(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig,
            profile: GenreProfile | None = None, *, keep: tuple[str, ...] = ()) -> Song:
     """The song with ``parts`` (role -> tensor, see :func:`~midistyle.arrangement.decode.decode`)
-    played as ``profile``'s genre plays: its programs, its swing, only the roles it has, its
-    texture (:func:`textured`).
+    played as ``profile``'s genre plays: its programs, its swing, only the roles it has.
 
     ``keep``: names from :data:`KEEPABLE`: roles kept from the source, ``instruments`` (every
     part in the source's programs for its role), ``feel`` (no swing added).
@@ -48,40 +44,12 @@ def finish(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig,
         for role in (*PITCHED_TARGETS, "drums"):
             if not profile.has(role):
                 parts.pop(role, None)
-        lead, parts = textured(lead, parts, cfg, profile, keep=keep)
     if "instruments" in keep:
         programs = {**programs, **lead_programs(lead)}  # the source's programs win
     if "feel" in keep:
         swing = STRAIGHT
     roles = tuple(r for r in keep if r in ("bass", "comp", "drums"))
     return decode(lead, parts, cfg, programs=programs, swing=swing, swing_melody=swing != STRAIGHT, keep=roles)
-
-
-def textured(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig, profile: GenreProfile, *,
-             keep: tuple[str, ...] = ()) -> tuple[LeadSheet, dict[str, np.ndarray]]:
-    """The lead sheet and parts with the genre's texture (:mod:`~midistyle.arrangement.texture`,
-    each only where the profile measured it): the melody's notes held for the genre's ``fill`` of
-    the gap to the next onset (not with ``feel`` kept), each new part voiced with at most the
-    genre's ``chord_size`` notes per onset, and a part the genre hardly plays without its melody
-    (``alone`` under :data:`~midistyle.arrangement.texture.ALONE_MAX`) left out of the bars the
-    melody leaves empty."""
-    parts = dict(parts)
-    melody = profile.roles.get("melody", {})
-    if "feel" not in keep and "fill" in melody and "longest" in melody:
-        held = [legato(t, melody["fill"], melody["longest"]) for t in lead.part("melody")]
-        lead = dataclasses.replace(lead, parts={**lead.parts, "melody": held})
-    bar_starts = to_steps(bar_lines(lead.song), cfg)
-    roll, _ = part_roll(lead.song, lead.part("melody"), int(bar_starts[-1]), cfg)
-    with_melody = melody_bars(roll[1], bar_starts)
-    for role in PITCHED_TARGETS:
-        info = profile.roles.get(role, {})
-        if role not in parts:
-            continue
-        if "chord_size" in info:
-            parts[role] = cap_voicing(parts[role], max(1, round(info["chord_size"])))
-        if info.get("alone", 1.0) < ALONE_MAX:
-            parts[role] = mute_where(parts[role], with_melody)
-    return lead, parts
 
 
 def arrange_by_retrieval(lead: LeadSheet, bank: Bank, profile: GenreProfile | None = None, *,

@@ -24,14 +24,12 @@ from ..errors import InputError
 from ..representation.drums import LANES
 from .encode import PITCHED_TARGETS, encode, lead_voices, source_on_beat
 from .feel import RELIABLE_ON_BEAT, STRAIGHT, pair_phases
-from .texture import alone_share, articulation, chord_size
 
 FORMAT, VERSION = "midistyle-genre-profile", 1
 ROLE_ORDER = ("melody", *PITCHED_TARGETS, "drums")
 MIN_PAIRS = 8  # 8th pairs a song needs before its swing ratio counts
 SWUNG = 0.58  # a song whose 8th pairs split later than this swings (straight 0.5, triplets 0.667)
 SWING_SHARE = 0.4  # a genre swings when at least this share of its measured songs swing
-TEXTURE_KEYS = ("fill", "longest", "chord_size", "alone")  # per role, medians over songs (see texture.py)
 
 
 def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
@@ -53,16 +51,12 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
             programs[str(t.program)] = programs.get(str(t.program), 0.0) + t.n_notes / own_notes
         vel = np.concatenate([t.velocity for t in parts])
         entry = {"programs": programs, "notes_per_bar": total / n_bars, "velocity": float(np.median(vel))}
-        entry.update(_texture(parts))
         if role in PITCHED_TARGETS:
             roll = arr.roll(role)
             sounding = roll[1].sum(axis=1)
             entry["polyphony"] = float(sounding[sounding > 0].mean()) if (sounding > 0).any() else 0.0
             pitches = np.concatenate([t.pitch for t in parts])
             entry["pitch"] = float(np.median(pitches))
-            alone = alone_share(roll[1], arr.melody[1], arr.bar_starts)
-            if alone is not None:
-                entry["alone"] = alone
         if role == "drums":
             hits = arr.drums.sum(axis=0)
             entry["lanes"] = {lane: int(n) for lane, n in zip(LANES, hits)}
@@ -73,18 +67,6 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
     stats["pairs"] = int(phases.size)
     stats["swing"] = float(np.median(phases)) if phases.size >= MIN_PAIRS else None
     return stats
-
-
-def _texture(parts) -> dict:
-    """A role's articulation and voicing size (:mod:`.texture`), the keys it could measure."""
-    start = np.concatenate([t.start for t in parts])
-    end = np.concatenate([t.end for t in parts])
-    out = {}
-    if (art := articulation(start, end)) is not None:
-        out["fill"], out["longest"] = art
-    if (size := chord_size(start)) is not None:
-        out["chord_size"] = size
-    return out
 
 
 @dataclasses.dataclass
@@ -145,7 +127,7 @@ def combine(stats: list[dict], genre: str, cfg: RollConfig = RollConfig()) -> Ge
         top = dict(sorted(programs.items(), key=lambda kv: -kv[1]))
         out = {"share": round(len(with_role) / n, 4), "songs": len(with_role), "own_tracks": len(voters),
                "programs": {p: round(w, 4) for p, w in top.items()}}
-        for key in ("notes_per_bar", "velocity", "polyphony", "pitch", "hits_per_bar", *TEXTURE_KEYS):
+        for key in ("notes_per_bar", "velocity", "polyphony", "pitch", "hits_per_bar"):
             values = [e[key] for e in with_role if key in e]
             if values:
                 out[key] = round(float(np.median(values)), 3)

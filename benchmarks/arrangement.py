@@ -2,7 +2,7 @@
 
     PYTHONPATH=$PWD nice -n 10 python benchmarks/arrangement.py --corpus runs/arrangements \\
         --assets runs/arrangement_assets [--arrangement-judge DIR] [--arranger-model DIR] \\
-        [--per-genre 4] [--reals 12] [--methods source,retrieval,stargan]
+        [--per-genre 4] [--reals 12] [--methods source,retrieval,stargan,mma] [--mma-grooves FILE]
 
 Sources: a seeded draw of ``--per-genre`` validation pieces of each genre of the prepared
 arrangement corpus (val pieces are never in a bank); each is converted to every other genre.
@@ -14,7 +14,10 @@ the same way, give each judge's recognition and the markers' medians. Methods:
   profile from ``--assets``;
 - ``stargan``: the shipped merged-roll models (:class:`midistyle.transfer.Converter`; to_jazz is the
   StarGAN, the other targets the shipped GANs);
-- ``arranger``: a trained arranger checkpoint (``--arranger-model``), with the genre profiles.
+- ``arranger``: a trained arranger checkpoint (``--arranger-model``), with the genre profiles;
+- ``mma``: a reference point, not a target: the source's analysed chords rendered by MMA
+  (:mod:`midistyle.reference.mma`; ``./setup.sh --with-mma``) in the groove ``--mma-grooves``
+  names for the target, under the source's melody.
 
 Writes ``arrangement.json`` and ``arrangement.md`` to ``--out`` (default docs/results).
 """
@@ -24,6 +27,7 @@ import argparse
 import hashlib
 import json
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -85,8 +89,8 @@ def read_songs(genres: dict, n_reals: int, seed: int) -> dict[str, list]:
 class Methods:
     """The converters: each ``(song, target) -> Song``; ``targets(name)`` says which it can do."""
 
-    def __init__(self, assets: Path | None, arranger: Path | None):
-        self.assets, self.arranger_model = assets, arranger
+    def __init__(self, assets: Path | None, arranger: Path | None, grooves: dict | None = None):
+        self.assets, self.arranger_model, self.grooves = assets, arranger, grooves or {}
         self._leads: dict[int, object] = {}
         self._banks: dict[str, tuple] = {}
         self._convs: dict[str, object] = {}
@@ -114,6 +118,8 @@ class Methods:
             return [g for g in genres if self.assets and (self.assets / g / "profile.json").exists()]
         if name == "stargan":
             return [g for g in genres if _exists(shipped_model, g)]
+        if name == "mma":
+            return [g for g in genres if g in self.grooves]
         return list(genres)
 
     def get(self, name: str):
@@ -139,6 +145,17 @@ class Methods:
         from midistyle.kinds.arranger import arrange
 
         return arrange(self.lead(song), target, self.arranger_model, profile=self.assets_of(target)[1])
+
+    def mma(self, song, target):
+        from midistyle.reference.mma import render
+
+        return render(self.lead(song), self.grooves[target])
+
+
+def mma_grooves(path: Path) -> dict[str, dict[int, str]]:
+    """genre -> {beats per bar: MMA groove} from the benchmark's groove file."""
+    return {g: {int(b): name for b, name in by_beats.items()}
+            for g, by_beats in json.loads(path.read_text())["grooves"].items()}
 
 
 def _exists(fn, genre) -> bool:
@@ -205,6 +222,9 @@ def versions() -> dict:
             out[pkg] = version(pkg)
         except Exception:  # noqa: BLE001
             out[pkg] = None
+    if shutil.which("mma"):  # the reference renderer's version (it prints it on stdout)
+        said = subprocess.run(["mma", "-v"], capture_output=True, text=True).stdout.split()
+        out["mma"] = said[-1] if said else None
     out["midistyle_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                                              text=True, cwd=ROOT).stdout.strip()
     return out
@@ -241,6 +261,8 @@ def main(argv=None) -> None:
     ap.add_argument("--arrangement-judge", default=None, help="judge folder (default: the shipped one)")
     ap.add_argument("--arranger-model", type=Path, default=None)
     ap.add_argument("--methods", default="source,retrieval,stargan")
+    ap.add_argument("--mma-grooves", type=Path, default=ROOT / "benchmarks" / "mma_grooves.json",
+                    help="genre -> groove per meter for --methods mma (a hand-picked reference setting)")
     ap.add_argument("--targets", default=None, help="comma-separated (default: every genre of the corpus)")
     ap.add_argument("--per-genre", type=int, default=4)
     ap.add_argument("--reals", type=int, default=12)
@@ -258,6 +280,14 @@ def main(argv=None) -> None:
         return write(args.out, args.name, rechecked(json.loads((args.out / f"{args.name}.json").read_text())))
     t0 = time.perf_counter()
     methods = args.methods.split(",") + (["arranger"] if args.arranger_model else [])
+    if "mma" in methods:
+        from midistyle.errors import RenderError
+        from midistyle.reference.mma import find_mma
+
+        try:
+            find_mma()
+        except RenderError as exc:
+            sys.exit(f"error: --methods mma: {exc}")
     pieces, split_from = val_pieces(args.corpus)
     reals = read_songs(pieces, max(args.reals, args.per_genre), args.seed)
     targets = args.targets.split(",") if args.targets else list(reals)
@@ -265,7 +295,7 @@ def main(argv=None) -> None:
     sources = [(s, g) for g, songs in reals.items() for s in songs[:args.per_genre]]
     print(f"{len(sources)} sources, {sum(map(len, reals.values()))} real songs, {time.perf_counter() - t0:.0f} s",
           file=sys.stderr, flush=True)
-    conv = Methods(args.assets, args.arranger_model)
+    conv = Methods(args.assets, args.arranger_model, mma_grooves(args.mma_grooves) if "mma" in methods else None)
     earlier = _earlier(args, sources, judge_info) if args.merge else None
     if earlier:
         results = {"targets": {t: {"real": earlier["targets"][t]["real"], "methods": {

@@ -172,7 +172,7 @@ def test_a_failing_converter_is_recorded_and_fails_everything():
 def test_bar_logic(numbers, expected):
     real = {"notes": 0.70, "arrangement": 0.50}  # 0.85 x 0.70 = 0.595; 0.85 x 0.50 = 0.425
     got = ev.check(numbers, real)
-    assert got == {"unjudged": [], **{k.rstrip("_"): v for k, v in expected.items()}}
+    assert got == {"unjudged": [], "within_noise": [], **{k.rstrip("_"): v for k, v in expected.items()}}
 
 
 def test_a_genre_one_judge_does_not_know_passes_on_the_other_and_says_so():

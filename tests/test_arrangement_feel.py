@@ -118,3 +118,20 @@ def test_an_old_profile_without_timing_decodes_on_the_grid_as_before():
     for name in ("Bass", "Comp", "Drums"):
         steps = out[name].start * 4  # the 16th grid (the fixture's genre is straight)
         np.testing.assert_allclose(steps, np.rint(steps), atol=1e-9)
+
+
+def test_the_kept_melody_gets_only_the_spread_it_lacks():
+    from midistyle.arrangement.decode import decode
+
+    source = lead_sheet(band_song())
+    src = source.part("melody")[0]
+    out = decode(source, {}, timing={"melody": 0.02}, timing_melody=True, seed=3)
+    mel = out.tracks[0]
+    assert timing_spread([mel.start], min_onsets=1) == pytest.approx(0.02, rel=0.05)
+    np.testing.assert_array_equal(mel.pitch, src.pitch)
+    assert np.abs(mel.start - src.start).max() <= MAX_SHIFT + 1e-9
+    played = _played(lead_sheet(band_song()), 0.06)  # already spread wider than asked: left alone
+    again = decode(played, {}, timing={"melody": 0.02}, timing_melody=True, seed=3).tracks[0]
+    np.testing.assert_array_equal(again.start, played.part("melody")[0].start)
+    off = decode(source, {}, timing={"melody": 0.02}, seed=3).tracks[0]
+    np.testing.assert_array_equal(off.start, src.start)

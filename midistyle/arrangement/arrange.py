@@ -22,6 +22,7 @@ from .retrieve import Bank, retrieve
 
 KEEPABLE = ("melody", "bass", "comp", "drums", "instruments", "feel")
 """What ``keep`` may name: a role of the source kept as it is, its instruments, or its feel."""
+TIME_MELODY = False  # whether the kept melody is played with the genre's timing spread too (measured: see docs)
 
 
 def finish(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig,
@@ -51,7 +52,7 @@ def finish(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig,
         swing, timing = STRAIGHT, {}
     roles = tuple(r for r in keep if r in ("bass", "comp", "drums"))
     return decode(lead, parts, cfg, programs=programs, swing=swing, swing_melody=swing != STRAIGHT, keep=roles,
-                  timing=timing, seed=seed)
+                  timing=timing, timing_melody=TIME_MELODY, seed=seed)
 
 
 def arrange_by_retrieval(lead: LeadSheet, bank: Bank, profile: GenreProfile | None = None, *,

@@ -54,7 +54,7 @@ def timed(track: Track, spread: float, rng: np.random.Generator, swing: float = 
 def decode(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig = RollConfig(), *,
            programs: Mapping[str, int] | None = None, velocity: Mapping[str, np.ndarray] | None = None,
            swing: float = STRAIGHT, swing_melody: bool = False, keep: tuple[str, ...] = (),
-           timing: Mapping[str, float] | None = None, seed: int = 0) -> Song:
+           timing: Mapping[str, float] | None = None, timing_melody: bool = False, seed: int = 0) -> Song:
     """New parts around the source's melody, as a Song in the source's tempo map and meters.
 
     Parameters
@@ -73,14 +73,19 @@ def decode(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig = R
     keep : roles of the source kept as they are instead of written from ``parts``.
     timing : role -> onset spread around the grid (median absolute offset, beats) each new part is
         played with, from a seeded draw (``seed``; each role draws apart, so one role's notes do
-        not change another's); absent or 0: on the grid. The kept melody is never moved.
+        not change another's); absent or 0: on the grid.
+    timing_melody : play the kept melody with ``timing["melody"]`` too: only as much spread as it
+        lacks (a performed melody already at the spread is left as it is), pitches and order kept.
     """
     programs = {**DEFAULT_PROGRAMS, **(programs or {})}
     velocity, timing = velocity or {}, timing or {}
     tracks: list[Track] = []
+    rng = np.random.default_rng([seed, 0])
     for t in lead.part("melody"):
         if "melody" in programs:
             t = Track(t.name, int(programs["melody"]), False, t.start, t.end, t.pitch, t.velocity)
+        if timing_melody:
+            t = timed(t, float(timing.get("melody") or 0.0), rng, swing if swing_melody else STRAIGHT)
         tracks.append(swung(t, swing) if swing_melody else t)
     for role in (*PITCHED_TARGETS, "drums"):
         if role in keep:

@@ -136,6 +136,8 @@ def humanise(start: np.ndarray, end: np.ndarray, pitch: np.ndarray, spread: floa
         t = played(scale)
         return timing_spread([t if abs(swing - STRAIGHT) < 1e-9 else apply_swing(t, swing)], swing, min_onsets=1)
 
+    if (measured(0.0) or 0.0) >= spread:
+        return start, end  # already played that loosely
     lo, hi = 0.0, 4 * spread / 0.6745
     for _ in range(30):
         mid = 0.5 * (lo + hi)

@@ -22,7 +22,7 @@ from .retrieve import Bank, retrieve
 
 KEEPABLE = ("melody", "bass", "comp", "drums", "instruments", "feel")
 """What ``keep`` may name: a role of the source kept as it is, its instruments, or its feel."""
-TIME_MELODY = False  # whether the kept melody is played with the genre's timing spread too (measured: see docs)
+TIME_MELODY = True  # whether the kept melody is played with the genre's timing spread too (measured: see docs)
 
 
 def finish(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig,

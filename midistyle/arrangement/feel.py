@@ -11,6 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 STRAIGHT = 0.5
+# Two hand-set thresholds on the 8th-pair ratio (straight 0.5, triplets 0.667), for two questions:
+STRAIGHTEN_ABOVE = 0.55  # encode: a source played later than this is straightened before its 16th grid
+SWUNG_ABOVE = 0.58  # profile: a genre's song counts as swung above this (a clear split, not a loose straight)
 OFFBEAT = (0.40, 0.73)  # beat fractions where the second 8th of a pair may fall, straight to past triplet
 ON_BEAT = 0.08  # beat fraction either side of a beat that counts as on it
 

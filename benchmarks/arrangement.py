@@ -20,11 +20,11 @@ the same way, give each judge's recognition and the markers' medians. Methods:
   (:mod:`midistyle.reference.mma`; ``./setup.sh --with-mma``) in the groove ``--mma-grooves``
   names for the target, under the source's melody.
 
-``--convert-seeds``: the converters that take a seed (retrieval: tie-breaks between equal scores;
-stargan: the generator's noise; mma: the groove's humanising) convert each source once per seed and
-every output is judged; the bar decides on the shares pooled over the seeds, and the page gives each
-seed's share and the pooled share's 95% Wilson interval. ``source`` and ``arranger`` take no seed
-and run once.
+``--convert-seeds``: the converters that take a seed (retrieval: tie-breaks between equal scores
+and the new parts' timing spread; arranger: the timing spread; stargan: the generator's noise; mma:
+the groove's humanising) convert each source once per seed and every output is judged; the bar
+decides on the shares pooled over the seeds, and the page gives each seed's share and the pooled
+share's 95% Wilson interval. ``source`` takes no seed and runs once.
 
 Writes ``arrangement.json`` and ``arrangement.md`` to ``--out`` (default docs/results).
 """
@@ -97,7 +97,7 @@ class Methods:
     """The converters: each ``(song, target, seed=0) -> Song``; ``targets(name)`` says which it can do,
     ``seeds(name, seeds)`` at which seeds it runs (those in :attr:`SEEDED` at each, the others once)."""
 
-    SEEDED = ("retrieval", "stargan", "mma")
+    SEEDED = ("retrieval", "arranger", "stargan", "mma")
 
     def __init__(self, assets: Path | None, arranger: Path | None, grooves: dict | None = None):
         self.assets, self.arranger_model, self.grooves = assets, arranger, grooves or {}
@@ -159,7 +159,7 @@ class Methods:
     def arranger(self, song, target, seed=0):
         from midistyle.kinds.arranger import arrange
 
-        return arrange(self.lead(song), target, self.arranger_model, profile=self.assets_of(target)[1])
+        return arrange(self.lead(song), target, self.arranger_model, profile=self.assets_of(target)[1], seed=seed)
 
     def mma(self, song, target, seed=0):
         from midistyle.reference.mma import render
@@ -286,9 +286,9 @@ def page(results: dict) -> str:
              "(drums: share of songs with drums); families: those at least half the songs play with >= 10% of "
              "their notes.", "",
              f"Converter seeds: {','.join(map(str, meta.get('convert_seeds', [0])))}. A converter that takes a seed "
-             "(retrieval: tie-breaks; stargan: the generator's noise; mma: the groove's humanising) converts each "
-             "source once per seed, every output judged; source and arranger take none and run once ('seeds' "
-             "says which ran). Outputs, judged shares, mean p (the judge's mean probability of the target), melody "
+             "(retrieval: tie-breaks and the timing spread a profile with timing adds; arranger: that timing "
+             "spread; stargan: the generator's noise; mma: the groove's humanising) converts each source once per "
+             "seed, every output judged; source takes none and runs once ('seeds' says which ran). Outputs, judged shares, mean p (the judge's mean probability of the target), melody "
              "F1 and chroma similarity pool every output of every seed, and the bar above is applied to these "
              "pooled numbers. Per seed: the lowest and highest judged share of one seed. 95% interval: the Wilson "
              "score interval of the pooled share, with n = the number of sources (one source's outputs at several "
@@ -319,7 +319,7 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0, help="seed of the draw of sources and real songs")
     ap.add_argument("--convert-seeds", default="0",
                     help="comma-separated converter seeds: each source is converted once per seed by the "
-                         "converters that take one (retrieval, stargan, mma); the bar decides on the pooled shares")
+                         "converters that take one (retrieval, arranger, stargan, mma); the bar decides on the pooled shares")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results")
     ap.add_argument("--name", default="arrangement")
     ap.add_argument("--merge", action="store_true",

@@ -391,14 +391,19 @@ def main(argv=None) -> None:
                        "methods": methods, "judges": judge_info,
                        "sources": [(s.source, g) for s, g in sources]}
     results["records"] = records
-    write(args.out, args.name, results)
+    write(args.out, args.name, rechecked(results))  # methods kept by --merge from an older run: their intervals
 
 
 def rechecked(results: dict) -> dict:
-    """The results with every method's bar check recomputed from its summary and the reference."""
+    """The results with every method's bar check recomputed from its summary and the reference; a
+    summary from before ``--convert-seeds`` (one seed, one output per source) gets its interval."""
     for block in results["targets"].values():
         for m in block["methods"].values():
-            m["check"] = ev.check(m["summary"], block["real"])
+            s = m["summary"]
+            if "interval" not in s:
+                s["interval"] = {j: None if s.get(j) is None else list(ev.wilson(s[j] * s["songs"], s["songs"]))
+                                 for j in ("notes", "arrangement")}
+            m["check"] = ev.check(s, block["real"])
     return results
 
 

@@ -42,10 +42,15 @@ def test_the_table_shows_pooled_share_bar_interval_and_seed_range():
 
 def test_a_page_from_a_run_before_seeds_still_renders():
     real = {"songs": 12, "notes": 0.4, "arrangement": 1.0, "markers": MARKERS}
-    old = {k: v for k, v in _summary().items() if k not in ("sources", "seeds", "per_seed", "mean_p", "interval")}
+    old = {k: v for k, v in _summary(songs=19).items() if k not in ("sources", "seeds", "per_seed", "mean_p", "interval")}
     rows = bench.table("pop", real, {"retrieval": {"summary": old, "check": ev.check(old, real)}})
     cells = [c.strip() for c in rows[-1].split("|")]
     assert cells[3] == "0" and cells[5] == "n/a" and cells[6] == "" and cells[7] == "n/a"
+    # re-rendered, it gets the interval of its one seed: 19 outputs, one per source
+    block = bench.rechecked({"targets": {"pop": {"real": real, "methods": {"retrieval": {"summary": old}}}}})
+    got = block["targets"]["pop"]["methods"]["retrieval"]
+    assert got["summary"]["interval"]["notes"] == pytest.approx(list(ev.wilson(7, 19)))
+    assert got["check"]["within_noise"] == ["notes"] and got["check"]["pass"] is True
 
 
 def test_merge_refuses_an_earlier_run_at_other_seeds(tmp_path):

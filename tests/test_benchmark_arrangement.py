@@ -50,7 +50,7 @@ def test_a_page_from_a_run_before_seeds_still_renders():
     block = bench.rechecked({"targets": {"pop": {"real": real, "methods": {"retrieval": {"summary": old}}}}})
     got = block["targets"]["pop"]["methods"]["retrieval"]
     assert got["summary"]["interval"]["notes"] == pytest.approx(list(ev.wilson(7, 19)))
-    assert got["check"]["within_noise"] == ["notes"] and got["check"]["pass"] is True
+    assert got["check"]["within_noise"] == ["notes", "arrangement"] and got["check"]["pass"] is True
 
 
 def test_merge_refuses_an_earlier_run_at_other_seeds(tmp_path):

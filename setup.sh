@@ -2,13 +2,26 @@
 # One-time set-up on a fresh Debian machine; safe and quick to run again.
 #   - system packages: libfluidsynth3 + fluidsynth + a GM soundfont (apt-get, only when missing)
 #   - a virtual environment in .venv with torch 2.13.0 (CPU) first, then midistyle[test] (editable)
+# Opt-in: `./setup.sh --with-mma` (or MIDISTYLE_WITH_MMA=1) also installs Debian's `mma` (Musical MIDI
+# Accompaniment), the reference renderer of benchmarks/arrangement.py --methods mma; nothing else needs it.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+with_mma=${MIDISTYLE_WITH_MMA:-0}
+for arg in "$@"; do
+    case "$arg" in
+        --with-mma) with_mma=1 ;;
+        *) echo "setup: unknown option $arg (known: --with-mma)" >&2; exit 2 ;;
+    esac
+done
 
 need_apt=()
 dpkg -s libfluidsynth3 >/dev/null 2>&1 || need_apt+=(libfluidsynth3)
 dpkg -s fluidsynth >/dev/null 2>&1 || need_apt+=(fluidsynth)
 dpkg -s timgm6mb-soundfont >/dev/null 2>&1 || need_apt+=(timgm6mb-soundfont)
+if [ "$with_mma" = 1 ]; then
+    dpkg -s mma >/dev/null 2>&1 || need_apt+=(mma)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
         SUDO=""

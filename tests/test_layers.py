@@ -43,6 +43,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "batch": (*BASE, "engine", "representation", "analysis", "arrangement", "style", "models", "kinds", "transfer",
               "rearrange", "render"),
     "summary": (*BASE, "representation", "analysis"),
+    # outside tools as a benchmark's reference point (MMA): no package module imports it, benchmarks do
+    "reference": (*BASE, "representation", "analysis"),
     "evaluate": (*BASE, "representation", "analysis", "arrangement", "style", "models", "kinds", "genre_classifier",
                  "transfer", "rearrange", "render"),
     "classify": (*BASE, "representation", "analysis", "style", "models", "kinds", "genre_classifier", "transfer",
@@ -68,6 +70,7 @@ HEAVY: dict[str, tuple[str, ...]] = {
     "render": ("torch", "music21", "matplotlib"),
     "genre_classifier": ("torch", "music21", "matplotlib"),  # torch when a checkpoint is loaded
     "summary": ("torch", "music21", "matplotlib"),
+    "reference": ("torch", "music21", "matplotlib"),
     "transfer": ("matplotlib", "music21"),
     "rearrange": ("torch", "music21", "matplotlib"),
     "training": ("music21",),

@@ -2,8 +2,9 @@
 
 All tracks of each song are merged into one; every note gets ``NOTE_FEATURES`` and a label
 (it is a MELODY note, or the same pitch struck within 50 ms of one); gradient-boosted trees learn
-the labels, from the whole songs and from excerpts of them. The decision threshold maximises the mean per-song note F1 (exact notes) of
-out-of-fold probabilities (3 folds by song); the shipped trees are then fitted on all 100 songs.
+the labels, from the whole songs and from excerpts of them. The decision threshold maximises the
+mean per-song note F1 (exact notes) of out-of-fold probabilities (3 folds by song); the shipped
+trees are then fitted on all 100 songs.
 Writes midistyle/analysis/melody_picker.json (trees, threshold, what it was trained on).
 
     PYTHONPATH=$PWD nice -n 10 python benchmarks/melody_fit.py

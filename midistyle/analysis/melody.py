@@ -175,7 +175,8 @@ class TreeEnsemble:
         self.missing_left = cat("missing_left", bool)
         self.left = np.where(leaf, own, cat("left", np.int64) + offset)
         self.right = np.where(leaf, own, cat("right", np.int64) + offset)
-        self.value, self.baseline, self.n_trees = np.where(leaf, cat("value", np.float64), 0.0), float(baseline), len(trees)
+        self.value = np.where(leaf, cat("value", np.float64), 0.0)
+        self.baseline, self.n_trees = float(baseline), len(trees)
         self.depth, frontier = 0, self.roots
         while not leaf[frontier].all():
             frontier = np.concatenate([self.left[frontier], self.right[frontier]])

@@ -96,8 +96,8 @@ def split_voices(track: Track, *, bass: bool = True) -> dict[str, Track]:
 
     Melody: at most one note per onset cluster, picked by the learned note picker
     (:func:`~midistyle.analysis.melody.pick_melody`: register, loudness, rhythm and context), which
-    leaves out accompaniment and fills above the line or in its rests. Bass: the lowest note of an onset cluster when it is at most
-    ``BASS_MAX_PITCH`` and lower than everything still sounding. ``bass=False`` leaves those in
+    leaves out accompaniment and fills above the line or in its rests. Bass: the lowest note of an
+    onset cluster when it is at most ``BASS_MAX_PITCH`` and lower than everything still sounding. ``bass=False`` leaves those in
     comp. Each part keeps the track's name (suffixed), program and drum flag; a part with no
     notes is an empty track. Notes are never cut or moved: the parts' notes add up to the track's.
     """

@@ -75,8 +75,8 @@ def main(argv=None) -> None:
             'python -c "import torch" (floor)': [sys.executable, "-c", "import torch"],
             "convert --arrange (shipped jazz assets)": exe + ["convert", str(song), "--to", "jazz", "--arrange",
                                                               "-o", str(tmp / "a.mid"), "--force"],
-            "convert, edit model (shipped to_jazz, --from pop)": exe + ["convert", str(song), "--to", "jazz", "--from",
-                                                                        "pop", "-o", str(tmp / "e.mid"), "--force"],
+            "convert, edit model (shipped to_jazz, --from pop)": exe + ["convert", str(song), "--to", "jazz", "--edit",
+                                                                        "--from", "pop", "-o", str(tmp / "e.mid"), "--force"],
         }
         cold = {name: [] for name in arms}
         for _ in range(args.rounds):
@@ -86,7 +86,7 @@ def main(argv=None) -> None:
         transposed_copies(song, corpus, args.files)
         folder_arms = {
             "folder, convert --arrange": ["--arrange"],
-            "folder, edit model (--from pop)": ["--from", "pop"],
+            "folder, edit model (--from pop)": ["--edit", "--from", "pop"],
         }
         folder = {name: [] for name in folder_arms}
         for _ in range(args.folder_rounds):

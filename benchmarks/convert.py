@@ -49,7 +49,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=16, help="songs in the batch row")
     args = ap.parse_args()
     exe = [sys.executable, "-m", "midistyle.cli"]
-    model = ["--model", args.model] if args.model else []
+    model = ["--model", args.model] if args.model else ["--edit"]  # the edit models' speed (arrange_speed.py: the arrangement)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         song = tmp / "song.mid"

@@ -9,7 +9,7 @@ genre with the shipped models (or one StarGAN checkpoint), draws it above its co
 22,050 Hz WAVs (``<stem>.wav``, ``<stem>_to_<genre>.wav``; short, so the repository stays small),
 and writes the style judge's probabilities of source and outputs to ``verdicts.md``.
 
-The arrangement transfer (``convert --arrange``, the shipped assets) gets its own files:
+The arrangement transfer (``convert``'s default, the shipped assets) gets its own files:
 ``arranged_to_<genre>.png`` (one lane per role, source beside output: ``compare --roles``),
 ``arranged_to_<genre>.wav`` (its first ``--arranged-seconds``) and ``arranged.md`` (per target,
 what the output plays, read back from it). ``--only arranged`` makes only these.
@@ -56,7 +56,7 @@ def excerpt_wav(midi: Path, out: Path, seconds: float) -> Path:
 
 
 def arranged_results(song: Path, out: Path, *, seconds: float = 30.0, bars: tuple[int, int] = (0, 8)) -> str:
-    """``song`` arranged to every shipped genre (``convert --arrange``): ``arranged_to_<genre>.png``
+    """``song`` arranged to every shipped genre (``convert``'s default): ``arranged_to_<genre>.png``
     (role lanes, source beside output), ``arranged_to_<genre>.wav`` (first ``seconds``) and
     ``arranged.md``: per target, each role's instruments, drums or none, and the swing ratio, all
     read back from the output as ``inspect --roles`` reads a song. Returns the markdown."""
@@ -75,7 +75,7 @@ def arranged_results(song: Path, out: Path, *, seconds: float = 30.0, bars: tupl
 
     lines = [f"# `{song.name}` arranged to each genre", "",
              f"Made by `python examples/make_results.py --only arranged` (the shipped arrangement assets; "
-             f"the same as `midistyle convert {song.name} --to GENRE --arrange`). Each picture draws bars "
+             f"the same as `midistyle convert {song.name} --to GENRE`). Each picture draws bars "
              f"{bars[0] + 1}-{bars[1]}, one lane per role as `midistyle inspect --roles` reads them (source "
              f"left, output right); each WAV is the output's first {seconds:g} s (the source's first seconds: "
              f"[{song.stem}.wav]({song.stem}.wav)). Everything below is read back from the files: a role's "
@@ -87,7 +87,7 @@ def arranged_results(song: Path, out: Path, *, seconds: float = 30.0, bars: tupl
     with tempfile.TemporaryDirectory() as work:
         for genre in GENRES:
             mid = Path(work) / f"arranged_to_{genre}.mid"
-            arranged, _ = load_converter(genre, arrange=True).convert_song(source)
+            arranged, _ = load_converter(genre).convert_song(source)
             write_midi(arranged, mid)
             png, wav = f"arranged_to_{genre}.png", f"arranged_to_{genre}.wav"
             info = compare_roles(song, mid, out / png, bars=bars, cfg=cfg)
@@ -134,7 +134,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as work:
         for genre in genres:
             mid = Path(work) / f"{stem}_to_{genre}.mid"
-            pm = convert(args.song, genre, model=None if args.model == "shipped" else args.model)
+            pm = convert(args.song, genre, model=None if args.model == "shipped" else args.model, edit=args.model == "shipped")
             with atomic_path(mid) as tmp:
                 pm.write(str(tmp))
             compare(args.song, mid, out / f"{stem}_to_{genre}.png", bars=(first, end), cfg=RollConfig())

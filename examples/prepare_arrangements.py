@@ -2,7 +2,7 @@
 profile and retrieval bank.
 
     python examples/prepare_arrangements.py [--data ../shared/data] [--out runs/arrangements]
-        [--assets runs/arrangement_assets] [--workers N]
+        [--assets runs/arrangement_assets] [--workers N] [--prepare-only]
 
 Resumable (prepare caches every piece). Prints prepare's report; the assets folder then holds
 <genre>/profile.json, bank.json and bank.safetensors for every genre of the recipe. The shipped
@@ -42,12 +42,16 @@ def main() -> None:
     ap.add_argument("--assets", type=Path, default=Path("runs/arrangement_assets"))
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--max-bars", type=int, default=1500, help="real bars kept per genre (the shipped assets: 1,500)")
+    ap.add_argument("--prepare-only", action="store_true",
+                    help="only prepare the corpus (examples/train_arrangement.sh banks it with `train bank`)")
     args = ap.parse_args()
     recipe = tomllib.loads(args.recipe.read_text())
     sources = {g: drawn(args.data, spec, recipe["seed"]) for g, spec in recipe["genres"].items()}
     report = prepare(sources, args.out, cfg=RollConfig(steps_per_beat=recipe["steps_per_beat"]),
                      workers=args.workers, content="arrangement")
     print(report)
+    if args.prepare_only:
+        return
     for genre, folder in write_genre_assets(args.out, args.assets, max_bars=args.max_bars).items():
         print(f"{genre}: {folder}")
 

@@ -44,8 +44,8 @@ def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
 _WORKER: dict = {}
 
 
-def _init_worker(to, model, device, threads, arrange=False, keep=()) -> None:
-    conv = load_converter(to, model, arrange=arrange, keep=keep, device=device)
+def _init_worker(to, model, device, threads, edit=False, keep=(), from_genre=None) -> None:
+    conv = load_converter(to, model, edit=edit, keep=keep, device=device, from_genre=from_genre)
     if conv.uses_torch:  # a retrieval arranger's worker never starts torch (about 1.5 s each)
         import torch
 
@@ -53,11 +53,11 @@ def _init_worker(to, model, device, threads, arrange=False, keep=()) -> None:
     _WORKER["conv"] = conv
 
 
-def engine_convert(jobs, to, model, device, host_slots=None, arrange=False, keep=()) -> list:
+def engine_convert(jobs, to, model, device, host_slots=None, edit=False, keep=(), from_genre=None) -> list:
     """(On a Dask worker.) Convert a chunk of jobs with the local pool's per-file function; the
     model is loaded once per worker process, with this host's cores shared among the task slots
     of all the workers on it (``host_slots``: host -> slots), as the local pool shares them."""
-    key = (to, None if model is None else str(model), device, arrange, tuple(keep))
+    key = (to, None if model is None else str(model), device, edit, tuple(keep), from_genre)
     if _WORKER.get("key") != key:
         from dask.distributed import get_worker
 
@@ -65,7 +65,7 @@ def engine_convert(jobs, to, model, device, host_slots=None, arrange=False, keep
 
         worker = get_worker()
         slots = (host_slots or {}).get(host_of(worker.address), worker.state.nthreads)
-        _init_worker(to, model, device, max(1, (os.cpu_count() or 1) // max(1, slots)), arrange, keep)
+        _init_worker(to, model, device, max(1, (os.cpu_count() or 1) // max(1, slots)), edit, keep, from_genre)
         _WORKER["key"] = key
     return [_convert_one(job) for job in jobs]
 
@@ -97,7 +97,7 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
                  seed: int = 0, threshold: float = 0.5, from_genre: str | None = None, force: bool = False,
                  wav: bool = False, device: str | None = None,
                  progress: Callable[[int], None] | None = None, engine: str = "local",
-                 engine_address: str | None = None, align_beats: str = "auto", arrange: bool = False,
+                 engine_address: str | None = None, align_beats: str = "auto", edit: bool = False,
                  keep: tuple[str, ...] = ()) -> BatchReport:
     """Convert ``(src, dst)`` pairs in parallel processes; failures are collected, not raised.
 
@@ -106,7 +106,8 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
     Dask cluster at ``engine_address`` (a local one of ``workers`` processes when None); its
     workers must see the model, inputs and outputs at the same paths. ``align_beats``: see
     :meth:`~midistyle.transfer.Converter.convert_song`; ``report.aligned`` lists the pieces it re-timed.
-    ``arrange``, ``keep``: the arrangement-level transfer (:func:`~midistyle.transfer.load_converter`).
+    ``model``, ``edit``, ``keep``: which transfer (the arrangement by default; see
+    :func:`~midistyle.transfer.load_converter`).
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed
     import multiprocessing as mp
@@ -125,13 +126,14 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
             chunks = [args[i:i + size] for i in range(0, len(args), size)]
             try:
                 _collect(run_chunks(client, engine_convert, chunks, to=to, model=model, device=device,
-                                    host_slots=host_slots(client), arrange=arrange, keep=keep), report, progress)
+                                    host_slots=host_slots(client), edit=edit, keep=keep, from_genre=from_genre),
+                         report, progress)
             except KeyboardInterrupt:
                 raise _interrupted(report, len(args)) from None
         return report
     workers = max(1, min(workers or os.cpu_count() or 1, len(args) or 1))
     if workers == 1:
-        _init_worker(to, model, device, max(1, os.cpu_count() or 1), arrange, keep)
+        _init_worker(to, model, device, max(1, os.cpu_count() or 1), edit, keep, from_genre)
         try:
             _collect((_convert_one(a) for a in args), report, progress)
         except KeyboardInterrupt:
@@ -139,7 +141,7 @@ def convert_many(jobs: list[tuple[Path, Path]], to: str, *, model=None, workers:
         return report
     threads = max(1, (os.cpu_count() or 1) // workers)
     pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_pool_worker,
-                               initargs=(to, model, device, threads, arrange, keep))
+                               initargs=(to, model, device, threads, edit, keep, from_genre))
     futures = []
     try:
         futures = [pool.submit(_convert_one, a) for a in args]

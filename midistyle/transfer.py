@@ -227,45 +227,68 @@ def _latest_velocity(velocity: np.ndarray) -> np.ndarray:
 
 # --- convenience API mirroring the CLI -------------------------------------------------------
 
-def load_converter(to: str, model: str | os.PathLike | None = None, *, arrange: bool = False,
-                   keep: tuple[str, ...] = (), device: str | None = None):
-    """The converter ``convert`` uses: arrangement-level when ``arrange`` (or when ``model`` is an
-    assets folder or an arranger checkpoint), else the merged-roll edit models
-    (:class:`midistyle.transfer.Converter`)."""
-    from .arrangement.assets import is_assets
+def by_arrangement(to: str, model: str | os.PathLike | None = None, *, edit: bool = False) -> bool:
+    """Whether ``convert`` arranges (:class:`midistyle.rearrange.ArrangementConverter`) rather than
+    edits (:class:`Converter`): with ``model``, by what it is (an assets folder or an arranger
+    checkpoint arranges; a GAN, CycleGAN or StarGAN edits); without, the shipped arrangement
+    assets when they hold ``to``, unless ``edit`` asks for the shipped edit model ``to_<to>``.
+    ``edit`` with an arrangement ``model`` is a :class:`~midistyle.errors.ModelError`."""
+    from .arrangement.assets import assets_genres, is_assets
 
+    if model is None:
+        from .rearrange import SHIPPED_ASSETS
+
+        return not edit and is_assets(SHIPPED_ASSETS) and to in assets_genres(SHIPPED_ASSETS)
     if is_assets(model):
-        arrange = True
-    elif model is not None and not arrange:
+        arranges = True
+    else:
         from .models.checkpoint import read_meta
 
-        arrange = read_meta(model).kind == "arranger"
-    if arrange:
+        arranges = read_meta(model).kind == "arranger"
+    if arranges and edit:
+        raise ModelError(model, "is an arrangement model, not an edit model (a GAN, CycleGAN or StarGAN run)")
+    return arranges
+
+
+def load_converter(to: str, model: str | os.PathLike | None = None, *, edit: bool = False,
+                   keep: tuple[str, ...] = (), device: str | None = None, from_genre: str | None = None):
+    """The converter ``convert`` uses (see :func:`by_arrangement`): the arrangement transfer by
+    default; the edit models with ``edit=True`` or an edit checkpoint as ``model``. ``keep``
+    (parts kept as the source had them) needs the arrangement transfer; an edit converter loads
+    the source-genre classifier only when ``from_genre`` is not given."""
+    if by_arrangement(to, model, edit=edit):
         from .rearrange import ArrangementConverter
 
         return ArrangementConverter.load(to, model, keep=keep, device=device)
     if keep:
-        raise ModelError(model, "--keep works with the arrangement transfer (--arrange), not an edit model")
-    return Converter.load(to, model, device=device)
+        raise ModelError(model, "keeping parts (--keep) needs the arrangement transfer, not an edit model")
+    return Converter.load(to, model, classifier=from_genre is None, device=device)
 
 
-def convert(source, to: str = "jazz", *, model=None, from_genre: str | None = None, seed: int = 0,
-            threshold: float = 0.5, device: str | None = None, tune: int | None = None, align_beats: str = "auto"):
-    """Convert a whole song to genre ``to`` with the shipped model (or ``model``, a checkpoint folder).
+def convert(source, to: str = "jazz", *, model=None, edit: bool = False, keep: tuple[str, ...] = (),
+            from_genre: str | None = None, seed: int = 0, threshold: float = 0.5, device: str | None = None,
+            tune: int | None = None, align_beats: str = "auto"):
+    """Convert a whole song to genre ``to``, as ``midistyle convert`` does.
 
     Parameters
     ----------
     source : path or pretty_midi.PrettyMIDI
-    to : target genre, one of ``midistyle.GENRES`` for shipped models.
+    to : target genre, one of ``midistyle.GENRES`` for the shipped assets and models.
+    model : an arrangement assets folder (``midistyle train bank``), an arranger checkpoint, or an
+        edit model's checkpoint folder (GAN, CycleGAN, StarGAN); default the shipped arrangement assets.
+    edit : use the shipped edit model ``to_<to>`` (a merged-roll GAN/StarGAN) instead of the arrangement.
+    keep : parts the arrangement keeps as the source had them (``midistyle.arrangement.arrange.KEEPABLE``).
     align_beats : ``"auto"``, ``"on"`` or ``"off"``: see :meth:`Converter.convert_song`.
 
     Returns
     -------
-    pretty_midi.PrettyMIDI with the source's tempo map, meters, keys, instruments and drums.
+    pretty_midi.PrettyMIDI: the arrangement keeps the source's melody, chords, tempo map and meters
+    and plays new drums, bass and comping in the genre's instruments; an edit model keeps the
+    source's tempo map, meters, keys, instruments and drums and changes its pitched notes.
     """
     from .representation import to_pretty_midi
 
-    conv = Converter.load(to, model, device=device)
+    conv = load_converter(to, model, edit=edit, keep=tuple(keep), device=device, from_genre=from_genre)
     song, _ = conv.convert_song(read(source, tune=tune), seed=seed, threshold=threshold, from_genre=from_genre,
                                 align_beats=align_beats)
     return to_pretty_midi(song)

@@ -74,3 +74,13 @@ def test_drums_only_song_has_no_chords():
     assert "N | N |" in chart(sheet)
     empty = read_lead_sheet(song([("Empty", 0, False, [])]))
     assert empty.parts == {} and empty.chords == [] and chart(empty).endswith("   1 | N |")
+
+
+def test_chord_roots_are_spelled_as_their_major_keys_are():
+    from midistyle.analysis.leadsheet import Chord
+    from midistyle.representation.basics import key_name
+
+    labels = [Chord(0.0, 1.0, pc, "maj").label for pc in range(12)]
+    assert labels == ["C:maj", "Db:maj", "D:maj", "Eb:maj", "E:maj", "F:maj", "F#:maj", "G:maj", "Ab:maj", "A:maj",
+                      "Bb:maj", "B:maj"]
+    assert all(lab.split(":")[0] == key_name(pc).split()[0] for pc, lab in enumerate(labels))  # one spelling

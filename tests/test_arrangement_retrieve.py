@@ -89,16 +89,113 @@ def test_required_roles_pick_bars_that_play_them_all():
     np.testing.assert_array_equal(parts["drums"], arr.drums)
 
 
-def test_scores_are_the_cosine_with_each_bank_bar_transposed_by_each_shift():
-    from midistyle.arrangement.retrieve import SHIFTS, _scores, shifted_chroma
+def test_scores_are_the_cosine_of_the_chord_cores_with_each_bank_bar_transposed_by_each_shift():
+    from midistyle.arrangement.retrieve import SHIFTS, _scores, chord_core, shifted_cores
 
     arr = _arr()
     bank = build_bank(arrangement_bars(arr), "band", arr.cfg)
     query = np.random.default_rng(1).random(bank.chroma.shape[1:]).astype(np.float32)
-    got = _scores(shifted_chroma(bank), query)
+    got = _scores(shifted_cores(bank), query)
     assert got.shape == (bank.n_bars, len(SHIFTS))
+    q = chord_core(query)
     for n in range(bank.n_bars):
         for i, k in enumerate(SHIFTS):
-            up = bank.chroma[n][:, (np.arange(12) - k) % 12]  # pitch class c moves to c + k
-            want = (up * query).sum() / np.linalg.norm(up) / np.linalg.norm(query)
+            up = chord_core(bank.chroma[n][:, (np.arange(12) - k) % 12])  # pitch class c moves to c + k
+            want = (up * q).sum() / np.linalg.norm(up) / np.linalg.norm(q)
             assert got[n, i] == pytest.approx(want, abs=1e-5)
+
+
+C, E, G, B, A, F, D, EB = 0, 4, 7, 11, 9, 5, 2, 3
+
+
+def _weights(core: np.ndarray) -> dict[int, float]:
+    return {int(pc): float(core[pc]) for pc in np.flatnonzero(core)}
+
+
+def test_a_chords_core_is_its_root_third_and_fifth_whatever_its_colour():
+    from midistyle.arrangement.retrieve import chord_core
+
+    def core(*classes, level=1.0):
+        x = np.zeros(12, np.float32)
+        x[list(classes)] = level
+        return _weights(chord_core(x))
+
+    triad = {C: 2.0, E: 1.0, G: 1.0}
+    assert core(C, E, G) == core(C, E, G, B) == core(C, E, G, 10) == core(C, E, G, B, level=0.3) == triad
+    assert core(A, C, E, G) == {A: 2.0, C: 1.0, E: 1.0}  # Am7, not C6: a 7th is read first
+    assert core(D, F, A, C) == {D: 2.0, F: 1.0, A: 1.0}  # Dm7
+    assert core(C, G) == {C: 2.0, G: 1.0}  # a bare fifth keeps its root
+    assert core() == {}  # a silent beat has no core
+    half = np.zeros(12, np.float32)
+    half[[C, E, G]], half[B] = 1.0, 0.2  # a passing class under half the loudest is not the chord
+    assert _weights(chord_core(half)) == triad
+    beats = np.zeros((3, 12), np.float32)
+    beats[0, [C, E, G, B]], beats[2, [F, A, C]] = 1.0, 1.0
+    cores = chord_core(beats)
+    assert cores.shape == (3, 12) and _weights(cores[0]) == triad and not cores[1].any()
+    assert _weights(cores[2]) == {F: 2.0, A: 1.0, C: 1.0}
+
+
+def _chord_bar(song: int, classes, cfg):
+    """One 4/4 bar holding a chord: its chroma, the chord in the comping, its first class in the bass."""
+    from midistyle.arrangement.retrieve import BarRecord
+    from midistyle.representation.drums import LANES
+
+    steps = 4 * cfg.steps_per_beat
+    chroma = np.zeros((steps, 12), np.float32)
+    chroma[:, list(classes)] = 1.0
+    bass, comp = np.zeros((2, steps, cfg.n_pitches), bool), np.zeros((2, steps, cfg.n_pitches), bool)
+    bass[0, 0, 36 + classes[0] - cfg.low_pitch] = bass[1, :, 36 + classes[0] - cfg.low_pitch] = True
+    for pc in classes:
+        comp[0, 0, 60 + pc - cfg.low_pitch] = comp[1, :, 60 + pc - cfg.low_pitch] = True
+    return BarRecord(song, 0, chroma, bass, comp, np.zeros((steps, len(LANES)), bool))
+
+
+def _played(parts: dict, role: str, arr) -> list[set[int]]:
+    """Pitch classes each bar's part of ``role`` sounds."""
+    sounding = notes_chroma(parts[role][1], arr.cfg)
+    return [set(np.flatnonzero(sounding[a:b].any(axis=0)).tolist())
+            for a, b in zip(arr.bar_starts[:-1], arr.bar_starts[1:])]
+
+
+def _query(classes):
+    arr = _arr()
+    chroma = np.zeros_like(arr.chroma)
+    chroma[:, list(classes)] = 1.0
+    return dataclasses.replace(arr, chroma=chroma)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_seventh_chord_bar_wins_a_triad_of_its_root_over_a_wrong_root_holding_the_triad(seed):
+    arr = _query((C, E, G))  # C major throughout
+    cfg = arr.cfg
+    # Fmaj7 (transposed down 5: Cmaj7); Am7 sounds C, E and G too but its root is A; E minor
+    bank = build_bank([_chord_bar(0, (F, A, C, 4), cfg), _chord_bar(1, (A, C, E, G), cfg),
+                       _chord_bar(2, (E, G, B), cfg)], "colour", cfg)
+    parts = retrieve(arr, bank, seed=seed)
+    assert all(bar == {C, E, G, B} for bar in _played(parts, "comp", arr))  # Cmaj7, its colour kept
+    assert all(bar == {C} for bar in _played(parts, "bass", arr))  # the song's root
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_wrong_root_loses_to_the_right_root_of_another_quality(seed):
+    arr = _query((C, E, G))
+    cfg = arr.cfg
+    # Am7 holds every class of C major; C minor has its root and fifth
+    bank = build_bank([_chord_bar(0, (A, C, E, G), cfg), _chord_bar(1, (C, EB, G), cfg)], "roots", cfg)
+    parts = retrieve(arr, bank, seed=seed)
+    assert all(bar == {C} for bar in _played(parts, "bass", arr))
+
+
+def test_colour_costs_nothing_and_a_coloured_query_takes_a_plain_bar_of_its_root():
+    from midistyle.arrangement.retrieve import _scores, shifted_cores
+
+    cfg = _arr().cfg
+    bank = build_bank([_chord_bar(0, (C, E, G), cfg), _chord_bar(1, (C, E, G, 10), cfg),
+                       _chord_bar(2, (A, C, E), cfg)], "plain", cfg)
+    for query in ((C, E, G), (C, E, G, B)):
+        q = np.zeros(bank.chroma.shape[1:], np.float32)
+        q[:, list(query)] = 1.0
+        scores = _scores(shifted_cores(bank), q)[:, 5]  # shift 0
+        assert scores[0] == pytest.approx(1.0) and scores[1] == pytest.approx(1.0)  # C, C7
+        assert scores[2] < 0.6  # A minor

@@ -15,7 +15,7 @@ def test_an_arrangement_worker_converts_without_importing_torch(tmp_path):
     write_midi(band_song(), src)
     code = ("import sys\n"
             "from midistyle.batch import _init_worker, _convert_one\n"
-            "_init_worker('jazz', None, None, 1, arrange=True)\n"
+            "_init_worker('jazz', None, None, 1)\n"
             f"src, dst, err, info = _convert_one(({str(src)!r}, {str(dst)!r}, 0, 0.5, None, True, False, 'off'))\n"
             "assert err is None, err\n"
             "print('torch' in sys.modules)\n")

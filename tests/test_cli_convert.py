@@ -59,3 +59,24 @@ def test_an_unwritable_destination_is_refused_before_converting(tmp_path, monkey
     write_midi(rich_song(), tmp_path / "folder" / "a.mid")
     res = run("convert", tmp_path / "folder", "--to", "jazz", "-o", "/proc/out")
     assert res.exit_code == 4 and "cannot write" in res.stderr, res.stderr
+
+
+def test_convert_arranges_by_default_and_edit_runs_the_shipped_edit_model(tmp_path):
+    from tests.arrangement_fixtures import band_song
+
+    src = tmp_path / "band.mid"
+    write_midi(band_song(), src)  # flute melody, e-bass (33), piano, straight rock kit
+    res = run("convert", src, "--to", "jazz", "-o", tmp_path / "a.mid", "--align-beats", "off")
+    assert res.exit_code == 0, res.output
+    assert "style judge:" in res.stdout and "source genre" not in res.stdout  # arrangement: no source genre read
+    res = run("convert", src, "--to", "jazz", "--arrange", "-o", tmp_path / "b.mid", "--align-beats", "off")
+    assert res.exit_code == 0, res.output  # the old switch: the same transfer, the same song
+    assert read(tmp_path / "a.mid").n_notes(drums=True) == read(tmp_path / "b.mid").n_notes(drums=True)
+    res = run("convert", src, "--to", "rock", "--edit", "-o", tmp_path / "e.mid", "--align-beats", "off")
+    assert res.exit_code == 0, res.output
+    assert "source genre:" in res.stdout  # an edit model detects the source genre and says so
+    before, arranged, edited = read(src), read(tmp_path / "a.mid"), read(tmp_path / "e.mid")
+    programs = lambda s: sorted(t.program for t in s.tracks)  # noqa: E731
+    assert programs(edited) == programs(before) != programs(arranged)  # the edit keeps the band
+    assert list(edited.drums[0].pitch) == list(before.drums[0].pitch)
+    assert {t.name for t in arranged.tracks} >= {"Bass", "Drums"}

@@ -1,6 +1,7 @@
 """The style judge's features and inference on hand-built pieces whose answers are known."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -218,3 +219,40 @@ def test_judging_imports_neither_torch_nor_sklearn():
             "print(sorted(m for m in ('torch', 'sklearn', 'music21', 'librosa') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_song_proba_is_the_geometric_mean_of_the_rows_the_judge_reads():
+    judge = dataclasses.replace(random_judge(), rows="segments")
+    steps = np.arange(0, 96, 0.5)  # 96 beats of 8ths over a chord every 4 beats: three 32-beat segments
+    line = [(float(q), float(q) + 0.5, 60 + int(q * 2) % 12, 80) for q in steps]
+    chords = [(float(q), float(q) + 4, p, 60) for q in range(0, 96, 4) for p in (48, 52, 55 + q % 8 // 4)]
+    s = song([("Lead", 0, False, line), ("Comp", 0, False, chords)])
+    rows = judge.feature_rows(s)
+    assert rows.shape[0] > 1
+    np.testing.assert_array_equal(rows, segment_features(s))
+    by_hand = np.exp(np.log(judge.predict_proba(rows) + 1e-12).mean(axis=0))
+    np.testing.assert_allclose(judge.song_proba(s), by_hand / by_hand.sum())
+    whole = random_judge()  # fitted on pieces: one row, the piece's
+    np.testing.assert_array_equal(whole.feature_rows(s), piece_features(s)[None])
+    np.testing.assert_allclose(whole.song_proba(s), whole.predict_proba(piece_features(s)))
+
+
+def test_margin_gaps_sum_to_the_change_of_each_mean_margin():
+    judge = random_judge(1)
+    rng = np.random.default_rng(5)
+    f = len(FEATURE_NAMES)
+    rows, reference = rng.normal(size=(6, f)), rng.normal(size=(4, f))
+    gaps = judge.margin_gaps(rows, reference, "folk")
+    assert set(gaps) == {"jazz", "classical", "pop", "rock"}
+    t = judge.genres.index("folk")
+    for other, terms in gaps.items():
+        o = judge.genres.index(other)
+        margin = lambda x: (((x - judge.mean) / judge.scale) @ (judge.coef[t] - judge.coef[o])).mean()  # noqa: E731
+        assert terms.shape == (f,)
+        assert terms.sum() == pytest.approx(margin(reference) - margin(rows))
+    # one feature moved to the reference's mean closes exactly that feature's term
+    moved = rows.copy()
+    moved[:, 7] += reference[:, 7].mean() - rows[:, 7].mean()
+    assert judge.margin_gaps(moved, reference, "folk")["rock"][7] == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="no genre 'country'"):
+        judge.margin_gaps(rows, reference, "country")

@@ -287,3 +287,41 @@ def test_killed_batch_leaves_no_partial_file_and_rerun_completes(tmp_path, tiny_
     assert sorted(p.name for p in out.glob("*.jazz.mid")) == [f"s{k}.jazz.mid" for k in range(6)]
     assert f"{len(first)} already there" in res.stdout
     assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+def test_api_convert_arranges_by_default_and_edits_only_when_asked(tiny_model):
+    from midistyle.arrangement.profile import load_profile
+    from midistyle.errors import ModelError
+    from midistyle.rearrange import SHIPPED_ASSETS
+    from midistyle.representation import to_pretty_midi
+    from midistyle.transfer import by_arrangement
+    from tests.arrangement_fixtures import band_song
+
+    src = band_song()  # flute melody, e-bass (33), piano comp, straight rock drums
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pm_in = to_pretty_midi(src)
+        arranged = convert(pm_in, to="jazz", align_beats="off")
+        given = convert(pm_in, to="jazz", model=SHIPPED_ASSETS, keep=("instruments",), align_beats="off")
+        edited = convert(pm_in, to="jazz", model=tiny_model, from_genre="pop", align_beats="off")
+    jazz_bass = load_profile(SHIPPED_ASSETS / "jazz" / "profile.json").program("bass")
+    by_name = lambda pm: {i.name: i for i in pm.instruments}  # noqa: E731
+    assert by_name(arranged)["Bass"].program == jazz_bass != 33  # the jazz band's bass, not the source's
+    assert [n.pitch for n in by_name(arranged)["Flute"].notes] == list(src.tracks[0].pitch)  # melody kept
+    assert by_name(given)["Bass"].program == 33  # an assets folder given, the source's instruments kept
+    assert by_name(edited)["Bass"].program == 33  # an edit model keeps the band: same programs, same drums
+    hits = lambda pm: sorted((round(n.start, 3), n.pitch) for n in by_name(pm)["Drums"].notes)  # noqa: E731
+    assert hits(edited) == hits(pm_in) != hits(arranged)
+    assert by_arrangement("jazz") and by_arrangement("jazz", SHIPPED_ASSETS)
+    assert not by_arrangement("jazz", edit=True) and not by_arrangement("jazz", tiny_model)
+    with pytest.raises(ModelError, match="is an arrangement model, not an edit model"):
+        by_arrangement("jazz", SHIPPED_ASSETS, edit=True)
+    with pytest.raises(ModelError, match="needs the arrangement transfer"):
+        convert(pm_in, to="jazz", model=tiny_model, keep=("drums",))
+
+
+def test_an_edit_converter_loads_the_classifier_only_without_a_source_genre():
+    from midistyle.transfer import load_converter
+
+    assert load_converter("rock", edit=True, from_genre="pop").classifier is None
+    assert load_converter("rock", edit=True).classifier is not None

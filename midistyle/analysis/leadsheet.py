@@ -9,13 +9,11 @@ import dataclasses
 
 import numpy as np
 
+from ..representation.basics import pitch_class_name
 from ..representation.song import Song, Track
 
 ROLES = ("melody", "bass", "comp", "drums")
 """What a part does in the band: the lead line, the bass line, the accompaniment, the kit."""
-
-PITCH_CLASSES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-
 
 @dataclasses.dataclass(frozen=True)
 class Chord:
@@ -34,7 +32,7 @@ class Chord:
     @property
     def label(self) -> str:
         """Harte label as mir_eval reads it, e.g. ``Eb:min7``."""
-        return f"{PITCH_CLASSES[self.root]}:{self.quality}"
+        return f"{pitch_class_name(self.root)}:{self.quality}"
 
 
 @dataclasses.dataclass

@@ -18,7 +18,7 @@ from ..config import RollConfig
 from ..representation.drums import LANES, lane_of, tracks_to_lanes
 from ..representation.roll import bar_lines, song_to_roll, to_steps
 from ..representation.song import Song, Track
-from .feel import RELIABLE_ON_BEAT, STRAIGHT, apply_swing, on_beat_share, swing_ratio
+from .feel import RELIABLE_ON_BEAT, STRAIGHT, STRAIGHTEN_ABOVE, apply_swing, on_beat_share, swing_ratio
 
 PITCHED_TARGETS = ("bass", "comp")
 """The pitched roles an arrangement re-makes (drums are lanes, not a roll)."""
@@ -130,9 +130,6 @@ def lead_programs(lead: LeadSheet) -> dict[str, int]:
             if (p := main_program(lead.part(role))) is not None}
 
 
-SWUNG = 0.55  # an 8th-pair ratio above this is swing, straightened before quantising
-
-
 def lead_voices(lead: LeadSheet) -> list[np.ndarray]:
     """Onset arrays read apart for swing: each pitched part, and each drum lane of each kit."""
     out = [t.start for role in ("melody", *PITCHED_TARGETS) for t in lead.part(role) if t.n_notes]
@@ -149,11 +146,11 @@ def source_on_beat(lead: LeadSheet) -> float:
 
 def source_swing(lead: LeadSheet) -> float:
     """The swing the source is played with: its 8th-pair ratio when its grid is reliable and the
-    ratio is above :data:`SWUNG`, else straight."""
+    ratio is above :data:`~.feel.STRAIGHTEN_ABOVE`, else straight."""
     if source_on_beat(lead) < RELIABLE_ON_BEAT:
         return STRAIGHT
     ratio = swing_ratio(lead_voices(lead))
-    return ratio if ratio is not None and ratio > SWUNG else STRAIGHT
+    return ratio if ratio is not None and ratio > STRAIGHTEN_ABOVE else STRAIGHT
 
 
 def _straightened(tracks: list[Track], ratio: float) -> list[Track]:

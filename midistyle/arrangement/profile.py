@@ -23,12 +23,11 @@ from ..config import RollConfig, to_dict
 from ..errors import InputError
 from ..representation.drums import LANES
 from .encode import PITCHED_TARGETS, encode, lead_voices, source_on_beat
-from .feel import RELIABLE_ON_BEAT, STRAIGHT, pair_phases
+from .feel import RELIABLE_ON_BEAT, STRAIGHT, SWUNG_ABOVE, pair_phases, timing_spread
 
 FORMAT, VERSION = "midistyle-genre-profile", 1
 ROLE_ORDER = ("melody", *PITCHED_TARGETS, "drums")
 MIN_PAIRS = 8  # 8th pairs a song needs before its swing ratio counts
-SWUNG = 0.58  # a song whose 8th pairs split later than this swings (straight 0.5, triplets 0.667)
 SWING_SHARE = 0.4  # a genre swings when at least this share of its measured songs swing
 
 
@@ -66,6 +65,9 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
     phases = np.concatenate([pair_phases(v) for v in lead_voices(lead)] or [np.zeros(0)])
     stats["pairs"] = int(phases.size)
     stats["swing"] = float(np.median(phases)) if phases.size >= MIN_PAIRS else None
+    own_swing = stats["swing"] if stats["swing"] is not None and stats["swing"] > SWUNG_ABOVE else STRAIGHT
+    stats["timing"] = {role: timing_spread([t.start for t in lead.part(role) if t.n_notes], own_swing)
+                       for role in ROLE_ORDER}
     return stats
 
 
@@ -141,10 +143,16 @@ def combine(stats: list[dict], genre: str, cfg: RollConfig = RollConfig()) -> Ge
     if ratios:
         q1, q3 = np.percentile(ratios, [25, 75])
         feel.update(q1=round(float(q1), 4), q3=round(float(q3), 4),
-                    swung_share=round(float(np.mean(np.asarray(ratios) > SWUNG)), 4))
-        swung = [r for r in ratios if r > SWUNG]
+                    swung_share=round(float(np.mean(np.asarray(ratios) > SWUNG_ABOVE)), 4))
+        swung = [r for r in ratios if r > SWUNG_ABOVE]
         if swung:
             feel["swung_ratio"] = round(float(np.median(swung)), 4)
+    # micro-timing: per role, the median over the reliable songs of their onsets' spread around the
+    # grid (songs measured before it was kept have no "timing": an old profile plays on the grid)
+    spreads = {role: [s["timing"][role] for s in reliable if s.get("timing", {}).get(role) is not None]
+               for role in ROLE_ORDER}
+    if any(spreads.values()):
+        feel["timing"] = {role: round(float(np.median(v)), 4) for role, v in spreads.items() if v}
     swing = round(float(np.median(ratios)), 4) if ratios else None
     return GenreProfile(genre, n, roles, swing, feel, to_dict(cfg), sorted(s["source"] for s in stats))
 
@@ -207,6 +215,12 @@ def swing_or_straight(profile: GenreProfile) -> float:
     feel = profile.feel or {}
     if feel.get("swung_share", 0.0) >= SWING_SHARE and "swung_ratio" in feel:
         return float(feel["swung_ratio"])
-    if profile.swing is None or profile.swing <= SWUNG:
+    if profile.swing is None or profile.swing <= SWUNG_ABOVE:
         return STRAIGHT
     return profile.swing
+
+
+def timing_spreads(profile: GenreProfile) -> dict[str, float]:
+    """Role -> the onset spread around the grid (beats) the genre's new parts are played with; empty
+    for a profile learned before micro-timing was measured (its parts stay on the grid)."""
+    return {role: float(v) for role, v in ((profile.feel or {}).get("timing") or {}).items() if v}

@@ -2,8 +2,11 @@
 
 A :class:`Bank` holds real bars of one genre's songs: each bar's chord chroma per beat, its bass
 and comping rolls and its drum lanes. To arrange a song, each of its bars takes the bank bar whose
-chroma, transposed by ``k`` semitones (-5..6), best matches the song's chord chroma beat by beat;
-the bar's bass and comping are transposed by the same ``k`` and its drums are copied. Continuing
+chords, transposed by ``k`` semitones (-5..6), best match the song's chords beat by beat; the
+bar's bass and comping are transposed by the same ``k`` and its drums are copied. Chords are
+matched on their core (:func:`chord_core`: root, third and fifth), so a bank bar's own colour
+(its 7ths, 6ths) costs it nothing against a triad of the same root: the genre's bars keep the
+colour they were played with, as often as its songs play it, and the song keeps its roots. Continuing
 the previous pick's source bar scores a bonus, so phrases of the real songs are kept together.
 Nothing in here knows a genre: a bank is whatever its folder's songs play. Numpy only.
 
@@ -12,6 +15,7 @@ A bank is stored as data: ``bank.safetensors`` (bit-packed arrays) + ``bank.json
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 from pathlib import Path
@@ -19,6 +23,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from ..analysis.chords import QUALITIES
 from ..atomic import write_bytes, write_text
 from ..config import RollConfig, from_dict, to_dict
 from ..errors import InputError
@@ -31,6 +36,8 @@ SHIFTS = np.arange(-5, 7)
 """Transpositions tried, in semitones: every pitch class once, the smaller moves first."""
 CONTINUITY_BONUS = 0.15
 """Score added for the bar that follows the previous pick in its own song, at the same shift."""
+CORE_WEIGHTS = (2.0, 1.0, 1.0)
+"""Weights of a chord's root, third and fifth in its core: a wrong root costs more than a wrong third."""
 
 
 @dataclasses.dataclass
@@ -136,16 +143,53 @@ def shift_roll(roll: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def shifted_chroma(bank: Bank) -> np.ndarray:
-    """The bank's chroma at every shift, ``[len(SHIFTS), N, B, 12]``: rolled once per song, not per bar."""
-    # bank chroma rolled by k pitch classes == the bar transposed k semitones up
-    return np.stack([np.roll(bank.chroma, k, axis=2) for k in SHIFTS])
+@functools.lru_cache(maxsize=1)
+def _chord_templates() -> tuple[np.ndarray, np.ndarray]:
+    """Every root x quality (:data:`~midistyle.analysis.chords.QUALITIES`, then a bare fifth and a
+    single note) as ``(tones [K, 12] 0/1, core [K, 12])``: its pitch classes, and its root, third
+    and fifth weighted by :data:`CORE_WEIGHTS` (a 7th or 6th is not part of the core)."""
+    shapes = [*QUALITIES.values(), (0, 7), (0,)]
+    tones = np.zeros((len(shapes) * 12, 12), np.float32)
+    core = np.zeros_like(tones)
+    for q, intervals in enumerate(shapes):
+        for root in range(12):
+            row = q * 12 + root
+            tones[row, [(root + i) % 12 for i in intervals]] = 1.0
+            for i, w in zip(intervals[:3], CORE_WEIGHTS if len(intervals) > 2 else CORE_WEIGHTS[::2]):
+                core[row, (root + i) % 12] = w
+    return tones, core
+
+
+def chord_core(chroma: np.ndarray) -> np.ndarray:
+    """Chord chroma ``[..., 12]`` (per beat) -> the core of the chord it spells, ``[..., 12]``.
+
+    The classes at half the beat's loudest or more are the chord; it is read as the root x quality
+    whose tones differ from it in fewest classes (a 7th before a 6th chord of the same classes:
+    A C E G is Am7, not C6), and given as its root, third and fifth (:data:`CORE_WEIGHTS`). A
+    silent beat has a zero core.
+    """
+    tones, core = _chord_templates()
+    x = np.asarray(chroma, np.float32).reshape(-1, 12)
+    top = x.max(axis=1, initial=0.0)
+    sets = (x >= 0.5 * top[:, None]) & (top[:, None] > 0)
+    diff = sets.sum(axis=1)[:, None] + tones.sum(axis=1)[None] - 2 * (sets.astype(np.float32) @ tones.T)
+    out = core[np.argmin(diff, axis=1)] * (top > 0)[:, None]
+    return out.reshape(np.shape(chroma))
+
+
+def shifted_cores(bank: Bank) -> np.ndarray:
+    """The bank bars' chord cores (:func:`chord_core`, unit norm per bar) at every shift,
+    ``[len(SHIFTS), N, B, 12]``."""
+    # a core rolled by k pitch classes == the bar's chord transposed k semitones up
+    cores = _unit(chord_core(bank.chroma))
+    return np.stack([np.roll(cores, k, axis=2) for k in SHIFTS])
 
 
 def _scores(shifted: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Cosine of the query ``[B, 12]`` with every bank bar at every shift (``shifted``, see
-    :func:`shifted_chroma`): ``[N, len(SHIFTS)]``."""
-    q = query / max(float(np.sqrt((query ** 2).sum())), 1e-6)
+    """Cosine of the query's chord cores (its chroma ``[B, 12]`` read by :func:`chord_core`) with
+    every bank bar's at every shift (``shifted``, see :func:`shifted_cores`): ``[N, len(SHIFTS)]``."""
+    q = chord_core(query)
+    q = q / max(float(np.sqrt((q ** 2).sum())), 1e-6)
     return np.einsum("knbc,bc->nk", shifted, q)
 
 
@@ -162,7 +206,8 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
     """Bass, comping and drums for ``arr``'s bars from ``bank``: role -> tensor over the song's grid.
 
     Each bar takes the best-scoring bank bar of the same length (any length when none matches:
-    the bank bar is cut or its pattern repeated to fit). A bar with no chord chroma (silence in
+    the bank bar is cut or its pattern repeated to fit); scores are :func:`_scores`, the cosine of
+    the two bars' chord cores beat by beat. A bar with no chord chroma (silence in
     the chart) matches on rhythm alone. ``require``: roles a bank bar must play to be taken (the
     roles its genre plays), when any bar plays them all. ``seed`` breaks ties between equal scores.
     """
@@ -180,7 +225,7 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
     if full.any():
         jitter[~full] = -np.inf
     prev: tuple[int, int] | None = None
-    shifted = shifted_chroma(bank)
+    shifted = shifted_cores(bank)
     for a, n in bars_of(arr):
         scores = _scores(shifted, beat_chroma(arr.chroma[a:a + n], arr.cfg.steps_per_beat, n_beats)) + jitter
         same = bank.length == n

@@ -19,10 +19,10 @@ from .common import comma_list
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draw.")
 def bank(data, out, genres, max_bars, seed):
     """Retrieval arranger: each genre's instruments, kit and feel (profile.json) and a bank of its real
-    bars, for `convert --arrange --model OUT` (no gradient steps: minutes on a CPU)."""
+    bars, for `convert --model OUT` (no gradient steps: minutes on a CPU)."""
     from ..data.banks import write_genre_assets
 
     names = comma_list(genres) if genres else None
     for genre, folder in write_genre_assets(data, out, names, max_bars=max_bars, seed=seed).items():
         click.echo(f"{genre}: {folder}")
-    click.echo(f"wrote {out} (convert --arrange --model {out} --to GENRE)")
+    click.echo(f"wrote {out} (convert --model {out} --to GENRE)")

@@ -17,31 +17,41 @@ from .common import (GENRE_LIST, NO_MUSIC, align_option, check_output, comma_lis
 @click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Output MIDI (folder for a folder input). Default: <stem>.<genre>.mid here.")
-@click.option("--from", "from_genre", help="Source genre (default: detected by the shipped classifier).")
-@click.option("--model", type=click.Path(path_type=Path), help="A checkpoint folder instead of the shipped model.")
+@click.option("--from", "from_genre",
+              help="Source genre (an edit model's source code; default: detected by the shipped classifier).")
+@click.option("--model", type=click.Path(path_type=Path),
+              help="Instead of the shipped arrangement: an assets folder (`train bank`) or an arranger checkpoint, "
+                   "or an edit model's checkpoint (a GAN, CycleGAN or StarGAN run, or midistyle/pretrained/to_GENRE).")
 @click.option("--wav", is_flag=True, help="Also render a WAV preview beside each MIDI.")
 @click.option("--compare", is_flag=True, help="Also write <out>.compare.wav: original, then converted.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Noise seed (GAN models).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed: ties among an arrangement's bars, a GAN's noise.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
-              show_default=True, help="Note probability threshold, between 0 and 1.")
+              show_default=True, help="Note probability threshold of a network (edit model, arranger), between 0 and 1.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for a folder (default: all cores).")
 @click.option("--device", default=None, help="torch device (default cpu).")
+@click.option("--edit", is_flag=True,
+              help="Use the shipped edit model (midistyle/pretrained/to_GENRE: changes the notes of one merged "
+                   "piano roll and keeps the source's band) instead of the arrangement transfer.")
 @click.option("--arrange", is_flag=True,
-              help="Arrangement-level transfer: keep the melody and chords, re-make drums, bass, comping, feel "
-                   "and instruments in the target genre from its real songs (see docs/converting.md).")
+              help="The arrangement transfer (the default: keep the melody and chords, re-make drums, bass, "
+                   "comping, feel and instruments from the genre's real songs); kept for old command lines.")
 @click.option("--keep", default="", metavar="PARTS",
-              help="With --arrange: comma-separated parts kept as the source had them: melody, bass, comp, "
-                   "drums, instruments, feel.")
+              help="Comma-separated parts the arrangement keeps as the source had them: melody, bass, comp, "
+                   "drums, instruments, feel (not with an edit model).")
 @click.option("--force", is_flag=True, help="Replace existing outputs.")
 @tune_option
 @align_option("auto")
 @engine_options
-def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, arrange, keep,
-            force, tune, align_beats, engine, engine_address):
-    """Convert a whole song (or every file under a folder) to another genre."""
-    keep = _keep_list(keep, arrange)
+def convert(source, to, output, from_genre, model, wav, compare, seed, threshold, workers, device, edit, arrange,
+            keep, force, tune, align_beats, engine, engine_address):
+    """Convert a whole song (or every file under a folder) to another genre: by default the arrangement
+    transfer (the song's melody and chords in the genre's own band and feel); --edit or an edit model's
+    --model for the merged-roll edit models."""
+    keep = _keep_list(keep)
     to = target_genre(to, own_model=model is not None)
     _check_from(from_genre, model)
+    arranges = _check_transfer(to, model, edit, arrange, keep)
     if source.is_dir():
         if compare:
             raise click.UsageError("--compare works on one input file (a folder would make one WAV per piece "
@@ -49,7 +59,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         if tune is not None:
             raise click.UsageError("--tune picks a tune of one ABC book; a folder converts every tune")
         return _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
-                               engine, engine_address, align_beats, arrange, keep)
+                               engine, engine_address, align_beats, edit, keep, arranges)
     if engine != "local" or engine_address:
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from ..representation import read, write_midi
@@ -67,7 +77,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     if len(book) > 1 and number is None:
         click.echo(f"{source} holds {len(book)} tunes: converting the first ({song.source}); "
                    "pick another with --tune N, or convert the book's folder for all")
-    conv = load_converter(to, model, arrange=arrange, keep=keep, device=device)
+    conv = load_converter(to, model, edit=edit, keep=keep, device=device, from_genre=from_genre)
     result, info = conv.convert_song(song, seed=seed, threshold=threshold, from_genre=from_genre,
                                      align_beats=align_beats)
     if "aligned" in info:
@@ -76,7 +86,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         click.echo(f"source genre: {info['detected']} (detected, p={info['detected_p']:.2f})")
     write_midi(result, out)
     click.echo(f"wrote {out}: {info['bars']} bars, {info['notes_in']} notes in, {info['notes_out']} out ({conv.target})")
-    _say_verdict(style_verdict(result, conv.target), out)
+    _say_verdict(style_verdict(result, conv.target), out, arranges)
     if wav or compare:
         from ..render import render, render_compare
         if wav:
@@ -91,16 +101,39 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
 
 OFF_TARGET_HINT = ("the model moved the notes but not far enough for the tool's referee "
                    "(`midistyle evaluate` measures a model on many songs)")
+ARRANGED_OFF_TARGET_HINT = ("it judges the pitched notes, and the arrangement keeps the song's melody and chords "
+                            "(`midistyle evaluate` measures a transfer on many songs, with the arrangement judge)")
 
 
-def _say_verdict(verdict: dict | None, out: Path) -> None:
+def _hint(arranges: bool) -> str:
+    return ARRANGED_OFF_TARGET_HINT if arranges else OFF_TARGET_HINT
+
+
+def _say_verdict(verdict: dict | None, out: Path, arranges: bool) -> None:
     """The style judge's verdict on one output, and a warning when it is not the target."""
     from ..style.verdict import describe_verdict
     if verdict is None:
         return
     click.echo(describe_verdict(verdict))
     if not verdict["matches"]:
-        click.echo(f"warning: the style judge does not call {out} {verdict['to']}; {OFF_TARGET_HINT}", err=True)
+        click.echo(f"warning: the style judge does not call {out} {verdict['to']}; {_hint(arranges)}", err=True)
+
+
+def _check_transfer(to: str, model: Path | None, edit: bool, arrange: bool, keep: tuple[str, ...]) -> bool:
+    """Which transfer runs (True: the arrangement), refusing flags that contradict it."""
+    from ..transfer import by_arrangement
+
+    if edit and arrange:
+        raise click.UsageError("--edit and --arrange pick different transfers; give one")
+    arranges = by_arrangement(to, model, edit=edit)
+    if not arranges:
+        what = f"--model {model} is an edit model" if model is not None else "--edit uses the shipped edit model"
+        if arrange:
+            raise click.UsageError(f"--arrange needs an assets folder or an arranger checkpoint; {what}")
+        if keep:
+            raise click.UsageError(f"--keep works with the arrangement transfer; {what} "
+                                   "(it keeps every part but the notes)")
+    return arranges
 
 
 def _check_from(from_genre: str | None, model: Path | None) -> None:
@@ -120,7 +153,7 @@ def _check_from(from_genre: str | None, model: Path | None) -> None:
                                  f"choose from {', '.join(known)}", param_hint="--from")
 
 
-def _keep_list(text: str, arrange: bool) -> tuple[str, ...]:
+def _keep_list(text: str) -> tuple[str, ...]:
     """``--keep a,b`` as a tuple of known part names (a usage error names the valid ones)."""
     from ..arrangement.arrange import KEEPABLE
 
@@ -129,13 +162,11 @@ def _keep_list(text: str, arrange: bool) -> tuple[str, ...]:
     if unknown:
         raise click.BadParameter(f"cannot keep {', '.join(unknown)}; choose from {', '.join(KEEPABLE)}",
                                  param_hint="--keep")
-    if parts and not arrange:
-        raise click.UsageError("--keep works with --arrange (the edit models keep every part but the notes)")
     return parts
 
 
 def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold, workers, device, force,
-                    engine="local", engine_address=None, align_beats="auto", arrange=False, keep=()):
+                    engine="local", engine_address=None, align_beats="auto", edit=False, keep=(), arranges=True):
     from tqdm import tqdm
     from ..batch import convert_many, folder_jobs
     from ..style.verdict import describe_verdict
@@ -150,7 +181,7 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
         report = convert_many(jobs, to, model=model, workers=workers, seed=seed, threshold=threshold,
                               from_genre=from_genre, force=force, wav=wav, device=device, progress=bar.update,
                               engine=engine, engine_address=engine_address, align_beats=align_beats,
-                              arrange=arrange, keep=keep)
+                              edit=edit, keep=keep)
     done = f"converted {len(report.written)} of {len(jobs)} pieces into {output}"
     if report.skipped:
         done += f" ({len(report.skipped)} already there, kept; --force redoes them)"
@@ -161,7 +192,7 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
         if off:
             dst, v = off[0]
             click.echo(f"warning: {len(off)} output(s) not judged {to} by the style judge, e.g. {dst}: "
-                       f"{describe_verdict(v).removeprefix('style judge: ')}; {OFF_TARGET_HINT}", err=True)
+                       f"{describe_verdict(v).removeprefix('style judge: ')}; {_hint(arranges)}", err=True)
     if report.aligned:
         click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes "
                    f"(--align-beats-mode {align_beats}):")

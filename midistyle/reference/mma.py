@@ -21,8 +21,9 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from ..analysis.leadsheet import PITCH_CLASSES, Chord, LeadSheet
+from ..analysis.leadsheet import Chord, LeadSheet
 from ..errors import RenderError
+from ..representation.basics import pitch_class_name
 from ..representation.roll import bar_lines
 from ..representation.song import Song, Track
 
@@ -41,7 +42,7 @@ def chord_name(chord: Chord) -> str:
     """MMA's name for a chart chord, e.g. ``Bbm7``, ``F#m7b5``, ``C``; ValueError for an unknown quality."""
     if chord.quality not in MMA_QUALITY:
         raise ValueError(f"no MMA name for chord quality {chord.quality!r}; known: {', '.join(MMA_QUALITY)}")
-    return PITCH_CLASSES[chord.root % 12] + MMA_QUALITY[chord.quality]
+    return pitch_class_name(chord.root) + MMA_QUALITY[chord.quality]
 
 
 def pick_groove(grooves: Mapping[int, str], bar: float) -> tuple[int, str]:

@@ -56,6 +56,13 @@ def note_name(pitch: int) -> str:
     return f"{_SHARP_NAMES[pitch % 12]}{pitch // 12 - 1}"
 
 
+def pitch_class_name(pc: int) -> str:
+    """A pitch class spelled as its major key's tonic is, with fewer accidentals: C, Db, D, Eb, E, F,
+    F#, G, Ab, A, Bb, B (the roots of chord labels)."""
+    sharps, _ = key_fields(pc % 12)
+    return (_SHARP_NAMES if sharps > 0 else _FLAT_NAMES)[pc % 12]
+
+
 def key_name(number: int) -> str:
     """pretty_midi key number as e.g. ``"C# minor"``, spelled as its key signature is (sharps or flats)."""
     sharps, minor = key_fields(number)
@@ -64,4 +71,5 @@ def key_name(number: int) -> str:
     return f"{names[tonic]} {'minor' if minor else 'major'}"
 
 
-__all__ = ["MAX_QPM", "MIN_QPM", "START_SLACK", "changes", "check_tempo", "key_fields", "key_name", "key_number", "note_name", "printable"]
+__all__ = ["MAX_QPM", "MIN_QPM", "START_SLACK", "changes", "check_tempo", "key_fields", "key_name", "key_number",
+           "note_name", "pitch_class_name", "printable"]

@@ -125,18 +125,39 @@ class StyleJudge:
         """The song as this judge reads it (re-timed to tracked beats when it aligns and the song is off-grid)."""
         return judged_song(song, self.align)
 
-    def song_proba(self, song, *, prepared: bool = False) -> np.ndarray:
-        """Genre probabilities ``[n_genres]`` of one Song, by whole piece or by its segments
-        (``prepared``: the song already went through :meth:`prepared`)."""
+    def feature_rows(self, song, *, prepared: bool = False) -> np.ndarray:
+        """The feature rows this judge reads from one Song, ``[n, F]``: its segments' (a judge
+        fitted on segments, when the song has any) else the whole piece's, one row."""
         song = song if prepared else self.prepared(song)
         features = feature_set(self.features)
         if self.rows == "segments":
             segs = features.segments(song)
             if len(segs):
-                logp = np.log(self.predict_proba(segs) + 1e-12).mean(axis=0)
-                p = np.exp(logp - logp.max())
-                return p / p.sum()
-        return self.predict_proba(features.piece(song))
+                return segs
+        return features.piece(song)[None]
+
+    def song_proba(self, song, *, prepared: bool = False) -> np.ndarray:
+        """Genre probabilities ``[n_genres]`` of one Song, by whole piece or by its segments (the
+        normalised geometric mean of theirs; ``prepared``: the song already went through :meth:`prepared`)."""
+        rows = self.feature_rows(song, prepared=prepared)
+        if len(rows) == 1:
+            return self.predict_proba(rows[0])
+        logp = np.log(self.predict_proba(rows) + 1e-12).mean(axis=0)
+        p = np.exp(logp - logp.max())
+        return p / p.sum()
+
+    def margin_gaps(self, rows: np.ndarray, reference: np.ndarray, target: str) -> dict[str, np.ndarray]:
+        """Where ``rows`` (feature rows, e.g. of converted songs) fall short of ``reference`` rows
+        (real songs of ``target``) in this judge's eyes: for each other genre, per feature,
+        ``(mean z of reference - mean z of rows) * (coef[target] - coef[other])``, the gain in the
+        mean logit margin of ``target`` over that genre if that feature alone moved to the
+        reference's mean (z: standardised). Exact for this linear judge: a genre's terms sum to the
+        difference of the two mean margins. ValueError for a genre the judge does not know."""
+        if target not in self.genres:
+            raise ValueError(f"the judge knows no genre {target!r}; it knows {', '.join(self.genres)}")
+        z = lambda x: ((np.asarray(x, np.float64).reshape(-1, len(self.mean)) - self.mean) / self.scale).mean(axis=0)  # noqa: E731
+        gap, t = z(reference) - z(rows), self.genres.index(target)
+        return {g: gap * (self.coef[t] - self.coef[i]) for i, g in enumerate(self.genres) if i != t}
 
     def classify(self, source, *, tune: int | None = None) -> dict[str, float]:
         """``{genre: probability}`` for one piece (any input :func:`piece_features` takes)."""

@@ -1,0 +1,157 @@
+"""How a genre's bass moves across bar lines, learned from its bank, and the best path of bars under it.
+
+The retrieval arranger (:mod:`~midistyle.arrangement.retrieve`) picks one bank bar per song bar.
+Scoring each bar alone joins bars whose bass lines were never meant to meet: a real bass line
+rarely leaps an octave at a bar line, and a line stitched from independent picks does so often.
+:class:`BassMotion` reads from the bank itself, between consecutive bars of the same real song,
+the distribution of the step from a bar's last bass note to the next bar's first (and of the
+register a bar's first note sits in); :func:`best_path` then picks the whole sequence of bars at
+once (Viterbi over each bar's candidates) so that the steps are the genre's own. Numpy only.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+VOICE_WEIGHT = 0.03
+"""Weight, in chord-score units per nat, of the bass's log-likelihood under :class:`BassMotion`
+(each step across a bar line, and the first bar's register) against the chord score (a cosine,
+1 for the same chord). Measured on the bar benchmark's sources (benchmarks/bass_leaps.py): see
+docs/results/arrangement.md."""
+CHORD_SLACK = 0.1
+"""Only bank bars whose chord score is within this of the bar's best are candidates: smoothness
+chooses among bars that fit the chords about equally (the same core, a colour or a passing beat
+apart), never a wrong root (a whole bar of it scores 0.5 or less against 0.8 or more)."""
+BEAM = 256
+"""At most this many candidates per bar (the best chord scores; continuations of the previous
+bar's candidates are always kept)."""
+OCTAVES = np.array([-12, 0, 12])
+"""Octave moves a bank bar's bass may take on top of its shift (within :attr:`BassMotion.range`)."""
+SMOOTHING = 0.5
+"""Added to every count before the distributions are normalised."""
+RANGE_SHARE = 0.01
+"""A bar's bass may be moved an octave only while it stays between this quantile of the bank's
+bars' lowest bass notes and the opposite quantile of their highest."""
+
+
+def bass_ends(onsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Onset rolls ``[N, S, P]`` (one per bar) -> ``(first, last)`` int ``[N]``: the pitch index of
+    the lowest note struck at the bar's first bass onset and at its last; -1 for a bar with none."""
+    on = np.asarray(onsets, bool)
+    n, s = on.shape[:2]
+    steps = on.any(axis=2)
+    has = steps.any(axis=1)
+    first_step = np.argmax(steps, axis=1)
+    last_step = s - 1 - np.argmax(steps[:, ::-1], axis=1)
+    rows = np.arange(n)
+    first = np.where(has, np.argmax(on[rows, first_step], axis=1), -1)
+    last = np.where(has, np.argmax(on[rows, last_step], axis=1), -1)
+    return first, last
+
+
+def _log_dist(values: np.ndarray, size: int) -> np.ndarray:
+    """Smoothed log-distribution over ``0..size-1`` of ``values``, 0 at its likeliest value."""
+    counts = np.bincount(values, minlength=size)[:size] + SMOOTHING
+    logp = np.log(counts / counts.sum())
+    return (logp - logp.max()).astype(np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class BassMotion:
+    """A bank's bass ends and motion.
+
+    ``first``/``last``/``low``/``high``: int ``[N]`` per bank bar, its first and last note
+    (:func:`bass_ends`), its lowest and highest (-1 without bass); ``next``: int ``[N]``, the bank
+    bar that follows it in its song (-1 when none is in the bank); ``step``: float ``[2P - 1]``,
+    log-likelihood of a step ``d`` across a bar line at ``d + P - 1`` (0 at the likeliest);
+    ``register``: float ``[P]``, of a bar's first note; ``range``: the pitches an octave move must
+    stay within.
+    """
+
+    first: np.ndarray
+    last: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    next: np.ndarray
+    step: np.ndarray
+    register: np.ndarray
+    range: tuple[int, int]
+
+    @classmethod
+    def learn(cls, onsets: np.ndarray, song: np.ndarray, bar: np.ndarray) -> "BassMotion":
+        """From a bank's bass onsets ``[N, S, P]`` and its song and bar ids."""
+        on = np.asarray(onsets, bool)
+        p = on.shape[-1]
+        first, last = bass_ends(on)
+        pitches = on.any(axis=1)
+        has = pitches.any(axis=1)
+        low = np.where(has, np.argmax(pitches, axis=1), -1)
+        high = np.where(has, p - 1 - np.argmax(pitches[:, ::-1], axis=1), -1)
+        key = song.astype(np.int64) * (int(bar.max(initial=0)) + 2) + bar
+        order = np.argsort(key, kind="stable")
+        at = np.searchsorted(key[order], key + 1)
+        found = (at < len(key)) & (key[order][np.minimum(at, len(key) - 1)] == key + 1)
+        nxt = np.where(found, order[np.minimum(at, len(key) - 1)], -1)
+        pairs = (nxt >= 0) & has
+        pairs[pairs] &= has[nxt[pairs]]
+        steps = first[nxt[pairs]] - last[pairs] + p - 1
+        rng = (int(np.quantile(low[has], RANGE_SHARE)), int(np.quantile(high[has], 1 - RANGE_SHARE))) if has.any() else (0, p - 1)
+        return cls(first, last, low, high, nxt, _log_dist(steps, 2 * p - 1), _log_dist(first[has], p), rng)
+
+    def step_score(self, frm: np.ndarray, to: np.ndarray) -> np.ndarray:
+        """Log-likelihood of moving from pitch ``frm`` to ``to`` (broadcast; 0 where either is -1)."""
+        frm, to = np.broadcast_arrays(frm, to)
+        ok = (frm >= 0) & (to >= 0)
+        p = self.register.shape[0]
+        return np.where(ok, self.step[np.clip(to - frm + p - 1, 0, 2 * p - 2)], 0.0)
+
+    def register_score(self, pitch: np.ndarray) -> np.ndarray:
+        """Log-likelihood of a bar's first note at ``pitch`` (0 where -1)."""
+        pitch = np.asarray(pitch)
+        return np.where(pitch >= 0, self.register[np.clip(pitch, 0, self.register.shape[0] - 1)], 0.0)
+
+
+def beam_path(n_bars: int, local_of: Callable[[int], np.ndarray], start: Callable[[np.ndarray], np.ndarray],
+              transition: Callable[[np.ndarray, np.ndarray], np.ndarray],
+              successors: Callable[[np.ndarray], np.ndarray]) -> list[int]:
+    """The best sequence of states, one per bar: Viterbi over a beam.
+
+    ``local_of(t)``: every state's own score in bar ``t`` (flat, -inf where not allowed); a bar's
+    candidates are its states within :data:`CHORD_SLACK` of its best, the :data:`BEAM` best of
+    them plus the ``successors`` (state ids, -1 for none) of the previous bar's kept states.
+    ``start(states)`` adds to the first bar's, ``transition(prev, cur)`` (``[len(prev), len(cur)]``)
+    scores each pair of consecutive states. After each bar the :data:`BEAM` best paths are kept.
+    """
+    states: list[np.ndarray] = []
+    back: list[np.ndarray] = []
+    value = np.zeros(0)
+    for t in range(n_bars):
+        local = local_of(t)
+        ok = local >= local.max() - CHORD_SLACK
+        cand = np.flatnonzero(ok)
+        if cand.size > BEAM:
+            cand = cand[np.argpartition(-local[cand], BEAM)[:BEAM]]
+        if t == 0:
+            value, arg = local[cand] + start(cand), np.zeros(cand.size, np.int64)
+        else:
+            nxt = successors(states[-1])
+            nxt = nxt[nxt >= 0]
+            cand = np.union1d(cand, nxt[ok[nxt]])
+            total = value[:, None] + transition(states[-1], cand)
+            arg = np.argmax(total, axis=0)
+            value = total[arg, np.arange(cand.size)] + local[cand]
+        if cand.size > BEAM:
+            top = np.sort(np.argpartition(-value, BEAM)[:BEAM])
+            cand, value, arg = cand[top], value[top], arg[top]
+        states.append(cand)
+        back.append(arg)
+    if not states:
+        return []
+    i = int(np.argmax(value))
+    path = []
+    for t in range(n_bars - 1, -1, -1):
+        path.append(int(states[t][i]))
+        i = int(back[t][i])
+    return path[::-1]

@@ -84,7 +84,7 @@ class ArrangementConverter:
             from .kinds.arranger import arrange_parts
 
             parts, roll = arrange_parts(lead, self.target, self.model, threshold=threshold, device=self.device)
-            out = finish(lead, parts, roll, self.profile, keep=self.keep)
+            out = finish(lead, parts, roll, self.profile, keep=self.keep, seed=seed)
         info: dict[str, Any] = {"source": song.source, "to": self.target, "notes_in": song.n_notes(),
                                 "notes_out": out.n_notes(), "bars": len(bar_lines(song)) - 1,
                                 "roles": ", ".join(sorted({r for r in lead.track_roles}))}

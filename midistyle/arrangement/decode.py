@@ -16,7 +16,7 @@ from ..representation.drums import lanes_to_track
 from ..representation.roll import roll_to_notes
 from ..representation.song import Song, Track
 from .encode import PITCHED_TARGETS
-from .feel import STRAIGHT, apply_swing
+from .feel import STRAIGHT, apply_swing, humanise
 
 DEFAULT_PROGRAMS = {"bass": 33, "comp": 0, "drums": 0}
 """GM programs when none are given: finger bass, piano, standard kit."""
@@ -41,9 +41,20 @@ def swung(track: Track, ratio: float) -> Track:
     return track.replace_notes(start, np.maximum(end, start + 1e-3), track.pitch, track.velocity)
 
 
+def timed(track: Track, spread: float, rng: np.random.Generator, swing: float = STRAIGHT) -> Track:
+    """The track played around its grid with a timing ``spread`` (beats; see
+    :func:`~midistyle.arrangement.feel.humanise`), notes re-sorted by start; 0 leaves it as it is."""
+    if spread <= 0 or not track.n_notes:
+        return track
+    start, end = humanise(track.start, track.end, track.pitch, spread, rng, swing)
+    order = np.lexsort((track.pitch, start))
+    return track.replace_notes(start[order], end[order], track.pitch[order], track.velocity[order])
+
+
 def decode(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig = RollConfig(), *,
            programs: Mapping[str, int] | None = None, velocity: Mapping[str, np.ndarray] | None = None,
-           swing: float = STRAIGHT, swing_melody: bool = False, keep: tuple[str, ...] = ()) -> Song:
+           swing: float = STRAIGHT, swing_melody: bool = False, keep: tuple[str, ...] = (),
+           timing: Mapping[str, float] | None = None, timing_melody: bool = False, seed: int = 0) -> Song:
     """New parts around the source's melody, as a Song in the source's tempo map and meters.
 
     Parameters
@@ -60,13 +71,21 @@ def decode(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig = R
     swing : 8th-pair ratio the new parts are played at (0.5 straight, about 0.67 triplet swing).
     swing_melody : play the kept melody at ``swing`` too (its pitches and order unchanged).
     keep : roles of the source kept as they are instead of written from ``parts``.
+    timing : role -> onset spread around the grid (median absolute offset, beats) each new part is
+        played with, from a seeded draw (``seed``; each role draws apart, so one role's notes do
+        not change another's); absent or 0: on the grid.
+    timing_melody : play the kept melody with ``timing["melody"]`` too: only as much spread as it
+        lacks (a performed melody already at the spread is left as it is), pitches and order kept.
     """
     programs = {**DEFAULT_PROGRAMS, **(programs or {})}
-    velocity = velocity or {}
+    velocity, timing = velocity or {}, timing or {}
     tracks: list[Track] = []
+    rng = np.random.default_rng([seed, 0])
     for t in lead.part("melody"):
         if "melody" in programs:
             t = Track(t.name, int(programs["melody"]), False, t.start, t.end, t.pitch, t.velocity)
+        if timing_melody:
+            t = timed(t, float(timing.get("melody") or 0.0), rng, swing if swing_melody else STRAIGHT)
         tracks.append(swung(t, swing) if swing_melody else t)
     for role in (*PITCHED_TARGETS, "drums"):
         if role in keep:
@@ -81,5 +100,6 @@ def decode(lead: LeadSheet, parts: Mapping[str, np.ndarray], cfg: RollConfig = R
             made = roll_track(parts[role], cfg, TRACK_NAMES[role], programs[role], velocity.get(role),
                               DEFAULT_VELOCITY[role])
         if made.n_notes:
-            tracks.append(swung(made, swing))
+            rng = np.random.default_rng([seed, 1 + (*PITCHED_TARGETS, "drums").index(role)])
+            tracks.append(swung(timed(made, float(timing.get(role) or 0.0), rng, swing), swing))
     return lead.song.with_tracks(tracks)

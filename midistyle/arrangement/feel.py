@@ -74,3 +74,83 @@ def on_beat_share(onsets_q: np.ndarray) -> float:
         return 0.0
     phase = np.mod(t, 1.0)
     return float(np.mean((phase <= ON_BEAT) | (phase >= 1 - ON_BEAT)))
+
+
+# Micro-timing: how far a genre's onsets spread around their grid positions, and playing a
+# quantised part with that spread.
+GRID = np.array([0.0, 0.25, 1 / 3, 0.5, 2 / 3, 0.75, 1.0])  # straight 16ths and 8th triplets, in beats
+MIN_TIMED = 16  # onsets a part needs before its spread counts
+MAX_SHIFT = 0.125  # beats: no note moves further than a 32nd note
+_MIN_LEN = 1e-3  # beats: shortest note left after its end is trimmed
+
+
+def grid_offsets(onsets_q: np.ndarray, swing: float = STRAIGHT) -> np.ndarray:
+    """Signed distance (beats) of each onset from its nearest position of :data:`GRID`, after the
+    song's own ``swing`` is taken out (its off-beats moved back to the straight 8th)."""
+    t = np.asarray(onsets_q, np.float64)
+    if abs(swing - STRAIGHT) > 1e-9 and t.size:
+        t = apply_swing(t, STRAIGHT, swing)
+    d = np.mod(t, 1.0)[:, None] - GRID[None, :]
+    return d[np.arange(t.size), np.abs(d).argmin(axis=1)] if t.size else np.zeros(0)
+
+
+def timing_spread(voices, swing: float = STRAIGHT, min_onsets: int = MIN_TIMED) -> float | None:
+    """Median absolute offset (beats) of the onsets of ``voices`` (arrays of onsets in quarters) from
+    their grid positions (:func:`grid_offsets`): 0 for a quantised part, about 0.67 sigma for one
+    played with Gaussian jitter of sigma beats (while sigma stays well under a 16th-triplet gap).
+    None when fewer than ``min_onsets`` onsets are given."""
+    offsets = np.concatenate([grid_offsets(v, swing) for v in voices] or [np.zeros(0)])
+    if offsets.size < min_onsets:
+        return None
+    return float(np.median(np.abs(offsets)))
+
+
+def _shifted(start: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Onsets moved by ``shift`` but kept in their beat: a note inside a beat stays inside it, a note on
+    a beat stays within :data:`MAX_SHIFT` of it (early or late), and none moves before 0."""
+    beat = np.floor(start + 1e-9)
+    on = start - beat < 1e-6
+    lo = np.where(on, beat - MAX_SHIFT, beat + _MIN_LEN)
+    hi = np.where(on, beat + MAX_SHIFT, beat + 1 - _MIN_LEN)
+    return np.maximum(np.clip(start + np.clip(shift, -MAX_SHIFT, MAX_SHIFT), lo, hi), 0.0)
+
+
+def humanise(start: np.ndarray, end: np.ndarray, pitch: np.ndarray, spread: float,
+             rng: np.random.Generator, swing: float = STRAIGHT) -> tuple[np.ndarray, np.ndarray]:
+    """Notes on a straight grid (starts, ends in quarters; pitches) played around it with a timing
+    ``spread``: median absolute offset in beats, as :func:`timing_spread` measures the part once it is
+    swung at ``swing`` (the caller swings it after: the shifts, made in straight time, keep the order
+    of each pitch's notes, and the warp keeps it).
+
+    Every onset gets its own Gaussian draw from ``rng``; the draws' scale is set by bisection so that
+    the part, as played, measures ``spread`` (a draw folding onto a neighbouring grid position reads
+    as a smaller offset, so the scale is found, not derived). Each note's end moves with its start,
+    trimmed so a note never overlaps the next note of its pitch. Shifts follow :func:`_shifted`.
+    """
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    if spread <= 0 or not start.size:
+        return start, end
+    z = rng.standard_normal(start.size)
+
+    def played(scale: float) -> np.ndarray:
+        return _shifted(start, scale * z)
+
+    def measured(scale: float) -> float | None:
+        t = played(scale)
+        return timing_spread([t if abs(swing - STRAIGHT) < 1e-9 else apply_swing(t, swing)], swing, min_onsets=1)
+
+    if (measured(0.0) or 0.0) >= spread:
+        return start, end  # already played that loosely
+    lo, hi = 0.0, 4 * spread / 0.6745
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        got = measured(mid)
+        lo, hi = (mid, hi) if got is not None and got < spread else (lo, mid)
+    new_start = played(0.5 * (lo + hi))
+    new_end = end + (new_start - start)
+    order = np.lexsort((start, pitch))  # by pitch, then time
+    nxt = np.full(start.size, np.inf)
+    same = pitch[order][1:] == pitch[order][:-1]
+    nxt[order[:-1][same]] = new_start[order[1:][same]]
+    new_end = np.maximum(np.minimum(new_end, nxt), new_start + _MIN_LEN)
+    return new_start, new_end

@@ -23,7 +23,7 @@ from ..config import RollConfig, to_dict
 from ..errors import InputError
 from ..representation.drums import LANES
 from .encode import PITCHED_TARGETS, encode, lead_voices, source_on_beat
-from .feel import RELIABLE_ON_BEAT, STRAIGHT, SWUNG_ABOVE, pair_phases
+from .feel import RELIABLE_ON_BEAT, STRAIGHT, SWUNG_ABOVE, pair_phases, timing_spread
 
 FORMAT, VERSION = "midistyle-genre-profile", 1
 ROLE_ORDER = ("melody", *PITCHED_TARGETS, "drums")
@@ -65,6 +65,9 @@ def song_stats(lead: LeadSheet, cfg: RollConfig = RollConfig()) -> dict:
     phases = np.concatenate([pair_phases(v) for v in lead_voices(lead)] or [np.zeros(0)])
     stats["pairs"] = int(phases.size)
     stats["swing"] = float(np.median(phases)) if phases.size >= MIN_PAIRS else None
+    own_swing = stats["swing"] if stats["swing"] is not None and stats["swing"] > SWUNG_ABOVE else STRAIGHT
+    stats["timing"] = {role: timing_spread([t.start for t in lead.part(role) if t.n_notes], own_swing)
+                       for role in ROLE_ORDER}
     return stats
 
 
@@ -144,6 +147,12 @@ def combine(stats: list[dict], genre: str, cfg: RollConfig = RollConfig()) -> Ge
         swung = [r for r in ratios if r > SWUNG_ABOVE]
         if swung:
             feel["swung_ratio"] = round(float(np.median(swung)), 4)
+    # micro-timing: per role, the median over the reliable songs of their onsets' spread around the
+    # grid (songs measured before it was kept have no "timing": an old profile plays on the grid)
+    spreads = {role: [s["timing"][role] for s in reliable if s.get("timing", {}).get(role) is not None]
+               for role in ROLE_ORDER}
+    if any(spreads.values()):
+        feel["timing"] = {role: round(float(np.median(v)), 4) for role, v in spreads.items() if v}
     swing = round(float(np.median(ratios)), 4) if ratios else None
     return GenreProfile(genre, n, roles, swing, feel, to_dict(cfg), sorted(s["source"] for s in stats))
 
@@ -209,3 +218,9 @@ def swing_or_straight(profile: GenreProfile) -> float:
     if profile.swing is None or profile.swing <= SWUNG_ABOVE:
         return STRAIGHT
     return profile.swing
+
+
+def timing_spreads(profile: GenreProfile) -> dict[str, float]:
+    """Role -> the onset spread around the grid (beats) the genre's new parts are played with; empty
+    for a profile learned before micro-timing was measured (its parts stay on the grid)."""
+    return {role: float(v) for role, v in ((profile.feel or {}).get("timing") or {}).items() if v}

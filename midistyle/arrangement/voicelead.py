@@ -27,10 +27,15 @@ apart), never a wrong root (a whole bar of it scores 0.5 or less against 0.8 or 
 BEAM = 256
 """At most this many candidates per bar (the best chord scores; continuations of the previous
 bar's candidates are always kept)."""
+FREE_MASS = 0.9
+"""Steps (and registers) as likely as those that make up the commonest 90% of the bank's cost
+nothing: the score keeps the line off the moves its genre seldom makes without pulling every step
+to the likeliest one (a most-likely path repeats the same note at every bar line, smoother than
+any real bass)."""
 OCTAVES = np.array([-12, 0, 12])
 """Octave moves a bank bar's bass may take on top of its shift (within :attr:`BassMotion.range`)."""
-SMOOTHING = 0.5
-"""Added to every count before the distributions are normalised."""
+SMOOTHING = 0.1
+"""Added to every count before the distributions are normalised (an unseen step is rare, not impossible)."""
 RANGE_SHARE = 0.01
 """A bar's bass may be moved an octave only while it stays between this quantile of the bank's
 bars' lowest bass notes and the opposite quantile of their highest."""
@@ -52,10 +57,16 @@ def bass_ends(onsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _log_dist(values: np.ndarray, size: int) -> np.ndarray:
-    """Smoothed log-distribution over ``0..size-1`` of ``values``, 0 at its likeliest value."""
-    counts = np.bincount(values, minlength=size)[:size] + SMOOTHING
-    logp = np.log(counts / counts.sum())
-    return (logp - logp.max()).astype(np.float32)
+    """Smoothed log-distribution over ``0..size-1`` of ``values``, 0 for the values that make up
+    the commonest :data:`FREE_MASS` of them and negative (log-likelihood less that level's) below."""
+    counts = np.bincount(values, minlength=size)[:size].astype(np.float64)
+    if not counts.any():
+        return np.zeros(size, np.float32)
+    order = np.argsort(-counts, kind="stable")
+    common = order[:int(np.searchsorted(np.cumsum(counts[order]) / counts.sum(), FREE_MASS - 1e-9)) + 1]
+    prob = (counts + SMOOTHING) / (counts.sum() + SMOOTHING * size)
+    level = prob[common].min()
+    return np.minimum(np.log(prob) - np.log(level), 0.0).astype(np.float32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +76,8 @@ class BassMotion:
     ``first``/``last``/``low``/``high``: int ``[N]`` per bank bar, its first and last note
     (:func:`bass_ends`), its lowest and highest (-1 without bass); ``next``: int ``[N]``, the bank
     bar that follows it in its song (-1 when none is in the bank); ``step``: float ``[2P - 1]``,
-    log-likelihood of a step ``d`` across a bar line at ``d + P - 1`` (0 at the likeliest);
+    log-likelihood of a step ``d`` across a bar line at ``d + P - 1`` (0 for the common ones, see
+    :data:`FREE_MASS`);
     ``register``: float ``[P]``, of a bar's first note; ``range``: the pitches an octave move must
     stay within.
     """

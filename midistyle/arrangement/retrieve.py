@@ -6,8 +6,11 @@ chords, transposed by ``k`` semitones (-5..6), best match the song's chords beat
 bar's bass and comping are transposed by the same ``k`` and its drums are copied. Chords are
 matched on their core (:func:`chord_core`: root, third and fifth), so a bank bar's own colour
 (its 7ths, 6ths) costs it nothing against a triad of the same root: the genre's bars keep the
-colour they were played with, as often as its songs play it, and the song keeps its roots. Continuing
-the previous pick's source bar scores a bonus, so phrases of the real songs are kept together.
+colour they were played with, as often as its songs play it, and the song keeps its roots. The bars
+are chosen together, not one by one: continuing the previous pick's source bar scores a bonus, so
+phrases of the real songs are kept together, and among bars that fit the chords about equally the
+bass line takes the steps across bar lines the bank's own songs take (a bar's bass may also move
+an octave for it; :mod:`~midistyle.arrangement.voicelead`), so it does not leap where they seldom do.
 Nothing in here knows a genre: a bank is whatever its folder's songs play. Numpy only.
 
 A bank is stored as data: ``bank.safetensors`` (bit-packed arrays) + ``bank.json``.
@@ -257,9 +260,13 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
             scores[~same] = -np.inf
         return (scores[:, :, None] + jitter).reshape(-1)
 
-    def transition(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:
-        cont = successors(prev)[:, None] == cur[None, :]
-        return voice_weight * motion.step_score(last[prev][:, None], first[cur][None, :]) + CONTINUITY_BONUS * cont
+    def transition(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:  # cur is sorted
+        out = voice_weight * motion.step_score(last[prev][:, None], first[cur][None, :])
+        nxt = successors(prev)
+        at = np.minimum(np.searchsorted(cur, nxt), cur.size - 1)
+        hit = np.flatnonzero(cur[at] == nxt)
+        out[hit, at[hit]] += CONTINUITY_BONUS
+        return out
 
     def successors(states: np.ndarray) -> np.ndarray:  # the next bar of the same song, same shift and octave
         j, ko = np.divmod(states, n_k * n_o)

@@ -9,8 +9,8 @@ matched on their core (:func:`chord_core`: root, third and fifth), so a bank bar
 colour they were played with, as often as its songs play it, and the song keeps its roots. The bars
 are chosen together, not one by one: continuing the previous pick's source bar scores a bonus, so
 phrases of the real songs are kept together, and among bars that fit the chords about equally the
-bass line takes the steps across bar lines the bank's own songs take (a bar's bass may also move
-an octave for it; :mod:`~midistyle.arrangement.voicelead`), so it does not leap where they seldom do.
+bass line takes the steps across bar lines the bank's own songs take
+(:mod:`~midistyle.arrangement.voicelead`), so it does not leap where they seldom do.
 Nothing in here knows a genre: a bank is whatever its folder's songs play. Numpy only.
 
 A bank is stored as data: ``bank.safetensors`` (bit-packed arrays) + ``bank.json``.
@@ -216,8 +216,8 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
     """Bass, comping and drums for ``arr``'s bars from ``bank``: role -> tensor over the song's grid.
 
     Each bar takes a bank bar of the same length (any length when none matches: the bank bar is
-    cut or its pattern repeated to fit), transposed by a shift of :data:`SHIFTS` and its bass
-    moved an octave or not (within the bank's bass range). The bars are chosen together
+    cut or its pattern repeated to fit), transposed by a shift of :data:`SHIFTS` (its bass also by
+    one of :data:`~midistyle.arrangement.voicelead.OCTAVES`, within the bank's bass range). The bars are chosen together
     (:func:`~midistyle.arrangement.voicelead.beam_path`) to maximise, over the song, each bar's
     chord score (:func:`_scores`, the cosine of the two bars' chord cores beat by beat), plus
     :data:`CONTINUITY_BONUS` for each bar that continues the previous one's song at the same

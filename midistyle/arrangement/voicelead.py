@@ -20,7 +20,7 @@ VOICE_WEIGHT = 0.1
 (each step across a bar line, and the first bar's register) against the chord score (a cosine,
 1 for the same chord). Measured with benchmarks/bass_leaps.py on the bar benchmark's sources
 (arr3 banks, 2026-12-07): steps over an octave across bar lines fall from 9-23% of them (bars
-picked alone) to 0-6% at any weight from 0.03 to 0.3 (real songs: 1-6%); the weight hardly
+picked alone) to 0-5% at any weight from 0.03 to 0.3 (real songs: 1-6%); the weight hardly
 matters there because only rare steps cost anything (:data:`FREE_MASS`) and the chords gate the
 candidates (:data:`CHORD_SLACK`). 0.1 makes a never-seen step cost more than the continuity
 bonus, so a leap is taken only where no candidate avoids it."""
@@ -36,8 +36,12 @@ FREE_MASS = 0.9
 nothing: the score keeps the line off the moves its genre seldom makes without pulling every step
 to the likeliest one (a most-likely path repeats the same note at every bar line, smoother than
 any real bass)."""
-OCTAVES = np.array([-12, 0, 12])
-"""Octave moves a bank bar's bass may take on top of its shift (within :attr:`BassMotion.range`)."""
+OCTAVES = np.array([0])
+"""Octave moves a bank bar's bass may take on top of its shift (within :attr:`BassMotion.range`).
+Only its own octave: measured with ``(-12, 0, 12)`` (benchmarks/bass_leaps.py and the bar
+benchmark, 2026-12-07), octave moves cut the leaps no further (pop 0.5% vs 0.1%, jazz 6.1% vs 5.0%
+of steps over an octave) at three times the states, and the style judge took jazz outputs for
+jazz less often (58% vs 74%)."""
 SMOOTHING = 0.1
 """Added to every count before the distributions are normalised (an unseen step is rare, not impossible)."""
 RANGE_SHARE = 0.01

@@ -2,7 +2,8 @@
 
     PYTHONPATH=$PWD nice -n 10 python benchmarks/arrangement.py --corpus runs/arrangements \\
         --assets runs/arrangement_assets [--arrangement-judge DIR] [--arranger-model DIR] \\
-        [--per-genre 4] [--reals 12] [--methods source,retrieval,stargan,mma] [--mma-grooves FILE]
+        [--per-genre 4] [--reals 12] [--methods source,retrieval,stargan,mma] [--mma-grooves FILE] \\
+        [--convert-seeds 0,1,2]
 
 Sources: a seeded draw of ``--per-genre`` validation pieces of each genre of the prepared
 arrangement corpus (val pieces are never in a bank); each is converted to every other genre.
@@ -18,6 +19,12 @@ the same way, give each judge's recognition and the markers' medians. Methods:
 - ``mma``: a reference point, not a target: the source's analysed chords rendered by MMA
   (:mod:`midistyle.reference.mma`; ``./setup.sh --with-mma``) in the groove ``--mma-grooves``
   names for the target, under the source's melody.
+
+``--convert-seeds``: the converters that take a seed (retrieval: tie-breaks between equal scores
+and the new parts' timing spread; arranger: the timing spread; stargan: the generator's noise; mma:
+the groove's humanising) convert each source once per seed and every output is judged; the bar
+decides on the shares pooled over the seeds, and the page gives each seed's share and the pooled
+share's 95% Wilson interval. ``source`` takes no seed and runs once.
 
 Writes ``arrangement.json`` and ``arrangement.md`` to ``--out`` (default docs/results).
 """
@@ -87,7 +94,10 @@ def read_songs(genres: dict, n_reals: int, seed: int) -> dict[str, list]:
 
 
 class Methods:
-    """The converters: each ``(song, target) -> Song``; ``targets(name)`` says which it can do."""
+    """The converters: each ``(song, target, seed=0) -> Song``; ``targets(name)`` says which it can do,
+    ``seeds(name, seeds)`` at which seeds it runs (those in :attr:`SEEDED` at each, the others once)."""
+
+    SEEDED = ("retrieval", "arranger", "stargan", "mma")
 
     def __init__(self, assets: Path | None, arranger: Path | None, grooves: dict | None = None):
         self.assets, self.arranger_model, self.grooves = assets, arranger, grooves or {}
@@ -122,34 +132,39 @@ class Methods:
             return [g for g in genres if g in self.grooves]
         return list(genres)
 
-    def get(self, name: str):
-        return getattr(self, name)
+    def get(self, name: str, seed: int = 0):
+        """``name``'s converter ``(song, target) -> Song`` at ``seed``."""
+        fn = getattr(self, name)
+        return lambda song, target: fn(song, target, seed=seed)
 
-    def source(self, song, target):
+    def seeds(self, name: str, seeds: list[int]) -> list[int]:
+        return list(seeds) if name in self.SEEDED else list(seeds[:1])
+
+    def source(self, song, target, seed=0):
         return song
 
-    def retrieval(self, song, target):
+    def retrieval(self, song, target, seed=0):
         from midistyle.arrangement.arrange import arrange_by_retrieval
 
         bank, profile = self.assets_of(target)
-        return arrange_by_retrieval(self.lead(song), bank, profile)
+        return arrange_by_retrieval(self.lead(song), bank, profile, seed=seed)
 
-    def stargan(self, song, target):
+    def stargan(self, song, target, seed=0):
         from midistyle.transfer import Converter
 
         if target not in self._convs:
             self._convs[target] = Converter.load(target, device="cpu")
-        return self._convs[target].convert_song(song)[0]
+        return self._convs[target].convert_song(song, seed=seed)[0]
 
-    def arranger(self, song, target):
+    def arranger(self, song, target, seed=0):
         from midistyle.kinds.arranger import arrange
 
-        return arrange(self.lead(song), target, self.arranger_model, profile=self.assets_of(target)[1])
+        return arrange(self.lead(song), target, self.arranger_model, profile=self.assets_of(target)[1], seed=seed)
 
-    def mma(self, song, target):
+    def mma(self, song, target, seed=0):
         from midistyle.reference.mma import render
 
-        return render(self.lead(song), self.grooves[target])
+        return render(self.lead(song), self.grooves[target], seed=seed)
 
 
 def mma_grooves(path: Path) -> dict[str, dict[int, str]]:
@@ -190,13 +205,37 @@ def mark(ok) -> str:
     return "n/a" if ok is None else ("pass" if ok else "FAIL")
 
 
+def span(lo_hi) -> str:
+    """``lo-hi`` in percent; one number when they are equal."""
+    if not lo_hi:
+        return "n/a"
+    lo, hi = min(lo_hi), max(lo_hi)
+    return pct(lo) if pct(lo) == pct(hi) else f"{100 * lo:.0f}-{100 * hi:.0f}%"
+
+
+def judge_cells(judge: str, s: dict, real: dict, c: dict | None) -> str:
+    """A judge's four cells: pooled share (its check and bar), 95% interval, per-seed range, mean p."""
+    rate = s.get(judge)
+    if c is None:  # the real songs: the recognition the bar is a share of
+        interval = None if rate is None else ev.wilson(rate * s["songs"], s["songs"])
+        return f"{pct(rate)} | {span(interval)} | | {num((s.get('mean_p') or {}).get(judge))}"
+    bar = None if real.get(judge) is None else ev.BAR["judged"] * real[judge]
+    noise = "; within noise" if judge in c.get("within_noise", []) else ""
+    seeds = s.get("per_seed", {}).get(judge) if len(s.get("seeds", [])) > 1 else None
+    return (f"{pct(rate)} ({mark(c[judge])}{'' if bar is None else f', bar {pct(bar)}'}) | "
+            f"{span((s.get('interval') or {}).get(judge))}{noise} | {span(seeds) if seeds else ''} | "
+            f"{num((s.get('mean_p') or {}).get(judge))}")
+
+
 def table(target: str, real: dict, rows: dict) -> list[str]:
     """One target's markdown table: real music first, then each method."""
-    head = ["| | songs | style judge: judged " + target + " | arrangement judge: judged " + target +
-            " | melody F1 | melody notes kept | chroma sim. | straight 8ths | triplet 8ths | walking bass | "
-            "7th beats | drums | families | bar |", "|---" * 14 + "|"]
+    judged = [f"{name} judge: judged {target} | 95% interval | per seed | mean p({target})"
+              for name in ("style", "arrangement")]
+    head = [f"| | outputs | seeds | {' | '.join(judged)} | melody F1 | melody notes kept | chroma sim. | straight 8ths | "
+            "triplet 8ths | walking bass | 7th beats | drums | families | bar |", "|---" * 21 + "|"]
     m = real["markers"]
-    lines = [f"| real {target} (val) | {real['songs']} | {pct(real['notes'])} | {pct(real['arrangement'])} | | | | "
+    lines = [f"| real {target} (val) | {real['songs']} | | {judge_cells('notes', real, real, None)} | "
+             f"{judge_cells('arrangement', real, real, None)} | | | | "
              f"{num(m['straight8'])} | {num(m['triplet8'])} | {num(m['bass_walk'])} | {num(m['seventh'])} | "
              f"{pct(m['drums'])} | {', '.join(m['families'])} | |"]
     for name, r in rows.items():
@@ -205,8 +244,9 @@ def table(target: str, real: dict, rows: dict) -> list[str]:
         unjudged = f" ({', '.join(c['unjudged'])} judge: no {target})" if c["unjudged"] else ""
         verdict = "**pass**" + unjudged if c["pass"] else f"fail ({', '.join(failed) or 'no judge'})"
         failed = f" ({s['errors']} failed)" if s["errors"] else ""
-        lines.append(f"| {name} | {s['songs']}{failed} | "
-                     f"{pct(s['notes'])} ({mark(c['notes'])}) | {pct(s['arrangement'])} ({mark(c['arrangement'])}) | "
+        seeds = ",".join(map(str, s.get("seeds", [0])))
+        lines.append(f"| {name} | {s['songs']}{failed} | {seeds} | "
+                     f"{judge_cells('notes', s, real, c)} | {judge_cells('arrangement', s, real, c)} | "
                      f"{num(s['melody_f1'])} | {num(s['melody_kept'])} | {num(s['chroma'])} | {num(m['straight8'])} | "
                      f"{num(m['triplet8'])} | {num(m['bass_walk'])} | {num(m['seventh'])} | {pct(m['drums'])} | "
                      f"{', '.join(m['families'] or [])} | {verdict} |")
@@ -244,7 +284,17 @@ def page(results: dict) -> str:
              "on counts 0). Melody F1: pitch equal, onset less than an 8th apart; the output's melody is its "
              "tracks named as the source's melody parts, else the output read as a lead sheet. Markers: medians "
              "(drums: share of songs with drums); families: those at least half the songs play with >= 10% of "
-             "their notes.", ""]
+             "their notes.", "",
+             f"Converter seeds: {','.join(map(str, meta.get('convert_seeds', [0])))}. A converter that takes a seed "
+             "(retrieval: tie-breaks and the timing spread a profile with timing adds; arranger: that timing "
+             "spread; stargan: the generator's noise; mma: the groove's humanising) converts each source once per "
+             "seed, every output judged; source takes none and runs once ('seeds' says which ran). Outputs, judged shares, mean p (the judge's mean probability of the target), melody "
+             "F1 and chroma similarity pool every output of every seed, and the bar above is applied to these "
+             "pooled numbers. Per seed: the lowest and highest judged share of one seed. 95% interval: the Wilson "
+             "score interval of the pooled share, with n = the number of sources (one source's outputs at several "
+             "seeds are not independent draws; counting each would narrow it falsely); on the real row, of the "
+             "recognition with n = its songs. 'within noise': the bar lies inside the interval, so the pass or "
+             "fail on that judge could flip with other sources.", ""]
     for target, block in results["targets"].items():
         lines += [f"## to {target}", ""] + table(target, block["real"], block["methods"]) + [""]
     passed = {m: [t for t, b in results["targets"].items() if b["methods"].get(m, {}).get("check", {}).get("pass")]
@@ -266,7 +316,10 @@ def main(argv=None) -> None:
     ap.add_argument("--targets", default=None, help="comma-separated (default: every genre of the corpus)")
     ap.add_argument("--per-genre", type=int, default=4)
     ap.add_argument("--reals", type=int, default=12)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="seed of the draw of sources and real songs")
+    ap.add_argument("--convert-seeds", default="0",
+                    help="comma-separated converter seeds: each source is converted once per seed by the "
+                         "converters that take one (retrieval, arranger, stargan, mma); the bar decides on the pooled shares")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results")
     ap.add_argument("--name", default="arrangement")
     ap.add_argument("--merge", action="store_true",
@@ -274,6 +327,12 @@ def main(argv=None) -> None:
     ap.add_argument("--render-only", action="store_true",
                     help="rewrite the page from the run's JSON in --out (the bar's checks recomputed), measuring nothing")
     args = ap.parse_args(argv)
+    try:
+        convert_seeds = sorted({int(x) for x in args.convert_seeds.split(",") if x.strip()})
+    except ValueError:
+        ap.error(f"--convert-seeds: comma-separated integers, got {args.convert_seeds!r}")
+    if not convert_seeds:
+        ap.error("--convert-seeds: at least one seed")
     if args.render_only:
         if not (args.out / f"{args.name}.json").exists():
             ap.error(f"--render-only: no {args.name}.json in {args.out} (run the benchmark first)")
@@ -296,7 +355,7 @@ def main(argv=None) -> None:
     print(f"{len(sources)} sources, {sum(map(len, reals.values()))} real songs, {time.perf_counter() - t0:.0f} s",
           file=sys.stderr, flush=True)
     conv = Methods(args.assets, args.arranger_model, mma_grooves(args.mma_grooves) if "mma" in methods else None)
-    earlier = _earlier(args, sources, judge_info) if args.merge else None
+    earlier = _earlier(args, sources, judge_info, convert_seeds) if args.merge else None
     if earlier:
         results = {"targets": {t: {"real": earlier["targets"][t]["real"], "methods": {
             m: v for m, v in earlier["targets"][t]["methods"].items() if m not in methods}} for t in targets}}
@@ -313,8 +372,13 @@ def main(argv=None) -> None:
         if name in records:
             continue
         done = iter(range(1, 10 ** 6))
-        records[name] = ev.run(sources, conv.get(name), can, judges, progress=lambda what: print(
-            f"  {name} {next(done)}: {what} ({time.perf_counter() - t1:.0f} s)", file=sys.stderr, flush=True))
+        records[name] = {t: [] for t in can}
+        for seed in conv.seeds(name, convert_seeds):
+            at_seed = ev.run(sources, conv.get(name, seed), can, judges, seed=seed, progress=lambda what: print(
+                f"  {name} seed {seed} {next(done)}: {what} ({time.perf_counter() - t1:.0f} s)",
+                file=sys.stderr, flush=True))
+            for t in can:
+                records[name][t] += at_seed[t]
         print(f"{name}: {len(can)} targets, {time.perf_counter() - t1:.0f} s", file=sys.stderr, flush=True)
         for t in can:
             s = ev.summary(records[name][t], t, judges)
@@ -323,18 +387,23 @@ def main(argv=None) -> None:
     results["meta"] = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "command": command,
                        "machine": f"{platform.machine()}, {platform.platform()}, 2 shared cores (nice 10, 1 process)",
                        "versions": versions(), "wall_s": time.perf_counter() - t0, "seed": args.seed,
-                       "per_genre": args.per_genre, "reals": args.reals, "split_from": split_from,
+                       "convert_seeds": convert_seeds, "per_genre": args.per_genre, "reals": args.reals, "split_from": split_from,
                        "methods": methods, "judges": judge_info,
                        "sources": [(s.source, g) for s, g in sources]}
     results["records"] = records
-    write(args.out, args.name, results)
+    write(args.out, args.name, rechecked(results))  # methods kept by --merge from an older run: their intervals
 
 
 def rechecked(results: dict) -> dict:
-    """The results with every method's bar check recomputed from its summary and the reference."""
+    """The results with every method's bar check recomputed from its summary and the reference; a
+    summary from before ``--convert-seeds`` (one seed, one output per source) gets its interval."""
     for block in results["targets"].values():
         for m in block["methods"].values():
-            m["check"] = ev.check(m["summary"], block["real"])
+            s = m["summary"]
+            if "interval" not in s:
+                s["interval"] = {j: None if s.get(j) is None else list(ev.wilson(s[j] * s["songs"], s["songs"]))
+                                 for j in ("notes", "arrangement")}
+            m["check"] = ev.check(s, block["real"])
     return results
 
 
@@ -351,12 +420,18 @@ def write(out: Path, name: str, results: dict) -> None:
     print(text)
 
 
-def _earlier(args, sources, judge_info) -> dict | None:
-    """The earlier run's results in ``--out`` when it measured the same sources with the same judges."""
+def _earlier(args, sources, judge_info, convert_seeds: list[int]) -> dict | None:
+    """The earlier run's results in ``--out`` when it measured the same sources with the same judges;
+    exits when it converted at other seeds (its pooled shares would not compare with this run's)."""
     path = args.out / f"{args.name}.json"
     if not path.exists():
         return None
     old = json.loads(path.read_text())
+    were = old["meta"].get("convert_seeds", [0])  # runs before --convert-seeds converted at 0
+    if were != convert_seeds:
+        sys.exit(f"error: --merge: the run in {path} converted at seeds {','.join(map(str, were))}, this one at "
+                 f"{','.join(map(str, convert_seeds))}: rerun with --convert-seeds {','.join(map(str, were))}, "
+                 "or without --merge to measure every method again")
     same = (old["meta"]["sources"] == [[s.source, g] for s, g in sources] and old["meta"]["judges"] == judge_info
             and old["meta"]["reals"] == args.reals and old["meta"]["seed"] == args.seed)
     if not same:

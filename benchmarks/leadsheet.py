@@ -10,9 +10,9 @@ Songs: a seeded draw of ``--n`` from POP909 101-909 (001-100 tuned the chord wei
   from chordify per beat; where music21 names no triad quality, its root with major or minor by
   the third);
 - melody: all tracks merged into one track, read with ``read_lead_sheet`` (it is then a lone
-  piano, split by note), against the MELODY track: mir_eval.transcription onset-only note F1,
-  50 ms onset tolerance, pitch within 50 cents; baseline: a plain skyline (highest note at each
-  onset cluster);
+  piano, split by note; its melody is ``analysis.melody.pick_melody``), against the MELODY track:
+  mir_eval.transcription onset-only note F1, 50 ms onset tolerance, pitch within 50 cents;
+  baseline: a plain skyline (highest note at each onset cluster);
 - key: ours (Krumhansl-Schmuckler in numpy) and music21's ``analysis.discrete.KrumhanslSchmuckler``
   against ``key_audio.txt`` (its first key; extracted from the audio by the POP909 authors);
 - time: reading the lead sheet (roles, split, chords, key) from a parsed Song, and the baselines.
@@ -299,12 +299,13 @@ def write_docs(name: str, meta: dict, s: dict, rows: list[dict] | None) -> None:
           table(s), "", goals(s), "",
           "For times, ours / baseline below 1 means ours is faster. The melody baseline (a plain skyline) "
           "reads the same merged track.", "",
-          "Timings are wall-clock on a machine shared with other jobs (load average about 12 on 2 cores "
-          "while this ran): compare the columns with each other, not with other runs. Chord weights and "
-          "the melody filter were fitted on songs 001-100, which are never scored here. The references "
+          "Timings are wall-clock on a machine shared with other jobs (load average 4 to 12 on 2 cores "
+          "in these runs): compare the columns with each other, not with other runs. Chord weights and "
+          "the melody picker (benchmarks/melody_fit.py) were fitted on songs 001-100, which are never scored "
+          "here. The references "
           "are POP909's extracted annotations (chords by the authors' algorithm, key from the audio), not "
-          "hand labels. Why the melody goal is missed, and the training-song numbers: "
-          "[log.md](log.md), 2026-12-07 entry.", ""]
+          "hand labels. The melody reading, what it loses and the training-song numbers: "
+          "[log.md](log.md), 2026-12-07 entries.", ""]
     write_text(OUT / f"{name}.md", "\n".join(md))
 
 

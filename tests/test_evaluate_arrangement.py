@@ -172,7 +172,7 @@ def test_a_failing_converter_is_recorded_and_fails_everything():
 def test_bar_logic(numbers, expected):
     real = {"notes": 0.70, "arrangement": 0.50}  # 0.85 x 0.70 = 0.595; 0.85 x 0.50 = 0.425
     got = ev.check(numbers, real)
-    assert got == {"unjudged": [], **{k.rstrip("_"): v for k, v in expected.items()}}
+    assert got == {"unjudged": [], "within_noise": [], **{k.rstrip("_"): v for k, v in expected.items()}}
 
 
 def test_a_genre_one_judge_does_not_know_passes_on_the_other_and_says_so():
@@ -182,3 +182,96 @@ def test_a_genre_one_judge_does_not_know_passes_on_the_other_and_says_so():
     assert ev.check({**numbers, "arrangement": 0.40}, {"notes": None, "arrangement": 0.50})["pass"] is False
     # no judge at all cannot pass
     assert ev.check({**numbers, "arrangement": None}, {"notes": None, "arrangement": None})["pass"] is False
+
+
+# --- several converter seeds: pooling and the interval ------------------------------------------
+
+def _interval_by_search(k, n, z=1.96):
+    """The Wilson interval's definition solved on a fine grid: p with |k/n - p| <= z sqrt(p(1-p)/n)."""
+    p = np.linspace(0.0, 1.0, 200001)
+    inside = p[np.abs(k / n - p) <= z * np.sqrt(p * (1 - p) / n)]
+    return inside.min(), inside.max()
+
+
+@pytest.mark.parametrize("k, n", [(7, 19), (0, 19), (19, 19), (1, 4), (15, 57), (6.5, 19)])
+def test_wilson_matches_its_definition(k, n):
+    lo, hi = ev.wilson(k, n)
+    want_lo, want_hi = _interval_by_search(k, n)
+    assert lo == pytest.approx(want_lo, abs=1e-4) and hi == pytest.approx(want_hi, abs=1e-4)
+    assert lo <= k / n <= hi
+
+
+def test_wilson_known_values_symmetry_and_width():
+    assert ev.wilson(0, 10)[1] == pytest.approx(0.2775, abs=1e-4)  # the textbook zero-successes bound
+    lo, hi = ev.wilson(7, 19)
+    assert (lo, hi) == pytest.approx(tuple(1 - x for x in reversed(ev.wilson(12, 19))))
+    assert hi - lo > ev.wilson(21, 57)[1] - ev.wilson(21, 57)[0]  # same share, more songs: narrower
+    assert ev.wilson(0, 0) == (0.0, 1.0)
+    with pytest.raises(ValueError):
+        ev.wilson(5, 4)
+
+
+def _rec(source, seed, p_jazz, error=False, f1=1.0):
+    """A measured output as :func:`ev.run` records it: the arrangement judge gives jazz ``p_jazz``."""
+    rec = {"source": source, "from": "folk", "seed": seed, "seconds": 0.1}
+    if error:
+        return {**rec, "error": "RuntimeError: x"}
+    return {**rec, "melody_f1": f1, "melody_kept": 1.0, "chroma": 0.8, "melody_from": "names", "notes": None,
+            "arrangement": {"jazz": p_jazz, "folk": 1 - p_jazz},
+            "markers": {"straight8": 0.1, "triplet8": 0.0, "bass_walk": 0.0, "seventh": 0.0, "drums": 1.0,
+                        "families": ["piano"]}}
+
+
+def test_summary_pools_the_seeds_and_gives_each_seed_its_share():
+    judges = ev.Judges(arrangement=FakeJudge())
+    # 4 sources x 3 seeds; seed 0: 3 of 4 judged jazz, seed 1: 1 of 4, seed 2: 2 of 4 and one failed output
+    calls = {0: [0.9, 0.8, 0.7, 0.2], 1: [0.9, 0.3, 0.2, 0.1], 2: [0.9, 0.6, 0.4, None]}
+    records = [_rec(f"s{i}", seed, p, error=p is None, f1=0.5 if seed == 1 else 1.0)
+               for seed, ps in calls.items() for i, p in enumerate(ps)]
+    s = ev.summary(records, "jazz", judges)
+    assert s["songs"] == 12 and s["sources"] == 4 and s["seeds"] == [0, 1, 2] and s["errors"] == 1
+    assert s["arrangement"] == pytest.approx(6 / 12) and s["notes"] is None
+    assert s["per_seed"] == {"notes": None, "arrangement": [0.75, 0.25, 0.5]}
+    assert s["mean_p"]["arrangement"] == pytest.approx((2.6 + 1.5 + 1.9 + 0.0) / 12)  # the failed output: 0
+    assert s["melody_f1"] == pytest.approx((4 * 1.0 + 4 * 0.5 + 3 * 1.0) / 12)
+    # the interval counts sources, not outputs: the share 0.5 of 4 sources
+    assert s["interval"]["arrangement"] == pytest.approx(list(ev.wilson(2, 4)))
+    assert s["interval"]["notes"] is None
+
+
+def test_one_seed_is_the_plain_summary_and_interval():
+    judges = ev.Judges(arrangement=FakeJudge())
+    records = [_rec(f"s{i}", 0, p) for i, p in enumerate([0.9, 0.8, 0.2, 0.1, 0.7])]
+    s = ev.summary(records, "jazz", judges)
+    assert s["seeds"] == [0] and s["per_seed"]["arrangement"] == [0.6]
+    assert s["interval"]["arrangement"] == pytest.approx(list(ev.wilson(3, 5)))
+    untagged = ev.summary([{k: v for k, v in r.items() if k != "seed"} for r in records], "jazz", judges)
+    assert untagged["seeds"] == [0] and untagged["arrangement"] == s["arrangement"]
+
+
+def test_run_tags_each_output_with_its_seed_and_the_summary_pools_them():
+    drummed, bare = band_song(), band_song().with_tracks(band_song().tracks[:3])
+    bare.source = "folk-song"
+    judges = ev.Judges(notes=FakeJudge(), arrangement=FakeJudge())
+
+    def at(seed):  # seed 1 adds the drums (judged jazz), seed 0 hands the source back
+        return lambda s, target: drummed if seed == 1 else s
+
+    records = []
+    for seed in (0, 1):
+        out = ev.run([(bare, "folk")], at(seed), ["jazz"], judges, seed=seed)
+        assert [r["seed"] for r in out["jazz"]] == [seed]
+        records += out["jazz"]
+    s = ev.summary(records, "jazz", judges)
+    assert s["per_seed"]["arrangement"] == [0.0, 1.0] and s["arrangement"] == 0.5 and s["sources"] == 1
+    assert "seed" not in ev.run([(bare, "folk")], at(0), ["jazz"], judges)["jazz"][0]
+
+
+def test_check_says_when_the_bar_lies_within_the_interval():
+    real = {"notes": None, "arrangement": 0.8}  # bar: 0.68
+    out = {"notes": None, "arrangement": 0.7, "melody_f1": 1.0, "chroma": 0.9, "interval": {"arrangement": [0.5, 0.85]}}
+    got = ev.check(out, real)
+    assert got["pass"] is True and got["within_noise"] == ["arrangement"]
+    far = ev.check({**out, "arrangement": 0.95, "interval": {"arrangement": [0.75, 0.99]}}, real)
+    assert far["pass"] is True and far["within_noise"] == []
+    assert ev.check({**out, "interval": None}, real)["within_noise"] == []

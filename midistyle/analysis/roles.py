@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from ..representation.song import Song, Track
+from .melody import ONSET_TOL, pick_melody
 
 SPLIT = "split"
 """Role of a polyphonic track whose notes are split into melody, bass and comp (one piano)."""
@@ -22,8 +23,6 @@ PAD_PROGRAMS = frozenset([*range(48, 52), *range(88, 96)])  # ensembles and pads
 _MELODY_NAME = re.compile(r"melod|vocal|voice|vox|lead|sing|solo|\bmel\b", re.I)
 _BASS_NAME = re.compile(r"bass|\bbs\b", re.I)
 
-ONSET_TOL = 0.08  # quarters: notes starting this close are struck together (a human chord)
-MIN_MELODY_DUR = 0.1  # quarters: shorter top notes are ornaments or chord rolls, not the line
 BASS_MAX_PITCH = 55  # G3: a lowest note above this is the chord's bottom, not a bass note
 
 
@@ -95,23 +94,19 @@ def _stats(track: Track, length: float) -> dict:
 def split_voices(track: Track, *, bass: bool = True) -> dict[str, Track]:
     """Split one polyphonic track by note: top line (melody), bass line (bass), inner voices (comp).
 
-    Melody is a skyline with continuity (:func:`skyline`) whose notes then pass a learned filter
-    (``TOP_LINE_WEIGHTS``: register, loudness, duration, rests, leaps) that drops accompaniment
-    and fills heard in the line's rests. Bass: the lowest note of an onset cluster when it is at most
-    ``BASS_MAX_PITCH`` and lower than everything still sounding. ``bass=False`` leaves those in
+    Melody: at most one note per onset cluster, picked by the learned note picker
+    (:func:`~midistyle.analysis.melody.pick_melody`: register, loudness, rhythm and context), which
+    leaves out accompaniment and fills above the line or in its rests. Bass: the lowest note of an
+    onset cluster when it is at most ``BASS_MAX_PITCH`` and lower than everything still sounding. ``bass=False`` leaves those in
     comp. Each part keeps the track's name (suffixed), program and drum flag; a part with no
     notes is an empty track. Notes are never cut or moved: the parts' notes add up to the track's.
     """
     n = track.n_notes
     order, clusters = onset_clusters(track)
     start, end, pitch = track.start[order], track.end[order], track.pitch[order].astype(int)
-    velocity = track.velocity[order].astype(float)
+    velocity = track.velocity[order]
     label = np.full(n, 2, np.int8)  # 0 melody, 1 bass, 2 comp
-    mel = skyline(start, end, pitch, clusters)
-    label[mel] = 0
-    if mel.size >= 3:
-        x = top_line_features(start, end, pitch, velocity, mel, clusters)
-        label[mel[x @ np.array(TOP_LINE_WEIGHTS) < 0]] = 2
+    label[pick_melody(start, end, pitch, velocity, clusters)] = 0
     if bass:
         _mark_bass(start, end, pitch, label, clusters)
     parts = {}
@@ -122,65 +117,6 @@ def split_voices(track: Track, *, bass: bool = True) -> dict[str, Track]:
                                           track.velocity[keep])
         parts[role].name = f"{track.name} ({role})".strip()
     return parts
-
-
-REGISTER_WINDOW = 4.0  # quarters each side: the line's local register and loudness
-# Logistic weights of TOP_LINE_FEATURES (a top-line note is kept when the sum is >= 0), fitted on
-# POP909 songs 001-100 (all tracks merged; the MELODY track as the labels) by
-# benchmarks/melody_fit.py. The first is the bias.
-TOP_LINE_FEATURES = ("bias", "below local register", "above song median", "louder than line",
-                     "louder than around", "log2 duration", "cluster size", "rest before",
-                     "leap from previous", "leap to next", "line density", "gap above the rest")
-TOP_LINE_WEIGHTS = (0.219, -1.793, -0.622, 0.110, 0.776, -0.174, -0.016, -0.038, -0.241, -0.261, 0.635, 0.454)
-
-
-def skyline(start, end, pitch, clusters) -> np.ndarray:
-    """Indices of the top line: each onset cluster's highest note that is no ornament, unless the
-    line's current note still sounds above it (notes sorted by onset, highest first)."""
-    out, mel_end, mel_pitch = [], -np.inf, -1
-    for a, b in clusters:  # notes a..b-1 share an onset, highest first
-        top = a
-        while top < b and end[top] - start[top] < MIN_MELODY_DUR and b - a > 1:
-            top += 1
-        if top == b or (mel_end > start[a] + ONSET_TOL and mel_pitch > pitch[top]):
-            continue
-        out.append(top)
-        mel_end, mel_pitch = end[top], pitch[top]
-    return np.asarray(out, dtype=np.int64)
-
-
-def top_line_features(start, end, pitch, velocity, mel, clusters) -> np.ndarray:
-    """Features [len(mel), 12] of the top-line candidates ``mel`` (indices into notes sorted by
-    onset, highest first; ``clusters`` their onset clusters): see ``TOP_LINE_FEATURES``."""
-    t, p, v = start[mel], pitch[mel].astype(float), velocity[mel]
-    dur = end[mel] - t
-    lo = np.searchsorted(t, t - REGISTER_WINDOW)
-    hi = np.searchsorted(t, t + REGISTER_WINDOW, side="right")
-    idx = lo[:, None] + np.arange(int((hi - lo).max()))[None, :]
-    inside = idx < hi[:, None]
-    local_p = np.nanpercentile(np.where(inside, p[np.minimum(idx, p.size - 1)], np.nan), 60, axis=1)
-    local_v = np.nanmedian(np.where(inside, v[np.minimum(idx, v.size - 1)], np.nan), axis=1)
-    # loudness of all notes struck within a window around each candidate (accompaniment included)
-    by_start = np.argsort(start, kind="stable")
-    cv = np.concatenate([[0.0], np.cumsum(velocity[by_start])])
-    a = np.searchsorted(start[by_start], t - 1.0)
-    b = np.searchsorted(start[by_start], t + 1.0, side="right")
-    around = (cv[b] - cv[a]) / np.maximum(b - a, 1)
-    size = np.zeros(start.size)
-    second = np.full(start.size, np.nan)
-    for ca, cb in clusters:
-        size[ca:cb] = cb - ca
-        if cb - ca > 1:
-            second[ca] = pitch[ca + 1]
-    prev_end = np.concatenate([[-np.inf], end[mel][:-1]])
-    rest = np.clip(t - prev_end, 0, 4) / 4
-    leap_prev = np.abs(np.diff(p, prepend=p[0])) / 12
-    leap_next = np.abs(np.diff(p, append=p[-1])) / 12
-    return np.stack([
-        np.ones(mel.size), np.maximum(local_p - p, 0) / 12, (p - np.median(p)) / 12, (v - local_v) / 20,
-        (v - around) / 20, np.log2(np.maximum(dur, 1 / 32)), np.minimum(size[mel] - 1, 5) / 5, rest,
-        np.minimum(leap_prev, 2), np.minimum(leap_next, 2), (hi - lo) / (8 * REGISTER_WINDOW),
-        np.nan_to_num(np.minimum(p - second[mel], 24) / 12, nan=1.0)], axis=1)
 
 
 def onset_clusters(track: Track) -> tuple[np.ndarray, list[tuple[int, int]]]:

@@ -19,7 +19,10 @@ through the two tempo maps):
   features (:mod:`midistyle.style.arrangement`).
 
 The same measures on real songs of each target genre are the reference (:func:`reference`);
-:func:`check` applies the bar. Numpy only; the judges are loaded by the caller.
+:func:`check` applies the bar. A converter with a seed may be run at several (:func:`run`'s
+``seed`` tags the records): :func:`summary` pools every output and adds each seed's judged share
+and the pooled share's Wilson interval (:func:`wilson`). Numpy only; the judges are loaded by the
+caller.
 """
 from __future__ import annotations
 
@@ -189,10 +192,11 @@ def measure(source: Song, output: Song, judges: Judges, src_melody=None) -> dict
 
 
 def run(sources: list[tuple[Song, str]], convert: Convert, targets: Iterable[str], judges: Judges,
-        progress: Callable[[str], None] | None = None) -> dict[str, list[dict]]:
+        progress: Callable[[str], None] | None = None, seed: int | None = None) -> dict[str, list[dict]]:
     """Convert each source (song, genre) to every target but its own genre and measure it.
     Returns target -> records (``source``, ``from``, the measures, ``seconds``; ``error`` when the
-    converter raised: the output counts as failing every measure)."""
+    converter raised: the output counts as failing every measure; ``seed``, when given: the
+    converter's seed, for :func:`summary` to pool runs at several seeds)."""
     out: dict[str, list[dict]] = {t: [] for t in targets}
     cache: dict[int, tuple] = {}
     unchanged: dict[int, dict] = {}  # a converter that hands the source back is measured once
@@ -200,7 +204,7 @@ def run(sources: list[tuple[Song, str]], convert: Convert, targets: Iterable[str
         for k, (song, genre) in enumerate(sources):
             if genre == target:
                 continue
-            rec: dict = {"source": song.source, "from": genre}
+            rec: dict = {"source": song.source, "from": genre, **({} if seed is None else {"seed": seed})}
             t0 = time.perf_counter()
             try:
                 result = convert(song, target)
@@ -224,7 +228,8 @@ def run(sources: list[tuple[Song, str]], convert: Convert, targets: Iterable[str
 def reference(reals: Iterable[Song], genre: str, judges: Judges) -> dict:
     """Real songs of ``genre``: each judge's recognition (share judged ``genre``), the markers' medians."""
     records = [judges.read(s) for s in reals]
-    return {"songs": len(records), **_rates(records, genre, judges), "markers": _marker_medians(records)}
+    return {"songs": len(records), **_rates(records, genre, judges), "mean_p": _mean_p(records, genre, judges),
+            "markers": _marker_medians(records)}
 
 
 def _rates(records: list[dict], genre: str, judges: Judges) -> dict:
@@ -236,6 +241,30 @@ def _rates(records: list[dict], genre: str, judges: Judges) -> dict:
         known = judge is not None and genre in judge.genres and records
         out[name] = float(np.mean([verdict(r.get(name)) == genre for r in records])) if known else None
     return out
+
+
+def _mean_p(records: list[dict], genre: str, judges: Judges) -> dict:
+    """Each judge's mean probability of ``genre`` (a failed or unread output counts 0); None as in :func:`_rates`."""
+    out = {}
+    for name in ("notes", "arrangement"):
+        judge = getattr(judges, name)
+        known = judge is not None and genre in judge.genres and records
+        out[name] = float(np.mean([(r.get(name) or {}).get(genre, 0.0) for r in records])) if known else None
+    return out
+
+
+def wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval (``z`` = 1.96: 95%) of a share ``k / n``: the shares ``p`` with
+    ``|k/n - p| <= z sqrt(p (1 - p) / n)``. ``k`` may be fractional (a pooled share times an
+    effective ``n``); ``n`` = 0 says nothing: (0, 1)."""
+    if n <= 0:
+        return 0.0, 1.0
+    if not 0 <= k <= n:
+        raise ValueError(f"share {k}/{n} outside [0, 1]")
+    p, zz = k / n, z * z
+    centre = (p + zz / (2 * n)) / (1 + zz / n)
+    half = z * np.sqrt(p * (1 - p) / n + zz / (4 * n * n)) / (1 + zz / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def _marker_medians(records: list[dict]) -> dict:
@@ -253,22 +282,35 @@ def _marker_medians(records: list[dict]) -> dict:
 
 
 def summary(records: list[dict], target: str, judges: Judges) -> dict:
-    """One target's outputs: judged-target rates, mean melody F1, mean chroma similarity, markers."""
+    """One target's outputs, pooled over the seeds they were converted at: judged-target rates, mean
+    melody F1, mean chroma similarity, markers; ``seeds`` and, per judge, ``per_seed`` (the judged
+    share at each seed, in ``seeds`` order), ``mean_p`` (mean probability of ``target``) and
+    ``interval`` (the pooled share's 95% Wilson interval with ``n`` = the number of ``sources``:
+    one source's outputs at several seeds are not independent draws, so counting each output would
+    narrow it falsely)."""
     ok = [r for r in records if "error" not in r]
+    seeds = sorted({r.get("seed", 0) for r in records})
+    n_sources = len({(r["source"], r["from"]) for r in records})
+    rates = _rates(records, target, judges)
+    at = [_rates([r for r in records if r.get("seed", 0) == s], target, judges) for s in seeds]
+    per_seed = {j: None if rates[j] is None else [a[j] for a in at] for j in rates}
+    interval = {j: None if rates[j] is None else list(wilson(rates[j] * n_sources, n_sources)) for j in rates}
 
     def mean(key):
         vals = [r[key] if "error" not in r and r.get(key) is not None and np.isfinite(r[key]) else 0.0
                 for r in records]  # a failed or empty output keeps nothing
         return float(np.mean(vals)) if vals else None
 
-    return {"songs": len(records), "errors": len(records) - len(ok), **_rates(records, target, judges),
+    return {"songs": len(records), "sources": n_sources, "seeds": seeds, "errors": len(records) - len(ok), **rates,
+            "per_seed": per_seed, "mean_p": _mean_p(records, target, judges), "interval": interval,
             "melody_f1": mean("melody_f1"), "melody_kept": mean("melody_kept"), "chroma": mean("chroma"),
             "markers": _marker_medians(ok), "seconds": float(sum(r["seconds"] for r in records))}
 
 
 def check(out: dict, real: dict, bar: Mapping[str, float] = BAR) -> dict:
     """The bar for one target: ``{"notes", "arrangement", "melody", "harmony": bool or None,
-    "unjudged": [judges with no rate], "pass": bool}``. A judge check is None when that judge has no
+    "unjudged": [judges with no rate], "within_noise": [judges whose bar lies inside the pooled
+    share's 95% interval (``out["interval"]``, when given)], "pass": bool}``. A judge check is None when that judge has no
     rate for the target or its real music (a genre it was not fitted on: the style judge and
     country); the target then passes on the other checks, with at least one judge's, and
     ``unjudged`` says which judge could not say."""
@@ -276,6 +318,9 @@ def check(out: dict, real: dict, bar: Mapping[str, float] = BAR) -> dict:
     for judge in ("notes", "arrangement"):
         o, r = out.get(judge), real.get(judge)
         res[judge] = None if o is None or r is None else bool(o >= bar["judged"] * r - 1e-12)
+    intervals = out.get("interval") or {}
+    res["within_noise"] = [j for j in ("notes", "arrangement") if res[j] is not None and intervals.get(j)
+                           and intervals[j][0] <= bar["judged"] * real[j] <= intervals[j][1]]
     res["melody"] = out.get("melody_f1") is not None and out["melody_f1"] >= bar["melody_f1"]
     res["harmony"] = out.get("chroma") is not None and out["chroma"] >= bar["chroma"]
     judged = [res[j] for j in ("notes", "arrangement") if res[j] is not None]
@@ -285,4 +330,4 @@ def check(out: dict, real: dict, bar: Mapping[str, float] = BAR) -> dict:
 
 
 __all__ = ["BAR", "Judges", "MARKERS", "TOLERANCE", "chroma_similarity", "check", "in_frame", "markers", "measure",
-           "melody", "note_f1", "reference", "run", "summary"]
+           "melody", "note_f1", "reference", "run", "summary", "wilson"]

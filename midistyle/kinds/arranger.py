@@ -78,16 +78,16 @@ def arrange_parts(lead, genre: str, model: str | os.PathLike, *, threshold: floa
 
 
 def arrange(lead, genre: str, model: str | os.PathLike, *, profile=None, threshold: float = 0.5,
-            keep: tuple[str, ...] = (), device: str = "cpu"):
+            keep: tuple[str, ...] = (), device: str = "cpu", seed: int = 0):
     """The lead sheet ``lead`` arranged in ``genre`` by the arranger checkpoint ``model``: its parts
     (:func:`arrange_parts`) played as ``profile`` (a
     :class:`~midistyle.arrangement.profile.GenreProfile`; None: default programs, straight, every
     part) says, the source's melody, tempo map and meters kept (see
-    :func:`midistyle.arrangement.arrange.finish` for ``keep``)."""
+    :func:`midistyle.arrangement.arrange.finish` for ``keep``; ``seed``: the timing spread's draw)."""
     from midistyle.arrangement.arrange import finish
 
     parts, roll = arrange_parts(lead, genre, model, threshold=threshold, device=device)
-    return finish(lead, parts, roll, profile, keep=keep)
+    return finish(lead, parts, roll, profile, keep=keep, seed=seed)
 
 
 KIND = register(Kind(

@@ -136,8 +136,9 @@ def test_a_chords_core_is_its_root_third_and_fifth_whatever_its_colour():
     assert _weights(cores[2]) == {F: 2.0, A: 1.0, C: 1.0}
 
 
-def _chord_bar(song: int, classes, cfg):
-    """One 4/4 bar holding a chord: its chroma, the chord in the comping, its first class in the bass."""
+def _chord_bar(song: int, classes, cfg, bar: int = 0, bass_pitch: int | None = None):
+    """One 4/4 bar holding a chord: its chroma, the chord in the comping, ``bass_pitch`` (default:
+    its first class in octave 2) in the bass."""
     from midistyle.arrangement.retrieve import BarRecord
     from midistyle.representation.drums import LANES
 
@@ -145,10 +146,11 @@ def _chord_bar(song: int, classes, cfg):
     chroma = np.zeros((steps, 12), np.float32)
     chroma[:, list(classes)] = 1.0
     bass, comp = np.zeros((2, steps, cfg.n_pitches), bool), np.zeros((2, steps, cfg.n_pitches), bool)
-    bass[0, 0, 36 + classes[0] - cfg.low_pitch] = bass[1, :, 36 + classes[0] - cfg.low_pitch] = True
+    low = (36 + classes[0] if bass_pitch is None else bass_pitch) - cfg.low_pitch
+    bass[0, 0, low] = bass[1, :, low] = True
     for pc in classes:
         comp[0, 0, 60 + pc - cfg.low_pitch] = comp[1, :, 60 + pc - cfg.low_pitch] = True
-    return BarRecord(song, 0, chroma, bass, comp, np.zeros((steps, len(LANES)), bool))
+    return BarRecord(song, bar, chroma, bass, comp, np.zeros((steps, len(LANES)), bool))
 
 
 def _played(parts: dict, role: str, arr) -> list[set[int]]:
@@ -199,3 +201,87 @@ def test_colour_costs_nothing_and_a_coloured_query_takes_a_plain_bar_of_its_root
         scores = _scores(shifted_cores(bank), q)[:, 5]  # shift 0
         assert scores[0] == pytest.approx(1.0) and scores[1] == pytest.approx(1.0)  # C, C7
         assert scores[2] < 0.6  # A minor
+
+
+def _alternating(*charts):
+    """The band song's grid with its bars' chords cycling through ``charts`` (pitch-class tuples)."""
+    arr = _arr()
+    chroma = np.zeros_like(arr.chroma)
+    for i, (a, b) in enumerate(zip(arr.bar_starts[:-1], arr.bar_starts[1:])):
+        chroma[a:b, list(charts[i % len(charts)])] = 1.0
+    return dataclasses.replace(arr, chroma=chroma)
+
+
+def _bass_lines(parts, arr) -> list[int]:
+    """The lowest bass pitch of each bar."""
+    cfg = arr.cfg
+    return [int(np.flatnonzero(parts["bass"][0, a:b].any(axis=0))[0]) + cfg.low_pitch
+            for a, b in zip(arr.bar_starts[:-1], arr.bar_starts[1:])]
+
+
+def _teacher(cfg, song: int = 9):
+    """A real song of the bank whose bass moves a 5th up or a 4th down at every bar line (A2 E3 A2 E3),
+    on minor chords no major bar of the query can take."""
+    return [_chord_bar(song, (A, C, E), cfg, bar=i, bass_pitch=45) if i % 2 == 0 else
+            _chord_bar(song, (E, G, B), cfg, bar=i, bass_pitch=52) for i in range(6)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_bass_leads_to_the_near_bar_of_the_same_chord_where_bars_picked_alone_leap(seed):
+    arr = _alternating((C, E, G), (G, B, D))
+    cfg = arr.cfg
+    # C with its bass on C2; G twice: its bass on G2 (a 5th up) or on G3 (an octave and a 5th up)
+    bank = build_bank([_chord_bar(0, (C, E, G), cfg), _chord_bar(1, (G, B, D), cfg, bass_pitch=55),
+                       _chord_bar(2, (G, B, D), cfg, bass_pitch=43), *_teacher(cfg)], "leaps", cfg)
+    lines = _bass_lines(retrieve(arr, bank, seed=seed), arr)
+    assert lines[:4] == [36, 43, 36, 43]
+    moves = np.abs(np.diff(lines))
+    assert moves.max() <= 12, lines
+
+
+def test_bars_picked_alone_leap_on_that_bank():
+    arr = _alternating((C, E, G), (G, B, D))
+    cfg = arr.cfg
+    bank = build_bank([_chord_bar(0, (C, E, G), cfg), _chord_bar(1, (G, B, D), cfg, bass_pitch=55),
+                       _chord_bar(2, (G, B, D), cfg, bass_pitch=43), *_teacher(cfg)], "leaps", cfg)
+    leaps = [np.abs(np.diff(_bass_lines(retrieve(arr, bank, seed=s, voice_weight=0.0), arr))).max() for s in range(6)]
+    assert max(leaps) > 12  # without the motion term, ties fall anywhere: the test above can fail
+
+
+def test_the_same_seed_gives_the_same_parts():
+    arr = _arr()
+    bank = build_bank([*arrangement_bars(arr), *arrangement_bars(_arr(swing=0.66, ride=True), 1),
+                       *arrangement_bars(_arr(seed=2), 2)], "band", arr.cfg)
+    query = _alternating((C, E, G), (A, C, E), (F, A, C), (G, B, D))
+    one, two = retrieve(query, bank, seed=5), retrieve(query, bank, seed=5)
+    for role in ("bass", "comp", "drums"):
+        np.testing.assert_array_equal(one[role], two[role])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_wrong_root_never_wins_for_smoothness_alone(seed):
+    arr = _alternating((C, E, G), (G, B, D))
+    cfg = arr.cfg
+    # for the G bars: E minor, its bass on G2 a 5th above the C, or G major with its bass on G3
+    bank = build_bank([_chord_bar(0, (C, E, G), cfg), _chord_bar(1, (E, G, B), cfg, bass_pitch=43),
+                       _chord_bar(2, (G, B, D), cfg, bass_pitch=55), *_teacher(cfg)], "roots", cfg)
+    parts = retrieve(arr, bank, seed=seed, voice_weight=100.0)  # smoothness weighed far above the chords
+    played = _played(parts, "comp", arr)
+    assert played[1] == played[3] == {G, B, D}
+    assert [p % 12 for p in _bass_lines(parts, arr)[:4]] == [C, G, C, G]
+
+
+def test_bass_motion_is_learned_from_consecutive_bars_of_the_same_song(tmp_path):
+    from midistyle.arrangement.voicelead import bass_ends
+
+    cfg = _arr().cfg
+    bars = _teacher(cfg)
+    bank = build_bank([_chord_bar(0, (C, E, G), cfg), *bars], "teach", cfg)
+    first, last = bass_ends(bank.bass[:, 0])
+    assert (first + cfg.low_pitch).tolist() == (last + cfg.low_pitch).tolist() == [36, 45, 52, 45, 52, 45, 52]
+    motion = load_bank(save_bank(bank, tmp_path / "bank")).motion  # learned at load from the arrays
+    assert motion.next.tolist() == [-1, 2, 3, 4, 5, 6, -1]  # song 0's bar has no next bar; the teacher's chain
+    up, down, octave = (motion.step_score(np.array(45 - cfg.low_pitch), np.array(45 + d - cfg.low_pitch))
+                        for d in (7, -7, 12))
+    assert up == down == 0.0 and octave < -2.0  # both steps seen make up the common mass, an octave never
+    assert motion.step_score(np.array(-1), np.array(5)) == 0.0  # a bar without bass costs nothing

@@ -6,8 +6,11 @@ chords, transposed by ``k`` semitones (-5..6), best match the song's chords beat
 bar's bass and comping are transposed by the same ``k`` and its drums are copied. Chords are
 matched on their core (:func:`chord_core`: root, third and fifth), so a bank bar's own colour
 (its 7ths, 6ths) costs it nothing against a triad of the same root: the genre's bars keep the
-colour they were played with, as often as its songs play it, and the song keeps its roots. Continuing
-the previous pick's source bar scores a bonus, so phrases of the real songs are kept together.
+colour they were played with, as often as its songs play it, and the song keeps its roots. The bars
+are chosen together, not one by one: continuing the previous pick's source bar scores a bonus, so
+phrases of the real songs are kept together, and among bars that fit the chords about equally the
+bass line takes the steps across bar lines the bank's own songs take
+(:mod:`~midistyle.arrangement.voicelead`), so it does not leap where they seldom do.
 Nothing in here knows a genre: a bank is whatever its folder's songs play. Numpy only.
 
 A bank is stored as data: ``bank.safetensors`` (bit-packed arrays) + ``bank.json``.
@@ -30,6 +33,7 @@ from ..errors import InputError
 from ..representation.drums import LANES
 from .encode import Arrangement
 from .planes import pack, unpack
+from .voicelead import OCTAVES, VOICE_WEIGHT, BassMotion, beam_path
 
 FORMAT, VERSION = "midistyle-arrangement-bank", 1
 SHIFTS = np.arange(-5, 7)
@@ -63,6 +67,11 @@ class Bank:
     @property
     def n_bars(self) -> int:
         return int(self.length.shape[0])
+
+    @functools.cached_property
+    def motion(self) -> BassMotion:
+        """How this bank's bass moves across bar lines (learned from its arrays on first use)."""
+        return BassMotion.learn(self.bass[:, 0], self.song, self.bar)
 
 
 def beat_chroma(chroma: np.ndarray, steps_per_beat: int, n_beats: int) -> np.ndarray:
@@ -202,44 +211,76 @@ def plays(bank: Bank, roles: Iterable[str]) -> np.ndarray:
     return ok
 
 
-def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed: int = 0) -> dict[str, np.ndarray]:
+def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed: int = 0,
+             voice_weight: float = VOICE_WEIGHT) -> dict[str, np.ndarray]:
     """Bass, comping and drums for ``arr``'s bars from ``bank``: role -> tensor over the song's grid.
 
-    Each bar takes the best-scoring bank bar of the same length (any length when none matches:
-    the bank bar is cut or its pattern repeated to fit); scores are :func:`_scores`, the cosine of
-    the two bars' chord cores beat by beat. A bar with no chord chroma (silence in
-    the chart) matches on rhythm alone. ``require``: roles a bank bar must play to be taken (the
-    roles its genre plays), when any bar plays them all. ``seed`` breaks ties between equal scores.
+    Each bar takes a bank bar of the same length (any length when none matches: the bank bar is
+    cut or its pattern repeated to fit), transposed by a shift of :data:`SHIFTS` (its bass also by
+    one of :data:`~midistyle.arrangement.voicelead.OCTAVES`, within the bank's bass range). The bars are chosen together
+    (:func:`~midistyle.arrangement.voicelead.beam_path`) to maximise, over the song, each bar's
+    chord score (:func:`_scores`, the cosine of the two bars' chord cores beat by beat), plus
+    :data:`CONTINUITY_BONUS` for each bar that continues the previous one's song at the same
+    shift, plus ``voice_weight`` times the bass line's log-likelihood under the bank's own motion
+    across bar lines (:class:`~midistyle.arrangement.voicelead.BassMotion`); only bars within
+    :data:`~midistyle.arrangement.voicelead.CHORD_SLACK` of a bar's best chord score compete.
+    A bar with no chord chroma (silence in the chart) matches on rhythm alone. ``require``: roles
+    a bank bar must play to be taken (the roles its genre plays), when any bar plays them all.
+    ``seed`` breaks ties between equal scores.
     """
     if bank.n_bars == 0:
         raise InputError(bank.genre, "the arrangement bank holds no bars")
     if bank.cfg != arr.cfg:
         raise ValueError(f"bank grid {bank.cfg} differs from the song's {arr.cfg}")
+    motion = bank.motion
+    n_k, n_o = len(SHIFTS), len(OCTAVES)
+    bass_shift = SHIFTS[:, None] + OCTAVES[None, :]  # [K, O]
+
+    def moved(pitch: np.ndarray) -> np.ndarray:  # [N] -> [N, K, O], -1 stays -1
+        return np.where(pitch[:, None, None] >= 0, pitch[:, None, None] + bass_shift, -1).reshape(-1)
+
+    first, last = moved(motion.first), moved(motion.last)
+    lo, hi = motion.range
+    fits = (moved(motion.low) >= lo) & (moved(motion.high) <= hi) & (moved(motion.low) >= 0)
     rng = np.random.default_rng(seed)
-    jitter = rng.random((bank.n_bars, len(SHIFTS))) * 1e-4
-    t = arr.n_steps
-    out = {"bass": np.zeros((2, t, arr.cfg.n_pitches), bool), "comp": np.zeros((2, t, arr.cfg.n_pitches), bool),
-           "drums": np.zeros((t, len(LANES)), bool)}
-    n_beats = bank.chroma.shape[1]
+    jitter = rng.random((bank.n_bars, n_k, n_o)) * 1e-4
+    jitter.reshape(-1)[~(fits | np.tile(OCTAVES == 0, bank.n_bars * n_k))] = -np.inf
     full = plays(bank, require)
     if full.any():
         jitter[~full] = -np.inf
-    prev: tuple[int, int] | None = None
+    n_beats = bank.chroma.shape[1]
     shifted = shifted_cores(bank)
-    for a, n in bars_of(arr):
-        scores = _scores(shifted, beat_chroma(arr.chroma[a:a + n], arr.cfg.steps_per_beat, n_beats)) + jitter
+    bars = bars_of(arr)
+
+    def local_of(t: int) -> np.ndarray:
+        a, n = bars[t]
+        scores = _scores(shifted, beat_chroma(arr.chroma[a:a + n], arr.cfg.steps_per_beat, n_beats))
         same = bank.length == n
         if (same & full).any() or not full.any():
             scores[~same] = -np.inf
-        if prev is not None:
-            j, k = prev
-            nxt = np.flatnonzero((bank.song == bank.song[j]) & (bank.bar == bank.bar[j] + 1))
-            scores[nxt, k] += CONTINUITY_BONUS
-        j, k = np.unravel_index(int(np.argmax(scores)), scores.shape)
-        prev = (int(j), int(k))
+        return (scores[:, :, None] + jitter).reshape(-1)
+
+    def transition(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:  # cur is sorted
+        out = voice_weight * motion.step_score(last[prev][:, None], first[cur][None, :])
+        nxt = successors(prev)
+        at = np.minimum(np.searchsorted(cur, nxt), cur.size - 1)
+        hit = np.flatnonzero(cur[at] == nxt)
+        out[hit, at[hit]] += CONTINUITY_BONUS
+        return out
+
+    def successors(states: np.ndarray) -> np.ndarray:  # the next bar of the same song, same shift and octave
+        j, ko = np.divmod(states, n_k * n_o)
+        return np.where(motion.next[j] >= 0, motion.next[j] * n_k * n_o + ko, -1)
+
+    path = beam_path(len(bars), local_of, lambda s: voice_weight * motion.register_score(first[s]), transition, successors)
+    t = arr.n_steps
+    out = {"bass": np.zeros((2, t, arr.cfg.n_pitches), bool), "comp": np.zeros((2, t, arr.cfg.n_pitches), bool),
+           "drums": np.zeros((t, len(LANES)), bool)}
+    for (a, n), state in zip(bars, path):
+        j, k, o = np.unravel_index(state, (bank.n_bars, n_k, n_o))
         length = int(bank.length[j])
         reps = np.arange(n) % length  # repeat a shorter bar's pattern, cut a longer one
-        out["bass"][:, a:a + n] = shift_roll(bank.bass[j][:, reps], int(SHIFTS[k]))
+        out["bass"][:, a:a + n] = shift_roll(bank.bass[j][:, reps], int(bass_shift[k, o]))
         out["comp"][:, a:a + n] = shift_roll(bank.comp[j][:, reps], int(SHIFTS[k]))
         out["drums"][a:a + n] = bank.drums[j][reps]
     return out

@@ -24,12 +24,6 @@ def _shipped(path: Path) -> StyleJudge | None:
     return _JUDGES[path]
 
 
-def knows(to: str, judge: str = "arrangement") -> bool:
-    """Whether the shipped ``judge`` ("style" or "arrangement") is installed and knows genre ``to``."""
-    loaded = _shipped(SHIPPED if judge == "style" else SHIPPED_ARRANGEMENT)
-    return loaded is not None and to in loaded.genres
-
-
 def _verdict(which: str, song, to: str, heard: int) -> dict | None:
     judge = _shipped(SHIPPED if which == "style" else SHIPPED_ARRANGEMENT)
     if judge is None or to not in judge.genres:

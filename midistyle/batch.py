@@ -15,8 +15,8 @@ from .atomic import check_writable, remove_leftovers
 from .errors import Interrupted, one_line
 from .representation import read
 from .representation.files import find_pieces
-from .style.verdict import style_verdict
-from .transfer import load_converter
+from .style.verdict import output_verdicts
+from .transfer import by_arrangement, load_converter
 
 
 @dataclasses.dataclass
@@ -28,10 +28,15 @@ class BatchReport:
     skipped: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # output already there
     aligned: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (source, what alignment found)
     verdicts: list[tuple[str, dict]] = dataclasses.field(default_factory=list)  # (output, style_verdict), when known
+    arrangement_verdicts: list[tuple[str, dict]] = dataclasses.field(default_factory=list)  # arranged outputs'
 
-    def off_target(self) -> list[tuple[str, dict]]:
-        """Outputs the style judge does not call the target genre."""
-        return [(dst, v) for dst, v in self.verdicts if not v["matches"]]
+    def judged(self, judge: str = "style") -> list[tuple[str, dict]]:
+        """``(output, verdict)`` of one judge: ``"style"`` or ``"arrangement"`` (arranged outputs only)."""
+        return self.arrangement_verdicts if judge == "arrangement" else self.verdicts
+
+    def off_target(self, judge: str = "style") -> list[tuple[str, dict]]:
+        """Outputs ``judge`` does not call the target genre."""
+        return [(dst, v) for dst, v in self.judged(judge) if not v["matches"]]
 
 
 def folder_jobs(folder: Path, output: Path, to: str) -> list[tuple[str, Path]]:
@@ -51,6 +56,7 @@ def _init_worker(to, model, device, threads, edit=False, keep=(), from_genre=Non
 
         torch.set_num_threads(threads)
     _WORKER["conv"] = conv
+    _WORKER["arranges"] = by_arrangement(to, model, edit=edit)  # the arrangement judge hears it too
 
 
 def engine_convert(jobs, to, model, device, host_slots=None, edit=False, keep=(), from_genre=None) -> list:
@@ -84,7 +90,9 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
                                                   from_genre=from_genre, align_beats=align_beats)
         write_midi(song, dst)
         to = info.get("to") or getattr(_WORKER["conv"], "target", None)
-        info["verdict"] = style_verdict(song, to) if to else None
+        if to:
+            verdicts = output_verdicts(song, to, arranged=_WORKER["arranges"])
+            info["verdict"], info["arrangement_verdict"] = verdicts["style"], verdicts["arrangement"]
         if wav:
             from .render import render
             render(dst, Path(dst).with_suffix(".wav"))
@@ -194,6 +202,8 @@ def _collect(results, report: BatchReport, progress) -> None:
                 report.aligned.append((src, info["aligned"]))
             if info and info.get("verdict"):
                 report.verdicts.append((dst, info["verdict"]))
+            if info and info.get("arrangement_verdict"):
+                report.arrangement_verdicts.append((dst, info["arrangement_verdict"]))
         else:
             report.failed.append((src, err))
         if progress:
@@ -201,3 +211,4 @@ def _collect(results, report: BatchReport, progress) -> None:
     for part in (report.written, report.failed, report.skipped, report.aligned):
         part.sort()
     report.verdicts.sort(key=lambda item: item[0])
+    report.arrangement_verdicts.sort(key=lambda item: item[0])

@@ -63,7 +63,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
     if engine != "local" or engine_address:
         raise click.UsageError("--engine and --engine-address are for a folder input")
     from ..representation import read, write_midi
-    from ..style.verdict import style_verdict
+    from ..style.verdict import output_verdicts
     from ..transfer import load_converter
     from ..representation.files import Piece
     from ..representation.midi_io import split_tune
@@ -86,7 +86,7 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         click.echo(f"source genre: {info['detected']} (detected, p={info['detected_p']:.2f})")
     write_midi(result, out)
     click.echo(f"wrote {out}: {info['bars']} bars, {info['notes_in']} notes in, {info['notes_out']} out ({conv.target})")
-    _say_verdict(style_verdict(result, conv.target), out, arranges)
+    _say_verdicts(output_verdicts(result, conv.target, arranged=arranges), out, conv.target, arranges)
     if wav or compare:
         from ..render import render, render_compare
         if wav:
@@ -103,20 +103,26 @@ OFF_TARGET_HINT = ("the model moved the notes but not far enough for the tool's 
                    "(`midistyle evaluate` measures a model on many songs)")
 ARRANGED_OFF_TARGET_HINT = ("it judges the pitched notes, and the arrangement keeps the song's melody and chords "
                             "(`midistyle evaluate` measures a transfer on many songs, with the arrangement judge)")
+ARRANGEMENT_OFF_TARGET_HINT = ("the genre's drums, bass, comping, feel and instruments did not carry the song there "
+                               "(`midistyle evaluate` measures a transfer on many songs)")
 
 
-def _hint(arranges: bool) -> str:
+def _hint(verdict: dict, arranges: bool) -> str:
+    if verdict.get("judge") == "arrangement":
+        return ARRANGEMENT_OFF_TARGET_HINT
     return ARRANGED_OFF_TARGET_HINT if arranges else OFF_TARGET_HINT
 
 
-def _say_verdict(verdict: dict | None, out: Path, arranges: bool) -> None:
-    """The style judge's verdict on one output, and a warning when it is not the target."""
-    from ..style.verdict import describe_verdict
-    if verdict is None:
-        return
-    click.echo(describe_verdict(verdict))
-    if not verdict["matches"]:
-        click.echo(f"warning: the style judge does not call {out} {verdict['to']}; {_hint(arranges)}", err=True)
+def _say_verdicts(verdicts: dict, out: Path, to: str, arranges: bool) -> None:
+    """The judges' verdicts on one output (:func:`~midistyle.style.verdict.describe_verdicts`), and a
+    warning when the deciding one (the arrangement judge's, when it judged) is not the target."""
+    from ..style.verdict import LABELS, deciding, describe_verdicts
+    for line in describe_verdicts(verdicts, to, arranged=arranges):
+        click.echo(line)
+    verdict = deciding(verdicts)
+    if verdict is not None and not verdict["matches"]:
+        click.echo(f"warning: the {LABELS[verdict['judge']]} does not call {out} {to}; {_hint(verdict, arranges)}",
+                   err=True)
 
 
 def _check_transfer(to: str, model: Path | None, edit: bool, arrange: bool, keep: tuple[str, ...]) -> bool:
@@ -169,7 +175,6 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
                     engine="local", engine_address=None, align_beats="auto", edit=False, keep=(), arranges=True):
     from tqdm import tqdm
     from ..batch import convert_many, folder_jobs
-    from ..style.verdict import describe_verdict
     if output is None:
         raise click.UsageError("a folder input needs -o OUTPUT_FOLDER")
     if output.exists() and not output.is_dir():
@@ -186,13 +191,7 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
     if report.skipped:
         done += f" ({len(report.skipped)} already there, kept; --force redoes them)"
     click.echo(done)
-    if report.verdicts:
-        off = report.off_target()
-        click.echo(f"style judge: {len(report.verdicts) - len(off)} of {len(report.verdicts)} outputs judged {to}")
-        if off:
-            dst, v = off[0]
-            click.echo(f"warning: {len(off)} output(s) not judged {to} by the style judge, e.g. {dst}: "
-                       f"{describe_verdict(v).removeprefix('style judge: ')}; {_hint(arranges)}", err=True)
+    _say_counts(report, to, arranges)
     if report.aligned:
         click.echo(f"re-timed {len(report.aligned)} to beats estimated from their notes "
                    f"(--align-beats-mode {align_beats}):")
@@ -203,3 +202,25 @@ def _convert_folder(source, to, output, from_genre, model, wav, seed, threshold,
         for src, reason in report.failed:
             click.echo(f"  {src}: {reason}", err=True)
         sys.exit(ExitCode.FAILED)
+
+
+def _say_counts(report, to: str, arranges: bool) -> None:
+    """A folder's summary: outputs judged ``to`` by each judge (the arrangement judge first, when it
+    judged), and a warning naming one output the deciding judge does not call ``to``."""
+    from ..style.verdict import ASIDE_LABEL, LABELS, describe_verdict
+    counts, judges = [], [j for j in ("arrangement", "style") if report.judged(j)]
+    for judge in judges:
+        label = ASIDE_LABEL if judge == "style" and "arrangement" in judges else LABELS[judge]
+        n = len(report.judged(judge))
+        counts.append(f"{label}: {n - len(report.off_target(judge))} of {n} outputs judged {to}")
+    if not counts:
+        return
+    if arranges and "arrangement" not in judges:
+        counts[-1] += f" (the arrangement judge knows no {to})"
+    click.echo("; ".join(counts))
+    off = report.off_target(judges[0])
+    if off:
+        dst, v = off[0]
+        label = LABELS[judges[0]]
+        click.echo(f"warning: {len(off)} output(s) not judged {to} by the {label}, e.g. {dst}: "
+                   f"{describe_verdict(v).removeprefix(label + ': ')}; {_hint(v, arranges)}", err=True)

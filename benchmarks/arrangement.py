@@ -304,19 +304,29 @@ def page(results: dict) -> str:
     return "\n".join(lines)
 
 
+def draw_args(ap: argparse.ArgumentParser, *, defaults: bool = True) -> None:
+    """The options every arrangement benchmark draws its songs with: corpus, assets, per-genre, reals, seed
+    (``defaults=False``: corpus and assets must be given)."""
+    if defaults:
+        ap.add_argument("--corpus", type=Path, default=ROOT / "runs" / "arrangements")
+        ap.add_argument("--assets", type=Path, default=ROOT / "runs" / "arrangement_assets")
+    else:
+        ap.add_argument("--corpus", type=Path, required=True)
+        ap.add_argument("--assets", type=Path, required=True)
+    ap.add_argument("--per-genre", type=int, default=4)
+    ap.add_argument("--reals", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=0, help="seed of the draw of sources and real songs")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, default=ROOT / "runs" / "arrangements")
-    ap.add_argument("--assets", type=Path, default=ROOT / "runs" / "arrangement_assets")
+    draw_args(ap)
     ap.add_argument("--arrangement-judge", default=None, help="judge folder (default: the shipped one)")
     ap.add_argument("--arranger-model", type=Path, default=None)
     ap.add_argument("--methods", default="source,retrieval,stargan")
     ap.add_argument("--mma-grooves", type=Path, default=ROOT / "benchmarks" / "mma_grooves.json",
                     help="genre -> groove per meter for --methods mma (a hand-picked reference setting)")
     ap.add_argument("--targets", default=None, help="comma-separated (default: every genre of the corpus)")
-    ap.add_argument("--per-genre", type=int, default=4)
-    ap.add_argument("--reals", type=int, default=12)
-    ap.add_argument("--seed", type=int, default=0, help="seed of the draw of sources and real songs")
     ap.add_argument("--convert-seeds", default="0",
                     help="comma-separated converter seeds: each source is converted once per seed by the "
                          "converters that take one (retrieval, arranger, stargan, mma); the bar decides on the pooled shares")

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from arrangement import read_songs, val_pieces  # noqa: E402  (benchmarks/ is not a package)
+from arrangement import draw_args, read_songs, val_pieces  # noqa: E402  (benchmarks/ is not a package)
 
 
 def bar_line_steps(onsets: np.ndarray, bar_starts) -> np.ndarray:
@@ -45,13 +45,9 @@ def stats(steps: list[np.ndarray]) -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, required=True)
-    ap.add_argument("--assets", type=Path, required=True)
+    draw_args(ap, defaults=False)
     ap.add_argument("--weights", default="0,0.03", help="comma-separated voice-leading weights")
     ap.add_argument("--targets", default=None)
-    ap.add_argument("--per-genre", type=int, default=4)
-    ap.add_argument("--reals", type=int, default=12)
-    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     from midistyle.analysis.leadsheet import read_lead_sheet
     from midistyle.arrangement.encode import PITCHED_TARGETS, encode

@@ -14,11 +14,10 @@ re-judged, so a part that costs the verdict shows. Prints markdown.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from benchmarks.arrangement import Methods, load_judges, read_songs, val_pieces
+from benchmarks.arrangement import Methods, draw_args, load_judges, read_songs, val_pieces
 
 
 def _judged(judge, songs, target) -> tuple[float, float]:
@@ -53,14 +52,10 @@ def main(argv=None) -> None:
     from midistyle.arrangement.decode import TRACK_NAMES
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--corpus", type=Path, required=True)
-    ap.add_argument("--assets", type=Path, required=True)
+    draw_args(ap, defaults=False)
     ap.add_argument("--targets", required=True, help="comma-separated")
     ap.add_argument("--method", default="retrieval", choices=("retrieval", "source"))
     ap.add_argument("--arrangement-judge", default=None)
-    ap.add_argument("--per-genre", type=int, default=4)
-    ap.add_argument("--reals", type=int, default=12)
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--top", type=int, default=8)
     args = ap.parse_args(argv)
     pieces, _ = val_pieces(args.corpus)

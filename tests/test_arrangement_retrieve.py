@@ -226,13 +226,17 @@ def _teacher(cfg, song: int = 9):
             _chord_bar(song, (E, G, B), cfg, bar=i, bass_pitch=52) for i in range(6)]
 
 
+def _leap_bank(cfg):
+    """C with its bass on C2; G twice: its bass on G2 (a 5th up) or on G3 (an octave and a 5th up)."""
+    return build_bank([_chord_bar(0, (C, E, G), cfg), _chord_bar(1, (G, B, D), cfg, bass_pitch=55),
+                       _chord_bar(2, (G, B, D), cfg, bass_pitch=43), *_teacher(cfg)], "leaps", cfg)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_the_bass_leads_to_the_near_bar_of_the_same_chord_where_bars_picked_alone_leap(seed):
     arr = _alternating((C, E, G), (G, B, D))
     cfg = arr.cfg
-    # C with its bass on C2; G twice: its bass on G2 (a 5th up) or on G3 (an octave and a 5th up)
-    bank = build_bank([_chord_bar(0, (C, E, G), cfg), _chord_bar(1, (G, B, D), cfg, bass_pitch=55),
-                       _chord_bar(2, (G, B, D), cfg, bass_pitch=43), *_teacher(cfg)], "leaps", cfg)
+    bank = _leap_bank(cfg)
     lines = _bass_lines(retrieve(arr, bank, seed=seed), arr)
     assert lines[:4] == [36, 43, 36, 43]
     moves = np.abs(np.diff(lines))
@@ -242,8 +246,7 @@ def test_the_bass_leads_to_the_near_bar_of_the_same_chord_where_bars_picked_alon
 def test_bars_picked_alone_leap_on_that_bank():
     arr = _alternating((C, E, G), (G, B, D))
     cfg = arr.cfg
-    bank = build_bank([_chord_bar(0, (C, E, G), cfg), _chord_bar(1, (G, B, D), cfg, bass_pitch=55),
-                       _chord_bar(2, (G, B, D), cfg, bass_pitch=43), *_teacher(cfg)], "leaps", cfg)
+    bank = _leap_bank(cfg)
     leaps = [np.abs(np.diff(_bass_lines(retrieve(arr, bank, seed=s, voice_weight=0.0), arr))).max() for s in range(6)]
     assert max(leaps) > 12  # without the motion term, ties fall anywhere: the test above can fail
 

@@ -14,7 +14,12 @@ from .common import GENRE_LIST, target_genre
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--data", type=click.Path(path_type=Path), help="A folder of songs to evaluate (instead of FILES).")
 @click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
-@click.option("--model", type=click.Path(path_type=Path), help="A checkpoint folder instead of the shipped model.")
+@click.option("--model", type=click.Path(path_type=Path),
+              help="As convert's: instead of the shipped arrangement, an assets folder (`train bank`), an arranger "
+                   "checkpoint, or an edit model's checkpoint (a GAN, CycleGAN or StarGAN run).")
+@click.option("--edit", is_flag=True,
+              help="Measure the shipped edit model (midistyle/pretrained/to_GENRE), as convert --edit, instead of "
+                   "the arrangement transfer convert runs by default.")
 @click.option("--classifier", type=click.Path(path_type=Path),
               help="CNN genre classifier checkpoint, the second opinion (default: the shipped one).")
 @click.option("--style-judge", "style_judge", type=click.Path(path_type=Path),
@@ -27,12 +32,13 @@ from .common import GENRE_LIST, target_genre
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Report folder (default: eval-<genre> here).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for noise and random samples.")
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
-              show_default=True, help="Note probability threshold, between 0 and 1.")
+              show_default=True, help="Note probability threshold of a network (edit model, arranger), between 0 and 1.")
 @click.option("--device", default=None, help="torch device (default cpu).")
 @click.option("--force", is_flag=True, help="Replace an existing report folder.")
-def evaluate_cmd(files, data, to, model, classifier, style_judge, converted, target_data, max_files, output, seed,
+def evaluate_cmd(files, data, to, model, edit, classifier, style_judge, converted, target_data, max_files, output, seed,
                  threshold, device, force):
-    """Measure a conversion (style strength, content kept, musicality) against baselines; write a report."""
+    """Measure what convert does (the arrangement transfer by default; --edit or an edit model's --model for the
+    edit models): style strength by the judges, content kept, musicality, against baselines; write a report."""
     from tqdm import tqdm
     from ..evaluate.report import evaluate, input_files
     if bool(files) == (data is not None):
@@ -44,7 +50,7 @@ def evaluate_cmd(files, data, to, model, classifier, style_judge, converted, tar
               disable=None) as bar:
         rep = evaluate(inputs, to, out_dir=out, model=model, classifier=classifier, converted_dir=converted,
                        target_real=target_data, seed=seed, threshold=threshold, max_files=max_files, force=force,
-                       device=device, progress=bar.update, style_judge=style_judge)
+                       device=device, progress=bar.update, style_judge=style_judge, edit=edit)
     from ..evaluate.writeup import headline
     click.echo(f"wrote {out / 'report.md'}: {headline(rep)}")
     if rep["failed"]:

@@ -180,6 +180,13 @@ def verdict(probs: Mapping[str, float] | None) -> str | None:
 
 def measure(source: Song, output: Song, judges: Judges, src_melody=None) -> dict:
     """Every measure of one output against its source (``src_melody``: :func:`melody` of the source, if known)."""
+    rec = content(source, output, src_melody)
+    rec.update(judges.read(output))
+    return rec
+
+
+def content(source: Song, output: Song, src_melody=None) -> dict:
+    """What the output kept of its source: ``melody_f1``, ``melody_from``, ``melody_kept``, ``chroma``."""
     onsets, pitches, names = src_melody or melody(source)
     framed = in_frame(output, source)
     est_on, est_p, where = output_melody(framed, names)
@@ -187,7 +194,6 @@ def measure(source: Song, output: Song, judges: Judges, src_melody=None) -> dict
     rec = {"melody_f1": note_f1((onsets, pitches), (est_on, est_p)), "melody_from": where,
            "melody_kept": matched((onsets, pitches), (all_on, all_p)) / onsets.size if onsets.size else None,
            "chroma": chroma_similarity(source, framed)}
-    rec.update(judges.read(output))
     return rec
 
 

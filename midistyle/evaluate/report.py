@@ -18,10 +18,8 @@ run leaves no half report. :func:`compare` draws two songs bar by bar on the fir
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
-import warnings
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -29,13 +27,15 @@ import numpy as np
 
 from ..atomic import atomic_dir, check_writable
 from ..config import RollConfig, to_dict
-from ..errors import InputError, Interrupted, ModelError, OutputError, one_line
+from ..errors import InputError, Interrupted, OutputError, one_line
 from ..representation import read, song_to_roll, write_midi
 from ..representation.beats import on_grid
 from ..representation.files import MIDI_SUFFIXES, Piece, file_pieces, find_pieces
 from ..representation.midi_io import from_midi_bytes, split_tune
+from .arrangement import content
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, UNIT_KEYS, mean_metrics, musicality
 from .scoring import GROUPS, SongScore, TargetClassifier, direction, fit_steps, score_song, strength_table
+from . import converters
 from .style_report import load_recorder, trained_against
 
 REPORT_MD, REPORT_JSON = "report.md", "report.json"
@@ -52,7 +52,8 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
              target_real: Sequence[str | os.PathLike] | str | os.PathLike | None = None,
              seed: int = 0, threshold: float = 0.5, max_files: int | None = None, force: bool = False,
              device: str | None = None, progress: Callable[[int], None] | None = None,
-             style_judge: str | os.PathLike | bool | None = None, cnn_among: Sequence[str] = ()) -> dict:
+             style_judge: str | os.PathLike | bool | None = None, cnn_among: Sequence[str] = (),
+             edit: bool = False) -> dict:
     """Convert ``inputs`` to genre ``to``, measure the result and write a report folder.
 
     Parameters
@@ -61,14 +62,16 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
         is a song of its own
     to : target genre
     out_dir : report folder; an existing one is replaced only with ``force`` and only if it is a report
-    model : checkpoint folder (default: the shipped model for ``to``; with ``converted_dir``: none,
-        so no cycle reconstruction and no S(A->B))
+    model : what converts, as ``convert``'s ``model``: an arrangement assets folder, an arranger
+        checkpoint or an edit model's checkpoint (default: the shipped arrangement assets, as ``convert``;
+        with ``converted_dir``: none, so no cycle reconstruction and no S(A->B))
+    edit : convert with the shipped edit model ``to_<to>`` instead, as ``convert --edit``
     classifier : checkpoint folder, ``False`` for none, ``None`` for the shipped one if installed
     converted_dir : read ``<stem>.<to>.mid`` from here instead of converting
     target_real : real songs of genre ``to`` (list or folder) for the musicality reference and the
         random-target baseline; at most ``max_files`` (default 100) are drawn
     seed : seeds conversion noise and every random draw (file samples, baseline songs)
-    threshold : note probability threshold (conversion and cycle reconstruction)
+    threshold : note probability threshold of a network (edit model, arranger; cycle reconstruction)
     max_files : evaluate a random sample of at most this many inputs
     progress : called with 1 after each input
     style_judge : style judge folder, ``False`` for none, ``None`` for the shipped one: the
@@ -90,10 +93,11 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     out_dir = check_report_dir(out_dir, force)
     files = input_files(inputs, max_files, seed)
     reals = input_files(target_real, max_files or MAX_TARGET_FILES, seed) if target_real is not None else []
-    conv, back = _generators(to, model, converted_dir, device)
-    cnn = _cnn(classifier, to, conv, device, cnn_among)
+    conv, back = converters.load(to, model, converted_dir, device, edit)
+    cnn = converters.cnn(classifier, to, conv, device, cnn_among)
     style = load_recorder(style_judge, to)
     cfg = conv.cfg if conv is not None else cnn.cfg if cnn is not None else RollConfig()
+    arranges = converters.kind(conv) == converters.ARRANGEMENT
     found = _converted_index(Path(converted_dir), to) if converted_dir is not None else None
 
     real_rolls, real_mus, failed_target = [], [], []
@@ -111,6 +115,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
     rng = np.random.default_rng(seed)
     scores: list[SongScore] = []
     style_rows: list[dict] = []
+    kept: list[dict] = []  # melody and harmony kept, for arranged outputs (issue 30's measures)
     failed: list[dict] = []
     first = None
     with atomic_dir(out_dir) as tmp, _interruptible(files, scores, failed) as todo:
@@ -130,6 +135,7 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
                 scored = score_song(src, out, cfg=cfg, source=piece.source, output=shown, real=real,
                                     cnn=cnn, back=back, threshold=threshold)
                 style_rows.append(style.add_song(song, out_song) if style is not None else None)
+                kept.append(content(song, out_song) if arranges else None)
                 scores.append(scored)
                 first = first or (song, src, out_song, out)
             except Exception as exc:  # batches finish, then list failures
@@ -141,11 +147,15 @@ def evaluate(inputs: Sequence[str | os.PathLike] | str | os.PathLike, to: str, *
                              f"no input could be evaluated ({failed[0]['reason'] if failed else 'no inputs'})")
         report = _report(scores, real_mus, cnn, to, cfg, conv, back is not None)
         report["style_judge"] = style.summary(trained_against(conv)) if style is not None else None
-        for rec, row in zip(report["songs"], style_rows):
+        for rec, row, kept_row in zip(report["songs"], style_rows, kept):
             rec["style_p_target"] = row
-        report["settings"] = {"seed": seed, "threshold": threshold, "max_files": max_files,
+            if kept_row is not None:
+                rec["arrangement_content"] = kept_row
+        report["arrangement_content"] = _kept_means(kept) if arranges else None
+        report["settings"] = {"seed": seed, "threshold": threshold if converters.uses_threshold(conv) else None,
+                              "max_files": max_files,
                               "converted_dir": None if converted_dir is None else str(converted_dir),
-                              "window": cnn.window if cnn else (conv.window if conv else None),
+                              "window": cnn.window if cnn else getattr(conv, "window", None),
                               "grid": to_dict(cfg)}
         report["failed"], report["failed_target"] = failed, failed_target
         report["counts"].update(failed=len(failed), target_real=len(real_rolls))
@@ -204,44 +214,6 @@ def check_report_dir(out_dir: str | os.PathLike, force: bool) -> Path:
             raise OutputError(out, "is not a midistyle report folder; refusing to replace it")
     check_writable(out)  # the report is built beside it, at the end: refuse now, not after the work
     return out
-
-
-def _generators(to, model, converted_dir, device):
-    """(Converter into ``to``, Converter back when the kind holds a generator back (a CycleGAN's F), else
-    None); no generator for converted-only runs."""
-    from ..models.checkpoint import load_generator
-    from ..transfer import Converter
-
-    if converted_dir is not None and model is None:
-        return None, None
-    conv = Converter.load(to, model, classifier=False, device=device)
-    if not conv.kind.round_trip:
-        return conv, None
-    back = "b2a" if conv.direction == "a2b" else "a2b"
-    net, meta = load_generator(conv.meta.path, direction=back, device=conv.device)
-    return conv, dataclasses.replace(conv, generator=net, meta=meta, direction=back)
-
-
-def _cnn(classifier, to, conv, device, among=()) -> TargetClassifier | None:
-    from ..genre_classifier import shipped_classifier
-
-    if classifier is False:
-        return None
-    shipped = classifier is None or classifier is True
-    if shipped:
-        try:
-            classifier = shipped_classifier()
-        except ModelError:
-            return None
-    try:
-        return TargetClassifier.load(classifier, to, conv.meta.source if conv is not None else (),
-                                     conv.cfg if conv else None, conv.window if conv else None, device or "cpu", among)
-    except ModelError as exc:
-        if not shipped or among:
-            raise
-        # the shipped CNN is only the second opinion: a model on another grid is judged by the style judge alone
-        warnings.warn(f"the shipped CNN classifier is left out of this report: {one_line(exc)}")
-        return None
 
 
 def _converted_index(folder: Path, to: str) -> dict[str, list[Path]]:
@@ -314,18 +286,23 @@ def _report(scores: list[SongScore], real_mus: list[dict], cnn: TargetClassifier
         toward = {}
     content = {g: mean_metrics([s.content[g] for s in scores if g in s.content]) for g in GROUPS
                if any(g in s.content for s in scores)}
-    model = None if conv is None else {"path": str(conv.meta.path), "kind": conv.meta.kind,
-                                       "source": list(conv.meta.source), "target": list(conv.meta.target),
-                                       "step": conv.meta.step}
     clf = None if cnn is None else {"path": cnn.path, "genres": list(cnn.genres), "source": list(cnn.source),
                                       "among": list(cnn.among) or None}
     windows = sum(len(s.probs.get("source", ())) for s in scores)
-    return {"format": FORMAT, "version": VERSION, "to": to, "model": model, "classifier": clf,
+    return {"format": FORMAT, "version": VERSION, "to": to, "converter": converters.kind(conv),
+            "model": converters.record(conv), "classifier": clf,
             "counts": {"songs": len(scores), "windows": windows,
                        "notes_in": sum(s.notes_in for s in scores), "notes_out": sum(s.notes_out for s in scores)},
             "strength": strength_table(scores, cnn, has_cycle) if cnn is not None and windows else None,
             "content": content, "musicality": mus, "toward_target": toward,
             "songs": [s.record(cnn) for s in scores]}
+
+
+def _kept_means(rows: list[dict]) -> dict:
+    """Means over songs of the arrangement content measures (None where no song has one)."""
+    keys = ("melody_f1", "melody_kept", "chroma")
+    vals = {k: [r[k] for r in rows if r and r.get(k) is not None and np.isfinite(r[k])] for k in keys}
+    return {k: float(np.mean(v)) if v else None for k, v in vals.items()}
 
 
 def _clean(obj):

@@ -133,11 +133,16 @@ def load_recorder(style_judge, to: str, arrangement_judge=None) -> "StyleRecorde
 
 
 def trained_against(conv) -> str:
-    """Which classifier, if any, the generator trained against (its checkpoint's TrainConfig.genre_loss)."""
+    """Which classifier, if any, the converter trained against (its checkpoint's TrainConfig.genre_loss;
+    ``"bank"`` for the arrangement transfer's bank of real bars)."""
+    from .converters import train_meta
+
     if conv is None:
         return "unknown (outputs read from a folder, no model given)"
-    train = conv.meta.train
-    return train.genre_loss if train is not None else "unknown (the checkpoint records no training config)"
+    meta = train_meta(conv)
+    if meta is None:
+        return "bank"
+    return meta.train.genre_loss if meta.train is not None else "unknown (the checkpoint records no training config)"
 
 
 # what a generator's TrainConfig.genre_loss means, in words
@@ -145,6 +150,7 @@ TRAINED_AGAINST = {
     "none": "no genre classifier (only its discriminator and content losses)",
     "cnn": "the shipped CNN genre classifier, so the CNN's numbers may flatter it",
     "aux": "a genre classifier head of its own discriminator (neither the style judge nor the CNN)",
+    "bank": "no classifier (the arrangement transfer plays real bars of the genre from its bank; nothing trained)",
 }
 
 

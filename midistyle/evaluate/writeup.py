@@ -19,7 +19,14 @@ def headline(report: dict) -> str:
     notes is no success)."""
     to, counts = report["to"], report["counts"]
     parts = [f"{counts['songs']} songs"]
-    rate = (report.get("style_judge") or {}).get("target_rate") or {}
+    if report.get("converter"):
+        parts[0] += f" ({_CONVERTERS[report['converter']]})"
+    st = report.get("style_judge") or {}
+    arr = (st.get("arrangement_judge") or {}).get("target_rate") or {}
+    if report.get("converter") == "arrangement" and arr.get("outputs") is not None:
+        parts.append(f"arrangement judge: outputs judged {to} {_pct(arr['outputs'])} of songs "
+                     f"(inputs {_pct(arr.get('inputs'))})")
+    rate = st.get("target_rate") or {}
     if rate.get("outputs") is not None and rate.get("inputs") is not None:
         parts.append(f"style judge: outputs judged {to} {_pct(rate['outputs'])} of songs "
                      f"(inputs {_pct(rate['inputs'])})")
@@ -27,11 +34,17 @@ def headline(report: dict) -> str:
     if strength:
         parts.append(f"CNN classifier: outputs {to} in {_pct(strength['model']['target_rate_windows'])} of windows "
                      f"(inputs {_pct(strength['identity']['target_rate_windows'])})")
+    kept = report.get("arrangement_content")
+    if kept and kept.get("melody_f1") is not None:
+        parts.append(f"melody kept: F1 {_num(kept['melody_f1']):.2f}, harmony (chroma) {_num(kept['chroma']):.2f}")
     m = (report.get("content") or {}).get("model")
     if m:
         parts.append(f"content kept: onset F1 {_num(m['onset_f1']):.2f}, {_num(m['note_count_ratio']):.2f} output "
                      "notes per source note (unchanged input: 1.00 and 1.00)")
     return "; ".join(parts)
+
+
+_CONVERTERS = {"arrangement": "the arrangement transfer", "edit": "an edit model"}
 
 
 def _num(v) -> float:
@@ -66,6 +79,15 @@ def _judge(report: dict) -> list[str]:
             + f"; mean P({to}) {_num(p['inputs']):.3f} -> {_num(p['outputs']):.3f} (gain {_num(st['gain']):+.3f}). "
             f"The generator trained against: {trained_against_words(st['trained_against'])}.")
     out = [text]
+    arr = st.get("arrangement_judge") or {}
+    if arr.get("target_rate"):
+        r, pa = arr["target_rate"], arr["p_target"]
+        line = (f"Arrangement judge (drums, feel, bass, harmony colour, instruments): {_pct(r['outputs'])} of the "
+                f"outputs are judged {to}, against {_pct(r['inputs'])} of the unchanged inputs"
+                + (f" and {_pct(r['target_real'])} of real {to} songs" if r.get("target_real") is not None else "")
+                + f"; mean P({to}) {_num(pa['inputs']):.3f} -> {_num(pa['outputs']):.3f}.")
+        # the arrangement judge decides for an arrangement (as in convert); for an edit model it is an aside
+        out.insert(0 if report.get("converter") == "arrangement" else 1, line)
     prof = st.get("profile")
     if prof:
         moved = {w: [g for g, row in prof["groups"].items() if row["moved"] == w] for w in ("toward", "away")}
@@ -80,7 +102,9 @@ def _style(report: dict) -> list[str]:
     if not st:
         return ["No CNN genre classifier was available, so its second opinion is missing."]
     m, i, r = st["model"], st["identity"], st.get("random_target")
-    text = (f"CNN (second opinion): it calls {_pct(m['target_rate_windows'])} of the outputs' phrase windows {to} "
+    text = ("CNN (second opinion" + (", reading the merged piano roll of the pitched notes: the arrangement's new "
+                                      "bass and comping included, its drums and instruments not"
+                                      if report.get("converter") == "arrangement" else "") + f"): it calls {_pct(m['target_rate_windows'])} of the outputs' phrase windows {to} "
             f"({_pct(m['target_rate_songs'])} of songs), against {_pct(i['target_rate_windows'])} of the unchanged "
             f"inputs" + (f" and {_pct(r['target_rate_windows'])} of real {to} music." if r else "."))
     delta = _num(m["target_rate_windows"]) - _num(i["target_rate_windows"])
@@ -115,6 +139,13 @@ def _content(report: dict) -> list[str]:
             text += f" The outputs keep no more of the source's notes than an unrelated {to} song does."
     else:
         text += "."
+    kept = report.get("arrangement_content")
+    if kept and kept.get("melody_f1") is not None:
+        text += (f" The arrangement re-makes the band, so the onset F1 above counts its new parts as changes; what "
+                 f"it must keep (issue 30's bar): melody F1 {_num(kept['melody_f1']):.2f} (bar 0.90), melody notes "
+                 f"kept anywhere {_num(kept['melody_kept']):.2f}, median bar chroma {_num(kept['chroma']):.2f} "
+                 "(bar 0.70).")
+        return [text]
     ratio = _num(m["note_count_ratio"])
     if ratio < 0.5:
         text += " The model drops most notes."
@@ -153,14 +184,18 @@ def _caveats(report: dict) -> list[str]:
 def _setup(report: dict) -> str:
     m, clf, s = report.get("model"), report.get("classifier"), report["settings"]
     parts = []
-    if m:
+    if m and m.get("converter") == "arrangement":
+        parts.append(f"Converter: the arrangement transfer, as `convert` runs by default ({m.get('kind')}: "
+                     f"`{m['path']}`; use --edit for the shipped edit models).")
+    elif m:
         src = "+".join(m.get("source") or []) or "?"
-        parts.append(f"Model: `{m['path']}` ({m.get('kind')}, {src} -> {'+'.join(m.get('target') or []) or '?'}, "
+        parts.append(f"Model (edit model): `{m['path']}` ({m.get('kind')}, {src} -> {'+'.join(m.get('target') or []) or '?'}, "
                      f"step {m.get('step')}).")
     if s.get("converted_dir"):
         parts.append(f"Outputs read from `{s['converted_dir']}`.")
     else:
-        parts.append(f"Outputs converted here (seed {s['seed']}, threshold {s['threshold']}), saved in `converted/`.")
+        thr = f", threshold {s['threshold']}" if s.get("threshold") is not None else ""
+        parts.append(f"Outputs converted here (seed {s['seed']}{thr}), saved in `converted/`.")
     parts.append(f"CNN classifier: `{clf['path']}` ({', '.join(clf['genres'])})." if clf else "CNN classifier: none.")
     parts.append(f"Grid: {s['grid']['steps_per_beat']} steps per beat; phrase windows of {s['window']} steps.")
     return " ".join(parts)

@@ -96,8 +96,9 @@ def main(argv=None) -> int:
             sources = [f for g in genres if g != to for f in picked[g][:args.per_genre]]
             out = args.output / name.replace("/", "_") / to
             t0 = time.perf_counter()
+            # "shipped": the shipped edit models (the generators' ship bar), not evaluate's default arrangement
             report = evaluate(sources, to, out_dir=out, model=None if model == "shipped" else model,
-                              target_real=picked[to][:args.real], seed=args.seed, force=True)
+                              edit=model == "shipped", target_real=picked[to][:args.real], seed=args.seed, force=True)
             r = {"model": name, "to": to, **bar_numbers(report), "seconds": round(time.perf_counter() - t0, 1)}
             r["verdict"] = verdict(r)
             results.append(r)

@@ -5,6 +5,7 @@ import math
 from pathlib import Path
 from urllib.parse import quote
 
+from .arrangement import BAR
 from .metrics import CONTENT_KEYS, MUSICALITY_KEYS, metrics_table
 from .style_report import trained_against_words
 
@@ -142,9 +143,9 @@ def _content(report: dict) -> list[str]:
     kept = report.get("arrangement_content")
     if kept and kept.get("melody_f1") is not None:
         text += (f" The arrangement re-makes the band, so the onset F1 above counts its new parts as changes; what "
-                 f"it must keep (issue 30's bar): melody F1 {_num(kept['melody_f1']):.2f} (bar 0.90), melody notes "
-                 f"kept anywhere {_num(kept['melody_kept']):.2f}, median bar chroma {_num(kept['chroma']):.2f} "
-                 "(bar 0.70).")
+                 f"it must keep (issue 30's bar): melody F1 {_num(kept['melody_f1']):.2f} (bar {BAR['melody_f1']:.2f}), "
+                 f"melody notes kept anywhere {_num(kept['melody_kept']):.2f}, median bar chroma "
+                 f"{_num(kept['chroma']):.2f} (bar {BAR['chroma']:.2f}).")
         return [text]
     ratio = _num(m["note_count_ratio"])
     if ratio < 0.5:

@@ -20,18 +20,20 @@ import numpy as np
 from benchmarks.arrangement import Methods, draw_args, load_judges, read_songs, val_pieces
 
 
-def _judged(judge, songs, target) -> tuple[float, float]:
-    p = np.array([judge.song_proba(s) for s in songs])
+def _judged(judge, rows, target) -> tuple[float, float]:
+    """Share judged ``target`` and its mean probability, from each song's feature rows."""
+    p = np.array([judge.rows_proba(r) for r in rows])
     t = judge.genres.index(target)
     return float(np.mean(p.argmax(axis=1) == t)), float(p[:, t].mean())
 
 
 def gaps_table(judge, outputs, reals, target, top: int) -> list[str]:
-    """Markdown lines: per genre the outputs are judged as, the margin and its largest feature gaps."""
+    """Markdown lines: per genre the outputs are judged as, the margin and its largest feature gaps
+    (``outputs``, ``reals``: each song's :meth:`~midistyle.style.StyleJudge.feature_rows`)."""
     # a song's rows weigh as one song (a long song has many segments)
-    out_mean = np.array([judge.feature_rows(s).mean(axis=0) for s in outputs])
-    ref_mean = np.array([judge.feature_rows(s).mean(axis=0) for s in reals])
-    verdicts = [judge.genres[int(np.argmax(judge.song_proba(s)))] for s in outputs]
+    out_mean = np.array([r.mean(axis=0) for r in outputs])
+    ref_mean = np.array([r.mean(axis=0) for r in reals])
+    verdicts = [judge.genres[int(np.argmax(judge.rows_proba(r)))] for r in outputs]
     gaps = judge.margin_gaps(out_mean, ref_mean, target)
     t = judge.genres.index(target)
     lines = []
@@ -69,15 +71,19 @@ def main(argv=None) -> None:
         for name, judge in (("notes", judges.notes), ("arrangement", judges.arrangement)):
             if judge is None or target not in judge.genres:
                 continue
-            share, p = _judged(judge, outputs, target)
-            real_share, real_p = _judged(judge, reals[target], target)
+            # each song is prepared and read once (the arrangement judge may track its beats)
+            out_rows = [judge.feature_rows(o) for o in outputs]
+            real_rows = [judge.feature_rows(s) for s in reals[target]]
+            share, p = _judged(judge, out_rows, target)
+            real_share, real_p = _judged(judge, real_rows, target)
             print(f"### {name} judge: outputs judged {target} {share:.0%} (mean p {p:.3f}); "
                   f"real {real_share:.0%} (mean p {real_p:.3f})\n")
-            print("\n".join(gaps_table(judge, outputs, reals[target], target, args.top)))
+            print("\n".join(gaps_table(judge, out_rows, real_rows, target, args.top)))
             for role, track in TRACK_NAMES.items():
                 without = [o.with_tracks([t for t in o.tracks if t.name != track]) for o in outputs]
                 if any(len(w.tracks) < len(o.tracks) for w, o in zip(without, outputs)):
-                    share, p = _judged(judge, [w for w in without if w.n_notes(drums=False)], target)
+                    share, p = _judged(judge, [judge.feature_rows(w) for w in without if w.n_notes(drums=False)],
+                                       target)
                     print(f"- what-if without the new {role}: judged {target} {share:.0%} (mean p {p:.3f})")
             print()
 

@@ -232,6 +232,7 @@ def test_song_proba_is_the_geometric_mean_of_the_rows_the_judge_reads():
     np.testing.assert_array_equal(rows, segment_features(s))
     by_hand = np.exp(np.log(judge.predict_proba(rows) + 1e-12).mean(axis=0))
     np.testing.assert_allclose(judge.song_proba(s), by_hand / by_hand.sum())
+    np.testing.assert_array_equal(judge.rows_proba(rows), judge.song_proba(s))
     whole = random_judge()  # fitted on pieces: one row, the piece's
     np.testing.assert_array_equal(whole.feature_rows(s), piece_features(s)[None])
     np.testing.assert_allclose(whole.song_proba(s), whole.predict_proba(piece_features(s)))

@@ -139,7 +139,10 @@ class StyleJudge:
     def song_proba(self, song, *, prepared: bool = False) -> np.ndarray:
         """Genre probabilities ``[n_genres]`` of one Song, by whole piece or by its segments (the
         normalised geometric mean of theirs; ``prepared``: the song already went through :meth:`prepared`)."""
-        rows = self.feature_rows(song, prepared=prepared)
+        return self.rows_proba(self.feature_rows(song, prepared=prepared))
+
+    def rows_proba(self, rows: np.ndarray) -> np.ndarray:
+        """:meth:`song_proba` from one song's :meth:`feature_rows` (for a caller that needs the rows too)."""
         if len(rows) == 1:
             return self.predict_proba(rows[0])
         logp = np.log(self.predict_proba(rows) + 1e-12).mean(axis=0)

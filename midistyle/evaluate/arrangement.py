@@ -238,25 +238,25 @@ def reference(reals: Iterable[Song], genre: str, judges: Judges) -> dict:
             "markers": _marker_medians(records)}
 
 
-def _rates(records: list[dict], genre: str, judges: Judges) -> dict:
-    """Share of records each judge calls ``genre`` (no verdict counts as not); None for a judge
-    that is absent or does not know the genre."""
+def _per_judge(records: list[dict], genre: str, judges: Judges, value: Callable[[dict | None], float]) -> dict:
+    """Each judge's mean of ``value(its probabilities)`` over the records; None for a judge that is
+    absent or does not know the genre, or without records."""
     out = {}
     for name in ("notes", "arrangement"):
         judge = getattr(judges, name)
         known = judge is not None and genre in judge.genres and records
-        out[name] = float(np.mean([verdict(r.get(name)) == genre for r in records])) if known else None
+        out[name] = float(np.mean([value(r.get(name)) for r in records])) if known else None
     return out
+
+
+def _rates(records: list[dict], genre: str, judges: Judges) -> dict:
+    """Share of records each judge calls ``genre`` (no verdict counts as not); None as in :func:`_per_judge`."""
+    return _per_judge(records, genre, judges, lambda probs: verdict(probs) == genre)
 
 
 def _mean_p(records: list[dict], genre: str, judges: Judges) -> dict:
-    """Each judge's mean probability of ``genre`` (a failed or unread output counts 0); None as in :func:`_rates`."""
-    out = {}
-    for name in ("notes", "arrangement"):
-        judge = getattr(judges, name)
-        known = judge is not None and genre in judge.genres and records
-        out[name] = float(np.mean([(r.get(name) or {}).get(genre, 0.0) for r in records])) if known else None
-    return out
+    """Each judge's mean probability of ``genre`` (a failed or unread output counts 0); None as in :func:`_per_judge`."""
+    return _per_judge(records, genre, judges, lambda probs: (probs or {}).get(genre, 0.0))
 
 
 def wilson(k: float, n: float, z: float = 1.96) -> tuple[float, float]:

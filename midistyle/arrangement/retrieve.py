@@ -73,6 +73,11 @@ class Bank:
         """How this bank's bass moves across bar lines (learned from its arrays on first use)."""
         return BassMotion.learn(self.bass[:, 0], self.song, self.bar)
 
+    @functools.cached_property
+    def cores(self) -> np.ndarray:
+        """The bars' chord cores at every shift (:func:`shifted_cores`), read once per bank, not per song."""
+        return shifted_cores(self)
+
 
 def beat_chroma(chroma: np.ndarray, steps_per_beat: int, n_beats: int) -> np.ndarray:
     """Per-step chroma ``[S, 12]`` -> mean per beat ``[n_beats, 12]`` (zero-padded)."""
@@ -245,7 +250,7 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
     if full.any():
         jitter[~full] = -np.inf
     n_beats = bank.chroma.shape[1]
-    shifted = shifted_cores(bank)
+    shifted = bank.cores
     bars = bars_of(arr)
 
     def local_of(t: int) -> np.ndarray:

@@ -177,9 +177,11 @@ class TreeEnsemble:
         self.right = np.where(leaf, own, cat("right", np.int64) + offset)
         self.value = np.where(leaf, cat("value", np.float64), 0.0)
         self.baseline, self.n_trees = float(baseline), len(trees)
-        self.depth, frontier = 0, self.roots
-        while not leaf[frontier].all():
+        # depth: levels of split nodes (only those: a leaf's self-loops would double the frontier per level)
+        self.depth, frontier = 0, self.roots[~leaf[self.roots]]
+        while frontier.size:
             frontier = np.concatenate([self.left[frontier], self.right[frontier]])
+            frontier = frontier[~leaf[frontier]]
             self.depth += 1
 
     def raw(self, x: np.ndarray) -> np.ndarray:

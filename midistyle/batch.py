@@ -16,7 +16,7 @@ from .errors import Interrupted, one_line
 from .representation import read
 from .representation.files import find_pieces
 from .style.verdict import output_verdicts
-from .transfer import by_arrangement, load_converter
+from .transfer import load_converter
 
 
 @dataclasses.dataclass
@@ -56,7 +56,6 @@ def _init_worker(to, model, device, threads, edit=False, keep=(), from_genre=Non
 
         torch.set_num_threads(threads)
     _WORKER["conv"] = conv
-    _WORKER["arranges"] = by_arrangement(to, model, edit=edit)  # the arrangement judge hears it too
 
 
 def engine_convert(jobs, to, model, device, host_slots=None, edit=False, keep=(), from_genre=None) -> list:
@@ -91,7 +90,7 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
         write_midi(song, dst)
         to = info.get("to") or getattr(_WORKER["conv"], "target", None)
         if to:
-            verdicts = output_verdicts(song, to, arranged=_WORKER["arranges"])
+            verdicts = output_verdicts(song, to, arranged=_WORKER["conv"].arranges)
             info["verdict"], info["arrangement_verdict"] = verdicts["style"], verdicts["arrangement"]
         if wav:
             from .render import render

@@ -51,6 +51,8 @@ class ArrangementConverter:
         self.bank = load_bank(folder)
         self.cfg = self.bank.cfg
 
+    arranges = True  # (class attribute) what convert and evaluate ask before judging the arrangement
+
     @property
     def uses_torch(self) -> bool:
         """Whether converting runs torch (an arranger checkpoint); the bank is numpy only."""

@@ -65,6 +65,7 @@ class Converter:
     device: str = "cpu"
     direction: str = "a2b"  # which network of the checkpoint: "a2b" (G) or, for a CycleGAN, "b2a" (F)
     uses_torch = True  # (class attribute) a batch worker sets torch's threads for it
+    arranges = False  # (class attribute) an edit model: the arrangement judge is not asked (see rearrange)
 
     @classmethod
     def load(cls, to: str | None = None, model: str | os.PathLike | None = None, *,

@@ -67,7 +67,8 @@ def test_stored_picker_is_json_with_its_training_record_not_a_pickle():
     doc = json.loads(raw)
     assert doc["trained_on"]["songs"] == list(range(1, 101))  # POP909 001-100; 101-909 are scored
     assert doc["features"] == list(NOTE_FEATURES)
-    trees, threshold, _ = load_picker()
+    trees, threshold = load_picker()
+    assert load_picker(str(MODEL_PATH))[0] is trees  # parsed once, however the path is spelled
     assert 0 < threshold < 1 and trees.n_trees >= 10
 
 

@@ -63,7 +63,9 @@ def test_playing_a_quantised_part_with_a_spread_gives_that_spread(swing):
     again = humanise(start, end, pitch, 0.025, np.random.default_rng(0), swing)
     np.testing.assert_array_equal(again[0], new_start)
     assert not np.array_equal(humanise(start, end, pitch, 0.025, np.random.default_rng(1), swing)[0], new_start)
-    assert humanise(start, end, pitch, 0.0, np.random.default_rng(0))[0] is not None
+    still = humanise(start, end, pitch, 0.0, np.random.default_rng(0))  # no spread asked: left as it is
+    np.testing.assert_array_equal(still[0], start)
+    np.testing.assert_array_equal(still[1], end)
 
 
 def _played(lead, sigma: float, seed: int = 0):

@@ -37,7 +37,7 @@ def test_convert_many_refuses_an_unwritable_destination_before_converting(tmp_pa
     """`convert folder --to jazz -o /proc/x` used to convert every file, then fail each write."""
     loads = []
     # a converter that says it needs no torch and cannot convert: each file fails, none is written
-    monkeypatch.setattr(batch, "load_converter", lambda *a, **k: loads.append(a) or SimpleNamespace(uses_torch=False))
+    monkeypatch.setattr(batch, "load_converter", lambda *a, **k: loads.append(a) or SimpleNamespace(uses_torch=False, arranges=True))
     for bad in _unwritable(tmp_path):
         with pytest.raises(OutputError):
             batch.convert_many([(tmp_path / "a.mid", bad / "a.jazz.mid")], "jazz", workers=1)

@@ -375,3 +375,28 @@ def test_the_loss_picture_is_drawn_with_checkpoints_only(tmp_path, monkeypatch):
     fit(GANTask(TINY, every, resolve_runtime(every, "cpu"), PAIR_INFO), _pairs(n=8), every, tmp_path / "b",
         progress=False)
     assert len(calls) == 4  # steps 2, 4, 6, 8 (the last one is the end's)
+
+
+def test_a_conditional_adversary_noises_and_thresholds_the_judged_planes_only():
+    """The arranger's critics see lead-sheet planes beside the part they judge (``cond``): D's input
+    noise and ``d_binary`` apply to the judged planes, the condition reaches D exactly as given, and
+    every score (update, generator term, validation) is taken on the same stacked input."""
+    from midistyle.training.adversarial import Adversary
+
+    cfg = TrainConfig(d_input_noise=0.5, d_binary=True)
+    seen = []
+    D = torch.nn.Conv2d(3, 1, 1)
+    D.register_forward_pre_hook(lambda m, args: seen.append(args[0].detach().clone()))
+    adv = Adversary(D, cfg, resolve_runtime(cfg, "cpu"))
+    g = torch.Generator().manual_seed(0)
+    x, cond = torch.rand(2, 1, 8, 12, generator=g), torch.rand(2, 2, 8, 12, generator=g)
+    adv.generator_loss(x, cond=cond)
+    adv.update(x, x, cond)
+    adv.item_losses(x, 1.0, cond)
+    assert len(seen) == 4 and all(s.shape == (2, 3, 8, 12) for s in seen)
+    binary = (x > 0.5).float()
+    for s in seen[:3]:  # training: thresholded, then |N(0, 0.5)| added: never below the binary part
+        assert torch.equal(s[:, 1:], cond)
+        assert (s[:, :1] >= binary - 1e-6).all() and (s[:, :1] - binary).abs().max() > 0.1
+    # validation: noise-free (binarize is straight-through: x's float rounding stays in the values)
+    assert torch.allclose(seen[3][:, :1], binary, atol=1e-6) and torch.equal(seen[3][:, 1:], cond)

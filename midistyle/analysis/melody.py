@@ -177,9 +177,11 @@ class TreeEnsemble:
         self.right = np.where(leaf, own, cat("right", np.int64) + offset)
         self.value = np.where(leaf, cat("value", np.float64), 0.0)
         self.baseline, self.n_trees = float(baseline), len(trees)
-        self.depth, frontier = 0, self.roots
-        while not leaf[frontier].all():
+        # depth: levels of split nodes (only those: a leaf's self-loops would double the frontier per level)
+        self.depth, frontier = 0, self.roots[~leaf[self.roots]]
+        while frontier.size:
             frontier = np.concatenate([self.left[frontier], self.right[frontier]])
+            frontier = frontier[~leaf[frontier]]
             self.depth += 1
 
     def raw(self, x: np.ndarray) -> np.ndarray:
@@ -213,29 +215,29 @@ def export_trees(model) -> dict:
     return {"baseline": float(np.ravel(model._baseline_prediction)[0]), "trees": trees}
 
 
+def load_picker(path: str | Path = MODEL_PATH) -> tuple[TreeEnsemble, float]:
+    """The stored picker: (trees, threshold), parsed once per process for each file."""
+    return _load_picker(Path(path))
+
+
 @functools.lru_cache(maxsize=4)
-def load_picker(path: Path = MODEL_PATH) -> tuple[TreeEnsemble, float, dict]:
-    """The stored picker: (trees, threshold, the whole JSON document)."""
+def _load_picker(path: Path) -> tuple[TreeEnsemble, float]:
     try:
-        doc = json.loads(Path(path).read_text())
+        doc = json.loads(path.read_text())
         if doc["features"] != list(NOTE_FEATURES):
             raise ValueError("its features are not this code's")
-        return TreeEnsemble(doc["trees"], doc["baseline"]), float(doc["threshold"]), doc
+        return TreeEnsemble(doc["trees"], doc["baseline"]), float(doc["threshold"])
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ModelError(path, f"melody picker unreadable: {err}") from err
 
 
-def melody_probability(start, end, pitch, velocity, clusters, path: Path = MODEL_PATH) -> np.ndarray:
-    """Probability that each note (sorted by onset cluster, highest first) is the melody."""
-    return load_picker(path)[0].prob(note_features(start, end, pitch, velocity, clusters))
-
-
-def pick_melody(start, end, pitch, velocity, clusters, path: Path = MODEL_PATH) -> np.ndarray:
-    """Indices of the melody notes: each cluster's most probable note, when over the threshold."""
+def pick_melody(start, end, pitch, velocity, clusters, path: str | Path = MODEL_PATH) -> np.ndarray:
+    """Indices of the melody notes (sorted by onset cluster, highest first): each cluster's most
+    probable note, when over the threshold."""
     if start.size == 0:
         return np.zeros(0, np.int64)
-    prob = melody_probability(start, end, pitch, velocity, clusters, path)
-    return decode(prob, clusters, load_picker(path)[1])
+    trees, threshold = load_picker(path)
+    return decode(trees.prob(note_features(start, end, pitch, velocity, clusters)), clusters, threshold)
 
 
 def decode(prob: np.ndarray, clusters, threshold: float) -> np.ndarray:

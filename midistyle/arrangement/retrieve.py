@@ -33,7 +33,7 @@ from ..errors import InputError
 from ..representation.drums import LANES
 from .encode import Arrangement
 from .planes import pack, unpack
-from .voicelead import OCTAVES, VOICE_WEIGHT, BassMotion, beam_path
+from .voicelead import VOICE_WEIGHT, BassMotion, beam_path
 
 FORMAT, VERSION = "midistyle-arrangement-bank", 1
 SHIFTS = np.arange(-5, 7)
@@ -72,6 +72,11 @@ class Bank:
     def motion(self) -> BassMotion:
         """How this bank's bass moves across bar lines (learned from its arrays on first use)."""
         return BassMotion.learn(self.bass[:, 0], self.song, self.bar)
+
+    @functools.cached_property
+    def cores(self) -> np.ndarray:
+        """The bars' chord cores at every shift (:func:`shifted_cores`), read once per bank, not per song."""
+        return shifted_cores(self)
 
 
 def beat_chroma(chroma: np.ndarray, steps_per_beat: int, n_beats: int) -> np.ndarray:
@@ -216,8 +221,7 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
     """Bass, comping and drums for ``arr``'s bars from ``bank``: role -> tensor over the song's grid.
 
     Each bar takes a bank bar of the same length (any length when none matches: the bank bar is
-    cut or its pattern repeated to fit), transposed by a shift of :data:`SHIFTS` (its bass also by
-    one of :data:`~midistyle.arrangement.voicelead.OCTAVES`, within the bank's bass range). The bars are chosen together
+    cut or its pattern repeated to fit), transposed by a shift of :data:`SHIFTS`. The bars are chosen together
     (:func:`~midistyle.arrangement.voicelead.beam_path`) to maximise, over the song, each bar's
     chord score (:func:`_scores`, the cosine of the two bars' chord cores beat by beat), plus
     :data:`CONTINUITY_BONUS` for each bar that continues the previous one's song at the same
@@ -232,24 +236,21 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
         raise InputError(bank.genre, "the arrangement bank holds no bars")
     if bank.cfg != arr.cfg:
         raise ValueError(f"bank grid {bank.cfg} differs from the song's {arr.cfg}")
+    # a state is a bank bar at a shift: state id = bar * len(SHIFTS) + shift index
     motion = bank.motion
-    n_k, n_o = len(SHIFTS), len(OCTAVES)
-    bass_shift = SHIFTS[:, None] + OCTAVES[None, :]  # [K, O]
+    n_k = len(SHIFTS)
 
-    def moved(pitch: np.ndarray) -> np.ndarray:  # [N] -> [N, K, O], -1 stays -1
-        return np.where(pitch[:, None, None] >= 0, pitch[:, None, None] + bass_shift, -1).reshape(-1)
+    def moved(pitch: np.ndarray) -> np.ndarray:  # [N] -> [N * K], -1 stays -1
+        return np.where(pitch[:, None] >= 0, pitch[:, None] + SHIFTS, -1).reshape(-1)
 
     first, last = moved(motion.first), moved(motion.last)
-    lo, hi = motion.range
-    fits = (moved(motion.low) >= lo) & (moved(motion.high) <= hi) & (moved(motion.low) >= 0)
     rng = np.random.default_rng(seed)
-    jitter = rng.random((bank.n_bars, n_k, n_o)) * 1e-4
-    jitter.reshape(-1)[~(fits | np.tile(OCTAVES == 0, bank.n_bars * n_k))] = -np.inf
+    jitter = rng.random((bank.n_bars, n_k)) * 1e-4
     full = plays(bank, require)
     if full.any():
         jitter[~full] = -np.inf
     n_beats = bank.chroma.shape[1]
-    shifted = shifted_cores(bank)
+    shifted = bank.cores
     bars = bars_of(arr)
 
     def local_of(t: int) -> np.ndarray:
@@ -258,7 +259,7 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
         same = bank.length == n
         if (same & full).any() or not full.any():
             scores[~same] = -np.inf
-        return (scores[:, :, None] + jitter).reshape(-1)
+        return (scores + jitter).reshape(-1)
 
     def transition(prev: np.ndarray, cur: np.ndarray) -> np.ndarray:  # cur is sorted
         out = voice_weight * motion.step_score(last[prev][:, None], first[cur][None, :])
@@ -268,19 +269,19 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
         out[hit, at[hit]] += CONTINUITY_BONUS
         return out
 
-    def successors(states: np.ndarray) -> np.ndarray:  # the next bar of the same song, same shift and octave
-        j, ko = np.divmod(states, n_k * n_o)
-        return np.where(motion.next[j] >= 0, motion.next[j] * n_k * n_o + ko, -1)
+    def successors(states: np.ndarray) -> np.ndarray:  # the next bar of the same song, same shift
+        j, k = np.divmod(states, n_k)
+        return np.where(motion.next[j] >= 0, motion.next[j] * n_k + k, -1)
 
     path = beam_path(len(bars), local_of, lambda s: voice_weight * motion.register_score(first[s]), transition, successors)
     t = arr.n_steps
     out = {"bass": np.zeros((2, t, arr.cfg.n_pitches), bool), "comp": np.zeros((2, t, arr.cfg.n_pitches), bool),
            "drums": np.zeros((t, len(LANES)), bool)}
     for (a, n), state in zip(bars, path):
-        j, k, o = np.unravel_index(state, (bank.n_bars, n_k, n_o))
+        j, k = divmod(state, n_k)
         length = int(bank.length[j])
         reps = np.arange(n) % length  # repeat a shorter bar's pattern, cut a longer one
-        out["bass"][:, a:a + n] = shift_roll(bank.bass[j][:, reps], int(bass_shift[k, o]))
+        out["bass"][:, a:a + n] = shift_roll(bank.bass[j][:, reps], int(SHIFTS[k]))
         out["comp"][:, a:a + n] = shift_roll(bank.comp[j][:, reps], int(SHIFTS[k]))
         out["drums"][a:a + n] = bank.drums[j][reps]
     return out

@@ -5,8 +5,14 @@ Scoring each bar alone joins bars whose bass lines were never meant to meet: a r
 rarely leaps an octave at a bar line, and a line stitched from independent picks does so often.
 :class:`BassMotion` reads from the bank itself, between consecutive bars of the same real song,
 the distribution of the step from a bar's last bass note to the next bar's first (and of the
-register a bar's first note sits in); :func:`best_path` then picks the whole sequence of bars at
+register a bar's first note sits in); :func:`beam_path` then picks the whole sequence of bars at
 once (Viterbi over each bar's candidates) so that the steps are the genre's own. Numpy only.
+
+A bank bar's bass moves with its bar's shift only. Also moving it an octave up or down (within the
+bank's bass range) was measured with benchmarks/bass_leaps.py and the bar benchmark (2026-12-07)
+and dropped: the leaps fell no further (pop 0.5% vs 0.1%, jazz 6.1% vs 5.0% of steps over an
+octave) at three times the states, and the style judge took jazz outputs for jazz less often (58%
+vs 74%).
 """
 from __future__ import annotations
 
@@ -36,17 +42,8 @@ FREE_MASS = 0.9
 nothing: the score keeps the line off the moves its genre seldom makes without pulling every step
 to the likeliest one (a most-likely path repeats the same note at every bar line, smoother than
 any real bass)."""
-OCTAVES = np.array([0])
-"""Octave moves a bank bar's bass may take on top of its shift (within :attr:`BassMotion.range`).
-Only its own octave: measured with ``(-12, 0, 12)`` (benchmarks/bass_leaps.py and the bar
-benchmark, 2026-12-07), octave moves cut the leaps no further (pop 0.5% vs 0.1%, jazz 6.1% vs 5.0%
-of steps over an octave) at three times the states, and the style judge took jazz outputs for
-jazz less often (58% vs 74%)."""
 SMOOTHING = 0.1
 """Added to every count before the distributions are normalised (an unseen step is rare, not impossible)."""
-RANGE_SHARE = 0.01
-"""A bar's bass may be moved an octave only while it stays between this quantile of the bank's
-bars' lowest bass notes and the opposite quantile of their highest."""
 
 
 def bass_ends(onsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,23 +78,18 @@ def _log_dist(values: np.ndarray, size: int) -> np.ndarray:
 class BassMotion:
     """A bank's bass ends and motion.
 
-    ``first``/``last``/``low``/``high``: int ``[N]`` per bank bar, its first and last note
-    (:func:`bass_ends`), its lowest and highest (-1 without bass); ``next``: int ``[N]``, the bank
-    bar that follows it in its song (-1 when none is in the bank); ``step``: float ``[2P - 1]``,
-    log-likelihood of a step ``d`` across a bar line at ``d + P - 1`` (0 for the common ones, see
-    :data:`FREE_MASS`);
-    ``register``: float ``[P]``, of a bar's first note; ``range``: the pitches an octave move must
-    stay within.
+    ``first``/``last``: int ``[N]`` per bank bar, its first and last note (:func:`bass_ends`, -1
+    without bass); ``next``: int ``[N]``, the bank bar that follows it in its song (-1 when none is
+    in the bank); ``step``: float ``[2P - 1]``, log-likelihood of a step ``d`` across a bar line at
+    ``d + P - 1`` (0 for the common ones, see :data:`FREE_MASS`); ``register``: float ``[P]``, of a
+    bar's first note.
     """
 
     first: np.ndarray
     last: np.ndarray
-    low: np.ndarray
-    high: np.ndarray
     next: np.ndarray
     step: np.ndarray
     register: np.ndarray
-    range: tuple[int, int]
 
     @classmethod
     def learn(cls, onsets: np.ndarray, song: np.ndarray, bar: np.ndarray) -> "BassMotion":
@@ -105,10 +97,7 @@ class BassMotion:
         on = np.asarray(onsets, bool)
         p = on.shape[-1]
         first, last = bass_ends(on)
-        pitches = on.any(axis=1)
-        has = pitches.any(axis=1)
-        low = np.where(has, np.argmax(pitches, axis=1), -1)
-        high = np.where(has, p - 1 - np.argmax(pitches[:, ::-1], axis=1), -1)
+        has = first >= 0
         key = song.astype(np.int64) * (int(bar.max(initial=0)) + 2) + bar
         order = np.argsort(key, kind="stable")
         at = np.searchsorted(key[order], key + 1)
@@ -117,8 +106,7 @@ class BassMotion:
         pairs = (nxt >= 0) & has
         pairs[pairs] &= has[nxt[pairs]]
         steps = first[nxt[pairs]] - last[pairs] + p - 1
-        rng = (int(np.quantile(low[has], RANGE_SHARE)), int(np.quantile(high[has], 1 - RANGE_SHARE))) if has.any() else (0, p - 1)
-        return cls(first, last, low, high, nxt, _log_dist(steps, 2 * p - 1), _log_dist(first[has], p), rng)
+        return cls(first, last, nxt, _log_dist(steps, 2 * p - 1), _log_dist(first[has], p))
 
     def step_score(self, frm: np.ndarray, to: np.ndarray) -> np.ndarray:
         """Log-likelihood of moving from pitch ``frm`` to ``to`` (broadcast; 0 where either is -1)."""

@@ -57,6 +57,11 @@ fitted_steps_option = click.option(
          "need triplets, as the shipped to_jazz model's outputs do).")
 tune_option = click.option("--tune", type=int, default=None,
                            help="Tune number in an ABC book (X: number); same as FILE#N.")
+# convert's and evaluate's: the target genre and a network's note threshold
+to_option = click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
+threshold_option = click.option(
+    "--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5, show_default=True,
+    help="Note probability threshold of a network (edit model, arranger), between 0 and 1.")
 
 
 ALIGN_MODES = ("off", "auto", "on")  # representation.beats.MODES, without importing numpy here

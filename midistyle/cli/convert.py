@@ -8,13 +8,13 @@ import click
 
 from ..errors import ExitCode, InputError, OutputError
 from ..representation.song import GENRES
-from .common import (GENRE_LIST, NO_MUSIC, align_option, check_output, comma_list, engine_options, target_genre,
-                     tune_option, tunes_of)
+from .common import (NO_MUSIC, align_option, check_output, comma_list, engine_options, target_genre, threshold_option,
+                     to_option, tune_option, tunes_of)
 
 
 @click.command()
 @click.argument("source", type=click.Path(path_type=Path))
-@click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
+@to_option
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Output MIDI (folder for a folder input). Default: <stem>.<genre>.mid here.")
 @click.option("--from", "from_genre",
@@ -26,8 +26,7 @@ from .common import (GENRE_LIST, NO_MUSIC, align_option, check_output, comma_lis
 @click.option("--compare", is_flag=True, help="Also write <out>.compare.wav: original, then converted.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed: ties among an arrangement's bars, a GAN's noise.")
-@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
-              show_default=True, help="Note probability threshold of a network (edit model, arranger), between 0 and 1.")
+@threshold_option
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for a folder (default: all cores).")
 @click.option("--device", default=None, help="torch device (default cpu).")
 @click.option("--edit", is_flag=True,

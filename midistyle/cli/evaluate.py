@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from ..errors import ExitCode
-from .common import GENRE_LIST, target_genre
+from .common import target_genre, threshold_option, to_option
 
 
 @click.command("evaluate")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--data", type=click.Path(path_type=Path), help="A folder of songs to evaluate (instead of FILES).")
-@click.option("--to", "to", required=True, help=f"Target genre: {GENRE_LIST} (others with --model).")
+@to_option
 @click.option("--model", type=click.Path(path_type=Path),
               help="As convert's: instead of the shipped arrangement, an assets folder (`train bank`), an arranger "
                    "checkpoint, or an edit model's checkpoint (a GAN, CycleGAN or StarGAN run).")
@@ -31,8 +31,7 @@ from .common import GENRE_LIST, target_genre
 @click.option("--max-files", type=click.IntRange(min=1), help="A random sample of at most N inputs (and N real songs).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Report folder (default: eval-<genre> here).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for noise and random samples.")
-@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.5,
-              show_default=True, help="Note probability threshold of a network (edit model, arranger), between 0 and 1.")
+@threshold_option
 @click.option("--device", default=None, help="torch device (default cpu).")
 @click.option("--force", is_flag=True, help="Replace an existing report folder.")
 def evaluate_cmd(files, data, to, model, edit, classifier, style_judge, converted, target_data, max_files, output, seed,

@@ -35,7 +35,7 @@ def kind(conv) -> str | None:
     """``"arrangement"`` or ``"edit"`` (None without a converter)."""
     if conv is None:
         return None
-    return EDIT if hasattr(conv, "meta") else ARRANGEMENT
+    return ARRANGEMENT if conv.arranges else EDIT
 
 
 def uses_threshold(conv) -> bool:

@@ -28,7 +28,11 @@ NOTE_FEATURES = (
     "notes +-2", "legato in", "legato out", "beat phase", "half-beat phase", "overhang",
     "same-velocity share +-4", "song position", "log2 quarters from start", "log2 quarters to end",
     "top velocity - song +-8", "notes +-8", "velocity - song top median", "top percentile - pitch +-16",
-    "clusters per quarter +-16", "below sustained notes", "sustained velocity - velocity")
+    "clusters per quarter +-16", "below sustained notes", "sustained velocity - velocity",
+    "pitch - previous cluster top", "pitch - next cluster top", "nearest in previous cluster",
+    "nearest in next cluster", "nearest two clusters back", "nearest same-loudness note before",
+    "nearest same-loudness note after", "velocity rank in cluster", "log2 duration - tops' median +-4",
+    "velocity - previous cluster top", "same-loudness notes near in pitch +-4")
 """What the picker sees of each note (windows in quarters; the fitted trees index this order)."""
 
 
@@ -67,9 +71,12 @@ def _window_pct(values, lo, hi, q: float = 0.6) -> np.ndarray:
     return np.where(k > 0, out, np.nan)
 
 
-def _near_pitch(values, lo, hi, p) -> np.ndarray:
-    """Smallest |values[lo:hi] - p| per row, capped at 24 (24 when the window is empty)."""
+def _near_pitch(values, lo, hi, p, loud=None, v=None) -> np.ndarray:
+    """Smallest |values[lo:hi] - p| per row, capped at 24 (24 when the window is empty); with
+    ``loud`` (velocities aligned with ``values``), only over notes within 4 of the row's ``v``."""
     got, inside = _padded(values, lo, hi)
+    if loud is not None:
+        inside = inside & (np.abs(_padded(loud, lo, hi)[0] - v[:, None]) <= 4.0)
     return np.minimum(np.min(np.where(inside, np.abs(got - p[:, None]), 24.0), axis=1), 24.0)
 
 
@@ -139,7 +146,8 @@ def note_features(start, end, pitch, velocity, clusters) -> np.ndarray:
     top_v = (ctv[chi8] - ctv[clo8]) / np.maximum(chi8 - clo8, 1) - np.median(v[a_idx])
     clo16, chi16 = _windows(c_start, start, 16.0)
     top16 = _window_pct(ctop, clo16, chi16)
-    return np.stack([
+    context = _line_context(start, end, p, v, a_idx, b_idx, cl)
+    return np.concatenate([np.stack([
         p / 12, (p - np.median(p)) / 12, np.minimum(rank, 6), (top - p) / 12, np.minimum(gap, 24) / 12,
         np.minimum(b_idx - a_idx, 10)[cl], below_held / 12, v / 127, (v - vmax) / 20, (v - around) / 20,
         vrank, np.log2(dur), np.log2(np.maximum(c_next - start, 1 / 64)),
@@ -148,7 +156,40 @@ def note_features(start, end, pitch, velocity, clusters) -> np.ndarray:
         np.mod(start, 0.5), np.log2(np.maximum(end - c_next, 1 / 64) + 1), same_v,
         (start - first) / max(last - first, 1e-9), np.log2(1 + start - first), np.log2(1 + last - start),
         top_v / 20, (hi8 - lo8) / 64, (v - np.median(v[a_idx])) / 20, (top16 - p) / 12,
-        (chi16 - clo16) / 32, below_sustained / 12, louder_held / 20], axis=1)
+        (chi16 - clo16) / 32, below_sustained / 12, louder_held / 20], axis=1), context], axis=1)
+
+
+def _line_context(start, end, p, v, a_idx, b_idx, cl) -> np.ndarray:
+    """Does the note continue a line: intervals to the neighbouring clusters' tops and nearest
+    notes, to nearby notes of the same loudness (a line played by one hand or one track), its
+    loudness rank in its cluster, its duration against the top line's around it."""
+    n, nc = p.size, a_idx.size
+    prev, nxt = np.maximum(cl - 1, 0), np.minimum(cl + 1, nc - 1)
+    has_prev, has_next = cl > 0, cl < nc - 1
+    ctop = p[a_idx]
+    near_prev = np.where(has_prev, _near_pitch(p, a_idx[prev], b_idx[prev], p), 24.0)
+    near_next = np.where(has_next, _near_pitch(p, a_idx[nxt], b_idx[nxt], p), 24.0)
+    prev2 = np.maximum(cl - 2, 0)
+    near_prev2 = np.where(cl > 1, _near_pitch(p, a_idx[prev2], b_idx[prev2], p), 24.0)
+    # the same loudness within 3 clusters before / after
+    loud_before = _near_pitch(p, a_idx[np.maximum(cl - 3, 0)], a_idx[cl], p, v, v)
+    lo = b_idx[cl]
+    loud_after = _near_pitch(p, lo, np.maximum(b_idx[np.minimum(cl + 3, nc - 1)], lo), p, v, v)
+    key = np.lexsort((-v, cl))
+    vrank = np.empty(n)
+    vrank[key] = np.arange(n) - a_idx[cl[key]]
+    dur = np.log2(np.maximum(end - start, 1 / 64))
+    clo, chi = _windows(start[a_idx], start, 4.0)
+    by_start = np.argsort(start, kind="stable")
+    lo4, hi4 = _windows(start[by_start], start, 4.0)
+    pitches, inside = _padded(p[by_start], lo4, hi4)
+    loud = _padded(v[by_start], lo4, hi4)[0]
+    same = np.sum(inside & (np.abs(loud - v[:, None]) <= 3) & (np.abs(pitches - p[:, None]) <= 7), axis=1)
+    return np.stack([
+        np.where(has_prev, p - ctop[prev], 0.0) / 12, np.where(has_next, p - ctop[nxt], 0.0) / 12,
+        near_prev / 12, near_next / 12, near_prev2 / 12, loud_before / 12, loud_after / 12,
+        np.minimum(vrank, 6), dur - _window_pct(dur[a_idx], clo, chi, 0.5),
+        np.where(has_prev, v - v[a_idx][prev], 0.0) / 20, same / np.maximum(hi4 - lo4, 1)], axis=1)
 
 
 class TreeEnsemble:

@@ -101,3 +101,23 @@ def test_banking_beside_other_genres_refits_every_banks_typicality(corpus, tmp_p
     for genre in ("held", "band"):
         typical = load_bank(both / genre).typical
         assert typical.shape == (4,) and typical.std() > 0.5  # z-scored against the other genre
+
+
+@pytest.mark.slow
+def test_train_bank_with_shipped_banks_a_genre_beside_the_shipped_ones(corpus, tmp_path):
+    from click.testing import CliRunner
+
+    from midistyle.arrangement.assets import assets_genres
+    from midistyle.arrangement.retrieve import load_bank
+    from midistyle.cli import main
+    from midistyle.rearrange import SHIPPED_ASSETS
+
+    _, out = corpus
+    res = CliRunner().invoke(main, ["train", "bank", "--data", str(out), "-o", str(tmp_path / "a"), "--with-shipped"])
+    assert res.exit_code == 0, res.output
+    shipped = assets_genres(SHIPPED_ASSETS)
+    assert assets_genres(tmp_path / "a") == [*shipped, "band"]
+    assert load_bank(tmp_path / "a" / "band").typical.shape == (4,)
+    jazz, before = load_bank(tmp_path / "a" / "jazz"), load_bank(SHIPPED_ASSETS / "jazz")
+    np.testing.assert_array_equal(jazz.comp, before.comp)  # the same bars, refitted against one genre more
+    assert not np.array_equal(jazz.typical, before.typical)

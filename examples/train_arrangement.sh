@@ -3,7 +3,8 @@
 # 2-core CPU, in the background, resumable (issue 30, point 6). Three stages, each logged with its wall time:
 #   1. prepare: the arrangement corpus of examples/arrangement_data.toml (examples/prepare_arrangements.py
 #      --prepare-only; every piece is cached, so a rerun continues where it stopped);
-#   2. bank: each genre's instruments, kit, feel and bank of real bars (`midistyle train bank`; the shipped
+#   2. bank: each genre's instruments, kit, feel and bank of real bars, each bar weighed by how typical of its
+#      genre it is against the other genres banked (`midistyle train bank`; the shipped
 #      midistyle/pretrained/arrangement holds jazz, classical, pop, folk and rock, 1,500 bars each);
 #   3. judge: the arrangement judge that `evaluate` and the ship bar use (`midistyle judge fit --features
 #      arrangement`, the settings of docs/results/arrangement_judge.md; needs the `train` extra: scikit-learn;

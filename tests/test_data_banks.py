@@ -71,3 +71,53 @@ def test_genre_assets_are_written_for_every_genre_and_load_back(corpus, tmp_path
     assert list(folders) == ["band"]
     assert load_bank(folders["band"]).n_bars == 4
     assert load_profile(folders["band"] / "profile.json").program("bass") == 33
+
+
+def test_banking_beside_other_genres_refits_every_banks_typicality(corpus, tmp_path):
+    import dataclasses
+    import shutil
+
+    from midistyle.arrangement.assets import assets_genres, copy_genres, write_assets_index
+    from midistyle.arrangement.retrieve import load_bank, save_bank
+    from midistyle.data.banks import write_genre_assets
+
+    _, out = corpus
+    alone = tmp_path / "alone"
+    write_genre_assets(out, alone)
+    assert not load_bank(alone / "band").typical.any()  # one genre: nothing to tell its bars from
+    # another genre: the same bars with their comping held whole notes
+    other = tmp_path / "other"
+    bank = load_bank(alone / "band")
+    held = np.zeros_like(bank.comp)
+    held[:, 1] = bank.comp.any(axis=(1, 2))[:, None, :]
+    held[:, 0, 0] = held[:, 1, 0]
+    save_bank(dataclasses.replace(bank, genre="held", comp=held, typical=None), other / "held")
+    shutil.copy(alone / "band" / "profile.json", other / "held" / "profile.json")
+    write_assets_index(other, ["held"])
+    both = tmp_path / "both"
+    assert copy_genres(other, both) == ["held"] and copy_genres(other, both) == []
+    write_genre_assets(out, both)
+    assert assets_genres(both) == ["held", "band"]
+    for genre in ("held", "band"):
+        typical = load_bank(both / genre).typical
+        assert typical.shape == (4,) and typical.std() > 0.5  # z-scored against the other genre
+
+
+@pytest.mark.slow
+def test_train_bank_with_shipped_banks_a_genre_beside_the_shipped_ones(corpus, tmp_path):
+    from click.testing import CliRunner
+
+    from midistyle.arrangement.assets import assets_genres
+    from midistyle.arrangement.retrieve import load_bank
+    from midistyle.cli import main
+    from midistyle.rearrange import SHIPPED_ASSETS
+
+    _, out = corpus
+    res = CliRunner().invoke(main, ["train", "bank", "--data", str(out), "-o", str(tmp_path / "a"), "--with-shipped"])
+    assert res.exit_code == 0, res.output
+    shipped = assets_genres(SHIPPED_ASSETS)
+    assert assets_genres(tmp_path / "a") == [*shipped, "band"]
+    assert load_bank(tmp_path / "a" / "band").typical.shape == (4,)
+    jazz, before = load_bank(tmp_path / "a" / "jazz"), load_bank(SHIPPED_ASSETS / "jazz")
+    np.testing.assert_array_equal(jazz.comp, before.comp)  # the same bars, refitted against one genre more
+    assert not np.array_equal(jazz.typical, before.typical)

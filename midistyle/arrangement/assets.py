@@ -37,3 +37,20 @@ def write_assets_index(path: str | os.PathLike, genres: list[str], **info: Any) 
     write_text(target, json.dumps({"format": ASSETS_FORMAT, "version": 1, "genres": list(genres), **info},
                                   indent=1, sort_keys=True) + "\n")
     return target
+
+
+def copy_genres(source: str | os.PathLike, target: str | os.PathLike) -> list[str]:
+    """Copy ``source``'s genre folders that ``target`` lacks into it (made if needed) and name them in
+    its ``arrangement.json``; returns the genres copied."""
+    import shutil
+
+    have = assets_genres(target) if is_assets(target) else []
+    copied = [g for g in assets_genres(source) if g not in have]
+    for genre in copied:
+        shutil.copytree(Path(source) / genre, Path(target) / genre, dirs_exist_ok=True)
+    info = {} if is_assets(target) else {"copied_from": str(source)}
+    if copied or not is_assets(target):
+        old = json.loads((Path(target) / ASSETS_NAME).read_text(encoding="utf-8")) if is_assets(target) else {}
+        extra = {k: v for k, v in old.items() if k not in ("format", "version", "genres")}
+        write_assets_index(target, [*have, *copied], **{**extra, **info})
+    return copied

@@ -10,7 +10,9 @@ colour they were played with, as often as its songs play it, and the song keeps 
 are chosen together, not one by one: continuing the previous pick's source bar scores a bonus, so
 phrases of the real songs are kept together, and among bars that fit the chords about equally the
 bass line takes the steps across bar lines the bank's own songs take
-(:mod:`~midistyle.arrangement.voicelead`), so it does not leap where they seldom do.
+(:mod:`~midistyle.arrangement.voicelead`), so it does not leap where they seldom do. And since the
+bars that fit a plain chart best are a genre's least distinctive ones, each bar's typicality of its
+genre (:mod:`~midistyle.arrangement.typical`, fitted when the bank is written) adds to its score.
 Nothing in here knows a genre: a bank is whatever its folder's songs play. Numpy only.
 
 A bank is stored as data: ``bank.safetensors`` (bit-packed arrays) + ``bank.json``.
@@ -40,6 +42,8 @@ SHIFTS = np.arange(-5, 7)
 """Transpositions tried, in semitones: every pitch class once, the smaller moves first."""
 CONTINUITY_BONUS = 0.15
 """Score added for the bar that follows the previous pick in its own song, at the same shift."""
+TYPICAL_WEIGHT = 0.5
+"""Chord-score points a bar gains per standard deviation of typicality (chosen on other validation draws: docs)."""
 CORE_WEIGHTS = (2.0, 1.0, 1.0)
 """Weights of a chord's root, third and fifth in its core: a wrong root costs more than a wrong third."""
 
@@ -51,7 +55,9 @@ class Bank:
     ``chroma``: float32 ``[N, B, 12]`` chord chroma per beat (B = beats of the longest bar, unit
     norm per bar); ``length``: int32 ``[N]`` steps per bar; ``bass``/``comp``: bool
     ``[N, 2, S, P]`` (onset, sustain); ``drums``: bool ``[N, S, L]``; ``song``/``bar``: int32
-    ``[N]``, which song of the bank and which of its bars (for continuity).
+    ``[N]``, which song of the bank and which of its bars (for continuity); ``typical``: float32
+    ``[N]``, how typical of its genre each bar is (:mod:`~midistyle.arrangement.typical`; None: not
+    fitted, every bar alike).
     """
 
     genre: str
@@ -63,6 +69,7 @@ class Bank:
     drums: np.ndarray
     song: np.ndarray
     bar: np.ndarray
+    typical: np.ndarray | None = None
 
     @property
     def n_bars(self) -> int:
@@ -217,7 +224,7 @@ def plays(bank: Bank, roles: Iterable[str]) -> np.ndarray:
 
 
 def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed: int = 0,
-             voice_weight: float = VOICE_WEIGHT) -> dict[str, np.ndarray]:
+             voice_weight: float = VOICE_WEIGHT, typical_weight: float = TYPICAL_WEIGHT) -> dict[str, np.ndarray]:
     """Bass, comping and drums for ``arr``'s bars from ``bank``: role -> tensor over the song's grid.
 
     Each bar takes a bank bar of the same length (any length when none matches: the bank bar is
@@ -226,7 +233,8 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
     chord score (:func:`_scores`, the cosine of the two bars' chord cores beat by beat), plus
     :data:`CONTINUITY_BONUS` for each bar that continues the previous one's song at the same
     shift, plus ``voice_weight`` times the bass line's log-likelihood under the bank's own motion
-    across bar lines (:class:`~midistyle.arrangement.voicelead.BassMotion`); only bars within
+    across bar lines (:class:`~midistyle.arrangement.voicelead.BassMotion`), plus
+    ``typical_weight`` times each bar's typicality of its genre (``bank.typical``); only bars within
     :data:`~midistyle.arrangement.voicelead.CHORD_SLACK` of a bar's best chord score compete.
     A bar with no chord chroma (silence in the chart) matches on rhythm alone. ``require``: roles
     a bank bar must play to be taken (the roles its genre plays), when any bar plays them all.
@@ -246,6 +254,8 @@ def retrieve(arr: Arrangement, bank: Bank, *, require: Iterable[str] = (), seed:
     first, last = moved(motion.first), moved(motion.last)
     rng = np.random.default_rng(seed)
     jitter = rng.random((bank.n_bars, n_k)) * 1e-4
+    if bank.typical is not None:
+        jitter += typical_weight * bank.typical[:, None]
     full = plays(bank, require)
     if full.any():
         jitter[~full] = -np.inf
@@ -295,6 +305,8 @@ def save_bank(bank: Bank, directory: str | os.PathLike) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {"chroma": bank.chroma, "length": bank.length, "song": bank.song, "bar": bank.bar,
                "bass": pack(bank.bass), "comp": pack(bank.comp), "drums": pack(bank.drums)}
+    if bank.typical is not None:
+        tensors["typical"] = np.asarray(bank.typical, np.float32)
     write_bytes(directory / "bank.safetensors", save(tensors))
     meta = {"format": FORMAT, "version": VERSION, "genre": bank.genre, "roll": to_dict(bank.cfg),
             "bars": bank.n_bars, "width": int(bank.bass.shape[2])}
@@ -317,4 +329,5 @@ def load_bank(directory: str | os.PathLike) -> Bank:
     cfg = from_dict(RollConfig, meta["roll"])
     bits = lambda x, n: unpack(x, n).astype(bool)  # noqa: E731
     return Bank(meta["genre"], cfg, raw["chroma"], raw["length"], bits(raw["bass"], cfg.n_pitches),
-                bits(raw["comp"], cfg.n_pitches), bits(raw["drums"], len(LANES)), raw["song"], raw["bar"])
+                bits(raw["comp"], cfg.n_pitches), bits(raw["drums"], len(LANES)), raw["song"], raw["bar"],
+                raw.get("typical"))

@@ -68,23 +68,38 @@ def write_genre_assets(root: str | os.PathLike, out_dir: str | os.PathLike, genr
     """For each genre of an arrangement corpus, ``out_dir/<genre>/`` with its ``profile.json``
     (instruments, kit, feel) and its retrieval bank (``bank.json`` + ``bank.safetensors``), and
     ``out_dir/arrangement.json`` naming the genres: everything a genre needs besides a trained
-    generator. Genres already in ``out_dir`` and not asked for are kept. Returns genre -> folder."""
+    generator. Genres already in ``out_dir`` and not asked for are kept. Every bank of the folder, old
+    and new, then gets its bars' typicality refitted against all of them
+    (:func:`~midistyle.arrangement.typical.fit_typicality`). Returns genre -> folder."""
     from ..arrangement.assets import assets_genres, is_assets, write_assets_index
     from ..arrangement.profile import save_profile
-    from ..arrangement.retrieve import save_bank
+    from ..arrangement.retrieve import load_bank
 
     index = read_index(root)  # read once for every genre
     genres = list(genres or index["genres"])
-    done = {}
+    banks, done = {}, {}
     for genre in genres:
         folder = Path(out_dir) / genre
-        save_bank(corpus_bank(root, genre, max_bars=max_bars, seed=seed, index=index), folder)
+        banks[genre] = corpus_bank(root, genre, max_bars=max_bars, seed=seed, index=index)
         save_profile(corpus_profile(root, genre, index=index), folder / "profile.json")
         done[genre] = folder
-    before = assets_genres(out_dir) if is_assets(out_dir) else []
-    write_assets_index(out_dir, [*[g for g in before if g not in done], *done], corpus=str(Path(root).resolve()),
+    before = [g for g in (assets_genres(out_dir) if is_assets(out_dir) else []) if g not in done]
+    banks.update({g: load_bank(Path(out_dir) / g) for g in before})
+    refit_typicality(banks, out_dir)
+    write_assets_index(out_dir, [*before, *done], corpus=str(Path(root).resolve()),
                        index_sha256=_sha256(Path(root) / "index.json"), max_bars=max_bars, seed=seed)
     return done
+
+
+def refit_typicality(banks: dict, out_dir: str | os.PathLike) -> None:
+    """Fit every bank's bar typicality against the others and write each into ``out_dir/<genre>/``."""
+    import dataclasses
+
+    from ..arrangement.retrieve import save_bank
+    from ..arrangement.typical import fit_typicality
+
+    for genre, typical in fit_typicality(banks).items():
+        save_bank(dataclasses.replace(banks[genre], typical=typical), Path(out_dir) / genre)
 
 
 def _sha256(path: Path) -> str:

@@ -48,9 +48,9 @@ def copy_genres(source: str | os.PathLike, target: str | os.PathLike) -> list[st
     copied = [g for g in assets_genres(source) if g not in have]
     for genre in copied:
         shutil.copytree(Path(source) / genre, Path(target) / genre, dirs_exist_ok=True)
-    info = {} if is_assets(target) else {"copied_from": str(source)}
-    if copied or not is_assets(target):
-        old = json.loads((Path(target) / ASSETS_NAME).read_text(encoding="utf-8")) if is_assets(target) else {}
-        extra = {k: v for k, v in old.items() if k not in ("format", "version", "genres")}
-        write_assets_index(target, [*have, *copied], **{**extra, **info})
+    if copied:
+        old = (json.loads((Path(target) / ASSETS_NAME).read_text(encoding="utf-8")) if is_assets(target)
+               else {"copied_from": str(source)})
+        write_assets_index(target, [*have, *copied],
+                           **{k: v for k, v in old.items() if k not in ("format", "version", "genres")})
     return copied

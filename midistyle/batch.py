@@ -90,7 +90,7 @@ def _convert_one(job) -> tuple[str, str | None, str | None, dict | None]:
         write_midi(song, dst)
         to = info.get("to") or getattr(_WORKER["conv"], "target", None)
         if to:
-            verdicts = output_verdicts(song, to, arranged=_WORKER["conv"].arranges)
+            verdicts = output_verdicts(read(dst), to, arranged=_WORKER["conv"].arranges)  # as written
             info["verdict"], info["arrangement_verdict"] = verdicts["style"], verdicts["arrangement"]
         if wav:
             from .render import render

@@ -85,7 +85,8 @@ def convert(source, to, output, from_genre, model, wav, compare, seed, threshold
         click.echo(f"source genre: {info['detected']} (detected, p={info['detected_p']:.2f})")
     write_midi(result, out)
     click.echo(f"wrote {out}: {info['bars']} bars, {info['notes_in']} notes in, {info['notes_out']} out ({conv.target})")
-    _say_verdicts(output_verdicts(result, conv.target, arranged=arranges), out, conv.target, arranges)
+    # judged as written: the file's tick grid rounds a humanised onset, which the judges may feel
+    _say_verdicts(output_verdicts(read(out), conv.target, arranged=arranges), out, conv.target, arranges)
     if wav or compare:
         from ..render import render, render_compare
         if wav:

@@ -121,3 +121,20 @@ def test_train_bank_with_shipped_banks_a_genre_beside_the_shipped_ones(corpus, t
     jazz, before = load_bank(tmp_path / "a" / "jazz"), load_bank(SHIPPED_ASSETS / "jazz")
     np.testing.assert_array_equal(jazz.comp, before.comp)  # the same bars, refitted against one genre more
     assert not np.array_equal(jazz.typical, before.typical)
+
+
+def test_a_bank_keeps_its_most_typical_bars_or_a_seeded_draw_when_they_are_alike(corpus):
+    import dataclasses
+
+    from midistyle.data.banks import corpus_bank, most_typical
+
+    _, out = corpus
+    bank = corpus_bank(out, "band")
+    typical = np.array([0.5, -1.0, 2.0, 0.1], np.float32)
+    cut = most_typical(dataclasses.replace(bank, typical=typical), 2)
+    np.testing.assert_array_equal(cut.bar, bank.bar[[0, 2]])  # the two most typical, in their order
+    np.testing.assert_array_equal(cut.comp, bank.comp[[0, 2]])
+    np.testing.assert_array_equal(cut.typical, typical[[0, 2]])
+    assert most_typical(bank, 9) is bank and most_typical(bank, None) is bank
+    alike = [most_typical(bank, 2, seed=s).bar.tolist() for s in (0, 0, 1, 2, 3)]
+    assert alike[0] == alike[1] and all(len(b) == 2 for b in alike)  # seeded, so repeatable

@@ -15,8 +15,8 @@ from .common import comma_list
               help="Assets folder (arrangement.json, <genre>/profile.json and bank); genres already there are kept.")
 @click.option("--genres", default=None, help="Comma-separated genres (default: all of the corpus).")
 @click.option("--max-bars", type=click.IntRange(min=1), default=4000, show_default=True,
-              help="Real bars kept per genre (a seeded draw).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draw.")
+              help="Real bars kept per genre: its most typical (a seeded draw when OUT holds one genre).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of that draw.")
 @click.option("--with-shipped", is_flag=True,
               help="Bank beside the shipped genres: copy them into OUTPUT first, so the folder converts to all of "
                    "them and every genre's bars are told apart from all the others'.")

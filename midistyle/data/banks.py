@@ -5,6 +5,7 @@ its piece and bar number keep continuity across phrases. Numpy only (no torch).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Iterator
@@ -70,7 +71,9 @@ def write_genre_assets(root: str | os.PathLike, out_dir: str | os.PathLike, genr
     ``out_dir/arrangement.json`` naming the genres: everything a genre needs besides a trained
     generator. Genres already in ``out_dir`` and not asked for are kept. Every bank of the folder, old
     and new, then gets its bars' typicality refitted against all of them
-    (:func:`~midistyle.arrangement.typical.fit_typicality`). Returns genre -> folder."""
+    (:func:`~midistyle.arrangement.typical.fit_typicality`), and a new bank keeps its ``max_bars``
+    most typical bars (a draw seeded by ``seed`` when there is no other genre to tell them from).
+    Returns genre -> folder."""
     from ..arrangement.assets import assets_genres, is_assets, write_assets_index
     from ..arrangement.profile import save_profile
     from ..arrangement.retrieve import load_bank
@@ -80,26 +83,40 @@ def write_genre_assets(root: str | os.PathLike, out_dir: str | os.PathLike, genr
     banks, done = {}, {}
     for genre in genres:
         folder = Path(out_dir) / genre
-        banks[genre] = corpus_bank(root, genre, max_bars=max_bars, seed=seed, index=index)
+        banks[genre] = corpus_bank(root, genre, index=index)  # every bar: the most typical are kept below
         save_profile(corpus_profile(root, genre, index=index), folder / "profile.json")
         done[genre] = folder
     before = [g for g in (assets_genres(out_dir) if is_assets(out_dir) else []) if g not in done]
     banks.update({g: load_bank(Path(out_dir) / g) for g in before})
-    refit_typicality(banks, out_dir)
+    refit_typicality(banks, out_dir, keep={g: max_bars for g in done}, seed=seed)
     write_assets_index(out_dir, [*before, *done], corpus=str(Path(root).resolve()),
                        index_sha256=_sha256(Path(root) / "index.json"), max_bars=max_bars, seed=seed)
     return done
 
 
-def refit_typicality(banks: dict, out_dir: str | os.PathLike) -> None:
-    """Fit every bank's bar typicality against the others and write each into ``out_dir/<genre>/``."""
-    import dataclasses
-
+def refit_typicality(banks: dict, out_dir: str | os.PathLike, keep: dict | None = None, seed: int = 0) -> None:
+    """Fit every bank's bar typicality against the others and write each into ``out_dir/<genre>/``;
+    ``keep``: genre -> how many bars its bank keeps (the most typical; None or absent: all)."""
     from ..arrangement.retrieve import save_bank
     from ..arrangement.typical import fit_typicality
 
     for genre, typical in fit_typicality(banks).items():
-        save_bank(dataclasses.replace(banks[genre], typical=typical), Path(out_dir) / genre)
+        bank = dataclasses.replace(banks[genre], typical=typical)
+        save_bank(most_typical(bank, (keep or {}).get(genre), seed), Path(out_dir) / genre)
+
+
+def most_typical(bank: Bank, n: int | None, seed: int = 0) -> Bank:
+    """The bank cut to its ``n`` most typical bars, in their order (a seeded draw of ``n`` when its
+    bars are all alike: no typicality, or no other genre to tell them from)."""
+    if n is None or bank.n_bars <= n:
+        return bank
+    if bank.typical is None or not np.any(bank.typical):
+        chosen = np.random.default_rng(seed).choice(bank.n_bars, n, replace=False)
+    else:
+        chosen = np.argsort(-bank.typical, kind="stable")[:n]
+    rows = np.sort(chosen)
+    return dataclasses.replace(bank, **{f.name: getattr(bank, f.name)[rows] for f in dataclasses.fields(bank)
+                                        if isinstance(getattr(bank, f.name), np.ndarray)})
 
 
 def _sha256(path: Path) -> str:

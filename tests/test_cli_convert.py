@@ -41,8 +41,8 @@ def test_convert_prints_the_style_judges_verdict_and_warns_off_target(tmp_path, 
 def test_an_arranged_output_is_judged_by_the_arrangement_judge_first(tmp_path, to):
     """`convert band.mid --to jazz` printed only the style judge (pop 42%, not jazz) and warned, though
     the arrangement it made was jazz to the judge of arrangements. On rich_song the arrangement judge
-    calls the jazz output jazz and misses folk, which the style judge misses too: its line is an aside
-    that never warns, and only the arrangement judge's miss does."""
+    calls the jazz output jazz and misses folk; the style judge's line is an aside that never warns,
+    whatever it says, and only the arrangement judge's miss does."""
     write_midi(rich_song(), tmp_path / "in.mid")
     res = run("convert", tmp_path / "in.mid", "--to", to, "-o", tmp_path / "o.mid")
     assert res.exit_code == 0, res.output
@@ -51,7 +51,8 @@ def test_an_arranged_output_is_judged_by_the_arrangement_judge_first(tmp_path, t
     assert lines == [describe_verdict(arranged), describe_verdict(style, aside=True)]
     assert lines[0].startswith("arrangement judge: ") and lines[1].startswith("style judge (pitched notes): ")
     assert "not judged" not in lines[1]  # the aside never warns
-    assert style["matches"] == (to == "jazz")  # folk: missed by both, and still only one warning
+    if to == "folk":
+        assert not style["matches"]  # missed by both judges, and still only the arrangement judge warns
     assert arranged["matches"] == (to == "jazz")  # this fixture: jazz reached, folk missed
     warned = f"warning: the arrangement judge does not call {tmp_path / 'o.mid'} {to}" in res.stderr
     assert warned == (not arranged["matches"]) and "style judge" not in res.stderr
